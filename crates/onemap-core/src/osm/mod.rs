@@ -1,0 +1,7 @@
+//! OpenStreetMap data: the in-memory model ([`model`]) and the PBF importer ([`import`]).
+
+pub mod import;
+pub mod model;
+
+pub use import::{ImportError, import_pbf};
+pub use model::*;

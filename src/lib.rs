@@ -1,0 +1,12 @@
+//! OneMap (一张图): the desktop command console.
+//!
+//! Data flows one way: the city is loaded at the edge ([`city`]), the basemap renders tiles off
+//! the UI thread ([`basemap`]), [`app::OneMapApp::logic`] applies commands, and
+//! [`app::OneMapApp::ui`] draws state and emits commands.
+
+pub mod app;
+pub mod basemap;
+pub mod bench;
+pub mod city;
+pub mod map;
+pub mod ui;

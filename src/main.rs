@@ -1,0 +1,164 @@
+//! `onemap`: the console, and its headless subcommands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use onemap::app::{AppOptions, Clock, OneMapApp, Settings};
+use onemap::basemap::sources::TileSourceSpec;
+use onemap::city::{demo_osm_path, load_city};
+use onemap::ui::i18n::{Lang, T, tr};
+use onemap::ui::theme::ThemeKind;
+use onemap_core::coord::LonLat;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "onemap",
+    version,
+    about = "OneMap (一张图): command console for dispatch centres"
+)]
+struct Cli {
+    /// OpenStreetMap extract to open (.osm.pbf). Default: the built-in demo city.
+    #[arg(long, global = true)]
+    osm: Option<PathBuf>,
+    /// Basemap tiles instead of rendering from the OSM data: a folder of {z}/{x}/{y}.png, an
+    /// .mbtiles or .pmtiles file, or an http(s) URL template with {z}, {x} and {y}.
+    #[arg(long)]
+    tiles: Option<String>,
+    /// Where rendered tiles are cached.
+    #[arg(long, default_value = "tiles/cache")]
+    tile_cache: PathBuf,
+    /// Do not cache rendered tiles on disk.
+    #[arg(long)]
+    no_tile_cache: bool,
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: LangArg,
+    #[arg(long, value_enum, default_value = "day")]
+    theme: ThemeArg,
+    /// Open centred here ("LAT,LON", WGS84) instead of on the whole city.
+    #[arg(long, value_parser = parse_lat_lon)]
+    center: Option<LonLat>,
+    /// Open at this zoom level (11 = whole city, 18 = house level).
+    #[arg(long)]
+    zoom: Option<f64>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Measure start-up, tile rendering and memory; prints a table.
+    Bench {
+        /// Tiles sampled per zoom level.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ThemeArg {
+    Day,
+    Night,
+}
+
+fn parse_lat_lon(s: &str) -> Result<LonLat, String> {
+    let (lat, lon) = s.split_once(',').ok_or("expected LAT,LON")?;
+    let lat: f64 = lat.trim().parse().map_err(|e| format!("latitude: {e}"))?;
+    let lon: f64 = lon.trim().parse().map_err(|e| format!("longitude: {e}"))?;
+    let p = LonLat::new(lon, lat);
+    if !p.is_valid() {
+        return Err(format!("{lat},{lon} is outside WGS84"));
+    }
+    Ok(p)
+}
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    match run(cli, started) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("onemap: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
+    let osm_path = cli.osm.clone().unwrap_or_else(demo_osm_path);
+    if let Some(Cmd::Bench { samples }) = cli.command {
+        return onemap::bench::run(&osm_path, samples, started);
+    }
+    let tiles = match &cli.tiles {
+        Some(spec) => TileSourceSpec::parse(spec)?,
+        None => TileSourceSpec::Rendered,
+    };
+    if !matches!(tiles, TileSourceSpec::Rendered | TileSourceSpec::Url(_)) {
+        // Check the user's tiles before opening a window, so a bad file is a clear error here.
+        onemap::basemap::sources::open_reader(&tiles)?;
+    }
+    // Fail before opening a window: a bad file is reported on the terminal with a non-zero exit.
+    let city = Arc::new(load_city(&osm_path)?);
+    eprintln!(
+        "onemap: {} loaded in {:.2} s ({} roads, {} buildings, {} addresses)",
+        osm_path.display(),
+        city.load_time.as_secs_f64(),
+        city.osm.roads.len(),
+        city.osm.buildings.len(),
+        city.osm.addresses.len()
+    );
+    let settings = Settings {
+        lang: match cli.lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        },
+        theme: match cli.theme {
+            ThemeArg::Day => ThemeKind::Day,
+            ThemeArg::Night => ThemeKind::Night,
+        },
+        ..Settings::default()
+    };
+    let title = tr(settings.lang, T::AppTitle);
+    let options = AppOptions {
+        tiles,
+        tile_cache: (!cli.no_tile_cache).then_some(cli.tile_cache),
+        settings,
+        clock: Clock::System,
+        started,
+        initial_view: match (cli.center, cli.zoom) {
+            (None, None) => None,
+            (centre, zoom) => Some((
+                centre.unwrap_or_else(|| city.osm.bounds.center()),
+                zoom.unwrap_or(16.0).clamp(2.0, 20.0),
+            )),
+        },
+        ..AppOptions::default()
+    };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([900.0, 600.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "onemap",
+        native,
+        Box::new(move |cc| {
+            let app = OneMapApp::new(&cc.egui_ctx, city, options)?;
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|err| anyhow::anyhow!("{err}"))
+    .context("the window could not be opened (is a display available?)")
+}

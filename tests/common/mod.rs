@@ -1,0 +1,62 @@
+//! Shared set-up for the console's integration tests.
+
+#![allow(dead_code)]
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test helpers: a failure here is a test failure
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use onemap::app::{AppOptions, Clock, OneMapApp};
+use onemap::city::{City, load_city};
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The demo city, imported once per test binary.
+pub fn demo_city() -> Arc<City> {
+    static CITY: OnceLock<Arc<City>> = OnceLock::new();
+    CITY.get_or_init(|| {
+        Arc::new(load_city(&repo_path("layers/neubrandenburg-2016.osm.pbf")).expect("demo city"))
+    })
+    .clone()
+}
+
+pub fn fixed_clock() -> Clock {
+    Clock::Fixed(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(8, 30, 0))
+            .expect("valid date"),
+    )
+}
+
+/// The real app in a kittest harness (no GPU, no window), tiles rendered in memory.
+pub fn harness(city: Arc<City>) -> Harness<'static, OneMapApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            OneMapApp::new(
+                &cc.egui_ctx,
+                city,
+                AppOptions {
+                    clock: fixed_clock(),
+                    ..AppOptions::default()
+                },
+            )
+            .expect("app starts")
+        })
+}
+
+/// Step frames until the first view's tiles are all there (tile workers run on threads).
+pub fn run_until_map_complete(harness: &mut Harness<'static, OneMapApp>) {
+    for _ in 0..600 {
+        harness.step();
+        if harness.state().first_complete_frame.is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the map never completed its first view");
+}
