@@ -113,13 +113,30 @@ fn every_string_has_glyphs_in_the_embedded_font() {
     }
 }
 
+fn open_fixture(name: &str) -> std::sync::Arc<onemap::city::City> {
+    let path = common::repo_path(&format!("tests/fixtures/{name}"));
+    std::sync::Arc::new(onemap::city::load_city(&path).expect("extract loads"))
+}
+
 #[test]
 fn opens_a_clipped_extract() {
-    let city = std::sync::Arc::new(
-        onemap::city::load_city(&common::repo_path("tests/fixtures/clipped-centre.osm.pbf"))
-            .expect("clipped extract loads"),
-    );
+    let city = open_fixture("clipped-centre.osm.pbf");
     assert!(city.osm.stats.missing_node_refs > 0, "the box cuts ways");
+    assert!(!city.osm.roads.is_empty());
     let mut h = harness(city);
+    run_until_map_complete(&mut h);
+}
+
+#[test]
+fn opens_a_city_without_addresses_and_a_tiny_file() {
+    let city = open_fixture("south-no-addresses.osm.pbf");
+    assert_eq!(city.osm.addresses.len(), 0);
+    let mut h = harness(city);
+    run_until_map_complete(&mut h);
+    h.get_by_label_contains("0 个门牌地址");
+
+    let tiny = open_fixture("tiny.osm.pbf");
+    assert!(tiny.osm.roads.len() < 40, "{}", tiny.osm.roads.len());
+    let mut h = harness(tiny);
     run_until_map_complete(&mut h);
 }
