@@ -2,6 +2,8 @@
 //! The harness panics on any character no font can draw, so every test here also checks that
 //! the Chinese interface renders without tofu.
 
+#![allow(clippy::expect_used)] // a failed set-up is a failed test
+
 mod common;
 
 use common::{demo_city, harness, run_until_map_complete};
