@@ -9,4 +9,5 @@ pub mod basemap;
 pub mod bench;
 pub mod city;
 pub mod map;
+pub mod ops;
 pub mod ui;

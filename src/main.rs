@@ -44,6 +44,10 @@ struct Cli {
     /// Open at this zoom level (11 = whole city, 18 = house level).
     #[arg(long)]
     zoom: Option<f64>,
+    /// Operational layer files (beats, cameras, posts, stations .geojson). Default: `layers/`
+    /// for the demo city; for another city, sample layers generated from its OSM data.
+    #[arg(long)]
+    layers: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -56,6 +60,13 @@ enum Cmd {
         #[arg(long, default_value_t = 40)]
         samples: usize,
     },
+    /// Generate sample operational layers from a city's OSM data into DIR.
+    DemoLayers {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Validate the layer files in DIR; list every problem; exit 1 if any feature is rejected.
+    CheckLayers { dir: PathBuf },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -81,6 +92,44 @@ fn parse_lat_lon(s: &str) -> Result<LonLat, String> {
     Ok(p)
 }
 
+fn demo_layers(osm_path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let city = load_city(osm_path)?;
+    let layers = onemap_core::layers::demo::generate(&city.osm);
+    onemap::ops::save_dir(out, &layers, &Default::default())?;
+    println!(
+        "generated sample layers for {} into {}: {} beats, {} cameras, {} posts, {} stations",
+        osm_path.display(),
+        out.display(),
+        layers.beats.len(),
+        layers.cameras.len(),
+        layers.posts.len(),
+        layers.stations.len()
+    );
+    Ok(())
+}
+
+fn check_layers(dir: &std::path::Path) -> anyhow::Result<()> {
+    let (layers, _, problems) = onemap::ops::load_dir(dir);
+    for p in &problems {
+        println!("{p}");
+    }
+    println!(
+        "{}: {} beats, {} cameras, {} posts, {} stations valid; {} problem(s)",
+        dir.display(),
+        layers.beats.len(),
+        layers.cameras.len(),
+        layers.posts.len(),
+        layers.stations.len(),
+        problems.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        // Report once (above); the exit status tells pipelines.
+        std::process::exit(1)
+    }
+}
+
 fn main() -> ExitCode {
     let started = Instant::now();
     let cli = Cli::parse();
@@ -95,8 +144,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let osm_path = cli.osm.clone().unwrap_or_else(demo_osm_path);
-    if let Some(Cmd::Bench { samples }) = cli.command {
-        return onemap::bench::run(&osm_path, samples, started);
+    match cli.command {
+        Some(Cmd::Bench { samples }) => return onemap::bench::run(&osm_path, samples, started),
+        Some(Cmd::DemoLayers { out }) => return demo_layers(&osm_path, &out),
+        Some(Cmd::CheckLayers { dir }) => return check_layers(&dir),
+        None => {}
     }
     let tiles = match &cli.tiles {
         Some(spec) => TileSourceSpec::parse(spec)?,
@@ -128,12 +180,25 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let title = tr(settings.lang, T::AppTitle);
+    let stem = osm_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("city")
+        .trim_end_matches(".osm");
+    let layers_dir = cli.layers.clone().or_else(|| {
+        // The demo city's generated layers are committed beside its extract.
+        let beside = osm_path.parent()?.to_path_buf();
+        let is_demo = osm_path.file_name() == demo_osm_path().file_name();
+        (is_demo && beside.join("beats.geojson").is_file()).then_some(beside)
+    });
     let options = AppOptions {
         tiles,
         tile_cache: (!cli.no_tile_cache).then_some(cli.tile_cache),
         settings,
         clock: Clock::System,
         started,
+        layers_dir,
+        generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
         initial_view: match (cli.center, cli.zoom) {
             (None, None) => None,
             (centre, zoom) => Some((

@@ -19,12 +19,14 @@ fn starts_in_chinese_with_the_city_drawn() {
     h.get_by_label("Neubrandenburg"); // the city name from the OSM data (no name:zh there)
     h.get_by_label("2026-11-23 08:30:00");
     h.get_by_label_contains("实时数据");
-    let frame = &h.state().last_map_frame;
+    let drawn = &h.state().last_ops_drawn;
+    assert!(drawn.stations >= 4, "police and fire stations: {drawn:?}");
     assert!(
-        frame.stations_drawn >= 4,
-        "police and fire stations: {frame:?}"
+        drawn.beats > 50 && drawn.clusters > 20 && drawn.posts > 5,
+        "{drawn:?}"
     );
-    assert!(frame.scale_bar_m.is_some());
+    assert!(h.state().last_map_frame.scale_bar_m.is_some());
+    h.get_by_label(tr(Lang::Zh, T::GeneratedData));
 }
 
 #[test]
@@ -35,7 +37,7 @@ fn language_switch_changes_visible_labels() {
     h.run_steps(3);
     assert_eq!(h.state().settings.lang, Lang::En);
     h.get_by_label("Layers");
-    h.get_by_label("Police, fire, hospitals (OSM)");
+    h.get_by_label("Police, fire, hospitals");
     assert!(h.query_by_label("图层").is_none());
     h.get_by_label("中文").click();
     h.run_steps(3);
@@ -43,17 +45,28 @@ fn language_switch_changes_visible_labels() {
 }
 
 #[test]
-fn station_toggle_hides_the_layer() {
+fn layer_toggles_hide_each_layer() {
     let mut h = harness(demo_city());
     h.run_steps(3);
-    assert!(h.state().last_map_frame.stations_drawn > 0);
-    h.get_by_label(tr(Lang::Zh, T::Stations)).click();
-    h.run_steps(3);
-    assert!(!h.state().settings.show_stations);
-    assert_eq!(h.state().last_map_frame.stations_drawn, 0);
-    h.get_by_label(tr(Lang::Zh, T::Stations)).click();
-    h.run_steps(3);
-    assert!(h.state().last_map_frame.stations_drawn > 0);
+    type Count = fn(&onemap::map::ops::OpsDrawn) -> usize;
+    let layers: [(T, Count); 4] = [
+        (T::StationsLayer, |d| d.stations),
+        (T::Posts, |d| d.posts),
+        (T::Cameras, |d| d.clusters + d.wedges),
+        (T::Beats, |d| d.beats),
+    ];
+    for (key, count) in layers {
+        assert!(count(&h.state().last_ops_drawn) > 0, "{key:?} drawn");
+        let checkbox = || egui::accesskit::Role::CheckBox;
+        h.get_by_role_and_label(checkbox(), tr(Lang::Zh, key))
+            .click();
+        h.run_steps(3);
+        assert_eq!(count(&h.state().last_ops_drawn), 0, "{key:?} hidden");
+        h.get_by_role_and_label(checkbox(), tr(Lang::Zh, key))
+            .click();
+        h.run_steps(3);
+        assert!(count(&h.state().last_ops_drawn) > 0, "{key:?} shown again");
+    }
 }
 
 #[test]

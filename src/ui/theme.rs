@@ -167,7 +167,44 @@ pub struct UiTheme {
     pub marker_outline: Color32,
     pub marker_radius_px: f32,
     pub title_size: f32,
+    /// Beat outlines, one colour per responsible station (cycled).
+    pub beat_palette: [Color32; 8],
+    pub beat_label: Color32,
+    pub selection: Color32,
+    pub camera_online: Color32,
+    pub camera_offline: Color32,
+    /// Fill of a camera's view wedge (translucent).
+    pub wedge_fill: Color32,
+    pub wedge_fill_offline: Color32,
+    pub cluster_fill: Color32,
+    pub cluster_text: Color32,
+    pub post_quick: Color32,
+    pub post_workstation: Color32,
+    pub post_checkpoint: Color32,
+    pub problem: Color32,
 }
+
+const BEATS_DAY: [Color32; 8] = [
+    rgb(31, 119, 180),
+    rgb(214, 39, 40),
+    rgb(44, 160, 44),
+    rgb(148, 103, 189),
+    rgb(255, 127, 14),
+    rgb(23, 190, 207),
+    rgb(140, 86, 75),
+    rgb(227, 119, 194),
+];
+
+const BEATS_NIGHT: [Color32; 8] = [
+    rgb(100, 170, 255),
+    rgb(255, 110, 110),
+    rgb(110, 220, 120),
+    rgb(200, 150, 255),
+    rgb(255, 170, 80),
+    rgb(80, 220, 235),
+    rgb(210, 160, 140),
+    rgb(255, 150, 220),
+];
 
 pub fn ui_theme(kind: ThemeKind) -> UiTheme {
     match kind {
@@ -187,6 +224,19 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             marker_outline: rgb(255, 255, 255),
             marker_radius_px: 7.0,
             title_size: 18.0,
+            beat_palette: BEATS_DAY,
+            beat_label: rgb(40, 40, 60),
+            selection: rgb(255, 200, 0),
+            camera_online: rgb(0, 120, 215),
+            camera_offline: rgb(140, 140, 140),
+            wedge_fill: Color32::from_rgba_unmultiplied(0, 120, 215, 50),
+            wedge_fill_offline: Color32::from_rgba_unmultiplied(120, 120, 120, 40),
+            cluster_fill: Color32::from_rgba_unmultiplied(0, 100, 190, 210),
+            cluster_text: rgb(255, 255, 255),
+            post_quick: rgb(230, 80, 20),
+            post_workstation: rgb(20, 90, 170),
+            post_checkpoint: rgb(200, 150, 0),
+            problem: rgb(200, 40, 40),
         },
         ThemeKind::Night => UiTheme {
             dark_mode: true,
@@ -204,6 +254,19 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             marker_outline: rgb(10, 12, 16),
             marker_radius_px: 7.0,
             title_size: 18.0,
+            beat_palette: BEATS_NIGHT,
+            beat_label: rgb(220, 225, 235),
+            selection: rgb(255, 220, 60),
+            camera_online: rgb(80, 180, 255),
+            camera_offline: rgb(120, 125, 135),
+            wedge_fill: Color32::from_rgba_unmultiplied(80, 180, 255, 45),
+            wedge_fill_offline: Color32::from_rgba_unmultiplied(120, 125, 135, 35),
+            cluster_fill: Color32::from_rgba_unmultiplied(40, 130, 220, 220),
+            cluster_text: rgb(255, 255, 255),
+            post_quick: rgb(255, 120, 60),
+            post_workstation: rgb(90, 160, 255),
+            post_checkpoint: rgb(240, 200, 60),
+            problem: rgb(255, 100, 100),
         },
     }
 }

@@ -5,4 +5,7 @@
 //! and headless tools alike. IO belongs to the callers.
 
 pub mod coord;
+pub mod layers;
 pub mod osm;
+pub mod search;
+pub mod spatial;

@@ -1,15 +1,19 @@
-//! What the console draws on top of the basemap each frame: OSM stations, the scale bar,
-//! attribution, zoom and "whole city" controls, and the cursor position. Everything here
-//! reads state and reports back through [`MapFrame`] and commands; nothing mutates the app.
+//! What the console draws on top of the basemap each frame: the operational layers
+//! ([`ops`]), the scale bar, attribution, zoom and "whole city" controls, the cursor position
+//! and the legend. Everything here reads state and reports back through [`MapFrame`] and
+//! commands; nothing mutates the app.
 
-use egui::{Align2, FontId, Painter, Pos2, Rect, Response, Stroke, Ui, pos2, vec2};
+pub mod ops;
+
+use egui::{Align2, FontId, Painter, Rect, Response, Stroke, Ui, pos2, vec2};
 use onemap_core::coord::LonLat;
-use onemap_core::osm::StationKind;
-use walkers::{Projector, lon_lat};
+use onemap_core::layers::{CameraKind, CameraStatus, Extra, PostKind, StationKind};
+use walkers::Projector;
 
 use crate::app::{Command, Settings};
 use crate::city::City;
 use crate::ui::i18n::{Lang, T, tr};
+use crate::ui::labels;
 use crate::ui::theme::UiTheme;
 
 /// What the map did this frame.
@@ -17,62 +21,111 @@ use crate::ui::theme::UiTheme;
 pub struct MapFrame {
     /// Geographic position under the pointer.
     pub cursor: Option<LonLat>,
-    pub stations_drawn: usize,
     /// Length the scale bar shows, metres.
     pub scale_bar_m: Option<f64>,
 }
 
-pub fn station_legend(theme: &UiTheme) -> [(StationKind, egui::Color32, T); 3] {
-    [
-        (StationKind::Police, theme.station_police, T::Police),
-        (StationKind::Fire, theme.station_fire, T::Fire),
-        (StationKind::Hospital, theme.station_hospital, T::Hospital),
-    ]
-}
-
-fn station_colour(kind: StationKind, theme: &UiTheme) -> egui::Color32 {
-    match kind {
-        StationKind::Police => theme.station_police,
-        StationKind::Fire => theme.station_fire,
-        StationKind::Hospital => theme.station_hospital,
-    }
-}
-
-/// A round marker with a one-character glyph: 警/消/医 in Chinese, P/F/H in English.
-pub fn station_icon(
-    painter: &Painter,
-    centre: Pos2,
-    kind: StationKind,
-    colour: egui::Color32,
-    theme: &UiTheme,
-    lang: Lang,
-) {
-    let r = theme.marker_radius_px;
-    painter.circle(
-        centre,
-        r + 1.5,
-        colour,
-        Stroke::new(1.5, theme.marker_outline),
-    );
-    let glyph = match (kind, lang) {
-        (StationKind::Police, Lang::Zh) => "警",
-        (StationKind::Fire, Lang::Zh) => "消",
-        (StationKind::Hospital, Lang::Zh) => "医",
-        (StationKind::Police, Lang::En) => "P",
-        (StationKind::Fire, Lang::En) => "F",
-        (StationKind::Hospital, Lang::En) => "H",
+/// The legend: one row per symbol the map uses.
+pub fn legend_ui(ui: &mut Ui, theme: &UiTheme, lang: Lang) {
+    let icon = |ui: &mut Ui, draw: &dyn Fn(&Painter, egui::Pos2), key: T| {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(vec2(22.0, 18.0), egui::Sense::hover());
+            draw(ui.painter(), rect.center());
+            ui.label(tr(lang, key));
+        });
     };
-    painter.text(
-        centre,
-        Align2::CENTER_CENTER,
-        glyph,
-        FontId::proportional(r * 1.45),
-        theme.marker_outline,
+    icon(
+        ui,
+        &|p, c| {
+            p.rect_stroke(
+                Rect::from_center_size(c, vec2(16.0, 12.0)),
+                0.0,
+                Stroke::new(1.6, theme.beat_palette[0]),
+                egui::StrokeKind::Middle,
+            );
+        },
+        T::Beats,
     );
-}
-
-fn screen(projector: &Projector<'_>, p: LonLat) -> Pos2 {
-    projector.project(lon_lat(p.lon, p.lat)).to_pos2()
+    let sample = |status| onemap_core::layers::Camera {
+        id: "legend".into(),
+        name: String::new(),
+        kind: CameraKind::Public,
+        pos: LonLat::default(),
+        heading_deg: 45.0,
+        fov_deg: 60.0,
+        range_m: 1.0,
+        status,
+        extra: Extra::new(),
+    };
+    for (status, key) in [
+        (CameraStatus::Online, T::Online),
+        (CameraStatus::Offline, T::Offline),
+    ] {
+        let c = sample(status);
+        let online = status == CameraStatus::Online;
+        icon(
+            ui,
+            &|p, centre| {
+                let at = centre + vec2(-6.0, 6.0);
+                let fill = if online {
+                    theme.wedge_fill
+                } else {
+                    theme.wedge_fill_offline
+                };
+                let line = if online {
+                    theme.camera_online
+                } else {
+                    theme.camera_offline
+                };
+                for shape in ops::wedge_shapes(at, &c, 16.0, fill, Stroke::new(1.0, line)) {
+                    p.add(shape);
+                }
+                ops::camera_dot(p, at, online, theme);
+            },
+            key,
+        );
+    }
+    icon(
+        ui,
+        &|p, c| {
+            p.circle(
+                c,
+                8.0,
+                theme.cluster_fill,
+                Stroke::new(1.5, theme.marker_outline),
+            );
+            p.text(
+                c,
+                Align2::CENTER_CENTER,
+                "12",
+                FontId::proportional(9.0),
+                theme.cluster_text,
+            );
+        },
+        T::CameraCluster,
+    );
+    for kind in [
+        PostKind::QuickResponse,
+        PostKind::Workstation,
+        PostKind::Checkpoint,
+    ] {
+        icon(
+            ui,
+            &|p, c| ops::post_icon(p, c, kind, theme, lang),
+            labels::post_kind(kind),
+        );
+    }
+    for kind in [
+        StationKind::Police,
+        StationKind::Fire,
+        StationKind::Hospital,
+    ] {
+        icon(
+            ui,
+            &|p, c| ops::station_icon(p, c, kind, theme, lang),
+            labels::station_kind(kind),
+        );
+    }
 }
 
 pub fn overlays_ui(
@@ -84,46 +137,9 @@ pub fn overlays_ui(
     theme: &UiTheme,
     frame: &mut MapFrame,
 ) {
+    let _ = city;
     let rect = response.rect;
     let painter = ui.painter().with_clip_rect(rect);
-
-    if settings.show_stations {
-        let mut hovered: Option<String> = None;
-        let pointer = response.hover_pos();
-        for station in &city.osm.stations {
-            let pos = screen(projector, station.pos);
-            if !rect.expand(20.0).contains(pos) {
-                continue;
-            }
-            station_icon(
-                &painter,
-                pos,
-                station.kind,
-                station_colour(station.kind, theme),
-                theme,
-                settings.lang,
-            );
-            frame.stations_drawn += 1;
-            if pointer.is_some_and(|p| p.distance(pos) <= theme.marker_radius_px + 3.0) {
-                let kind = tr(
-                    settings.lang,
-                    match station.kind {
-                        StationKind::Police => T::Police,
-                        StationKind::Fire => T::Fire,
-                        StationKind::Hospital => T::Hospital,
-                    },
-                );
-                let name = station
-                    .name
-                    .as_deref()
-                    .unwrap_or(tr(settings.lang, T::Unnamed));
-                hovered = Some(format!("{kind}: {name}"));
-            }
-        }
-        if let Some(text) = hovered {
-            response.clone().on_hover_text_at_pointer(text);
-        }
-    }
 
     if let Some(p) = response.hover_pos() {
         let geo = projector.unproject(p.to_vec2());

@@ -1,0 +1,364 @@
+//! The operational layers in the real console: legend, inspector, search, editing with undo,
+//! saving and reloading, and the problems panel — driven through egui_kittest.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{demo_city, fixed_clock, repo_path};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use onemap::app::{AppOptions, Command, OneMapApp, Selection};
+use onemap::ui::i18n::{Lang, T, tr};
+use onemap_core::layers::CameraId;
+
+fn zh(key: T) -> &'static str {
+    tr(Lang::Zh, key)
+}
+
+fn harness_with_layers(dir: &Path) -> Harness<'static, OneMapApp> {
+    let city = demo_city();
+    let dir = dir.to_path_buf();
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            OneMapApp::new(
+                &cc.egui_ctx,
+                city,
+                AppOptions {
+                    clock: fixed_clock(),
+                    layers_dir: Some(dir),
+                    ..AppOptions::default()
+                },
+            )
+            .expect("app starts")
+        })
+}
+
+/// A private copy of the committed demo layers.
+fn copy_of_demo_layers(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("onemap-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["beats", "cameras", "posts", "stations"] {
+        let file = format!("{f}.geojson");
+        std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn demo_layers_load_without_problems_and_the_legend_names_every_symbol() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(3);
+    let ops = &h.state().ops;
+    assert!(ops.problems.is_empty(), "{:?}", ops.problems);
+    assert!(ops.layers.generated);
+    h.get_by_label(&format!("{} (0)", zh(T::Problems)));
+    for key in [
+        T::KindQuick,
+        T::KindWorkstation,
+        T::KindCheckpoint,
+        T::KindPolice,
+        T::KindFire,
+        T::KindHospital,
+        T::Online,
+        T::Offline,
+    ] {
+        h.get_by_label(zh(key));
+    }
+}
+
+#[test]
+fn search_flies_to_a_camera_and_the_inspector_shows_its_beat() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(3);
+    let camera = h.state().ops.layers.cameras[10].clone();
+    h.get_by_label(zh(T::Search)).click();
+    h.run_steps(1);
+    h.get_by_label(zh(T::Search)).type_text(camera.id.as_str());
+    h.run_steps(3);
+    assert!(!h.state().search_hits.is_empty(), "hits for {}", camera.id);
+    h.get_by_label_contains(&format!("{} {}", camera.id, camera.name))
+        .click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().selection,
+        Some(Selection::Camera(camera.id.clone()))
+    );
+    assert!(h.state().zoom() >= 16.0);
+    let centre = h.state().centre();
+    assert!(
+        (centre.lon - camera.pos.lon).abs() < 1e-6 && (centre.lat - camera.pos.lat).abs() < 1e-6
+    );
+    // The inspector names the camera and its beat.
+    h.get_by_label(zh(T::Inspector));
+    h.get_by_label(zh(T::InBeat));
+    let beat = h.state().related.beat.expect("the camera lies in a beat");
+    let beat = &h.state().ops.layers.beats[beat];
+    h.get_by_label(&format!("{} {}", beat.id, beat.name));
+}
+
+#[test]
+fn search_finds_streets_and_addresses() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(2);
+    h.get_by_label(zh(T::Search)).click();
+    h.get_by_label(zh(T::Search)).type_text("Friedrich-Engels");
+    h.run_steps(3);
+    h.get_by_label(&format!("Friedrich-Engels-Ring  ·  {}", zh(T::Street)))
+        .click();
+    h.run_steps(3);
+    assert!(matches!(h.state().selection, Some(Selection::Point(_))));
+}
+
+#[test]
+fn inspector_of_a_beat_lists_its_cameras_posts_and_station() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(2);
+    // The beat with the most cameras.
+    let (beat_id, station_id) = {
+        let s = h.state();
+        let b = &s.ops.layers.beats[27];
+        (b.id.clone(), b.station_id.clone())
+    };
+    h.state_mut()
+        .push(Command::Select(Some(Selection::Beat(beat_id.clone()))));
+    h.run_steps(3);
+    let related = h.state().related.clone();
+    assert_eq!(
+        related
+            .beat
+            .map(|i| h.state().ops.layers.beats[i].id.clone()),
+        Some(beat_id)
+    );
+    assert!(!related.cameras_in_beat.is_empty());
+    h.get_by_label_contains(zh(T::CamerasInBeat));
+    h.get_by_label_contains(&format!("→ {station_id}"));
+    // Clicking a listed camera selects it.
+    let first = h.state().ops.layers.cameras[related.cameras_in_beat[0]].clone();
+    h.get_by_label(&format!("{} {}", first.id, first.name))
+        .click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection, Some(Selection::Camera(first.id)));
+}
+
+#[test]
+fn clicking_the_map_selects_a_point_and_lists_cameras_that_see_it() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(2);
+    // A point just in front of a camera, well inside its wedge.
+    let cam = h
+        .state()
+        .ops
+        .layers
+        .cameras
+        .iter()
+        .find(|c| c.is_online())
+        .unwrap()
+        .clone();
+    let proj = h.state().ops.index.projection;
+    let m = proj.to_m(cam.pos);
+    let a = cam.heading_deg.to_radians();
+    let target = proj.to_lonlat([m[0] + 20.0 * a.sin(), m[1] + 20.0 * a.cos()]);
+    h.state_mut()
+        .push(Command::Select(Some(Selection::Point(target))));
+    h.run_steps(3);
+    let seeing: Vec<CameraId> = h
+        .state()
+        .related
+        .cameras_seeing
+        .iter()
+        .map(|&i| h.state().ops.layers.cameras[i].id.clone())
+        .collect();
+    assert!(
+        seeing.contains(&cam.id),
+        "{seeing:?} should contain {}",
+        cam.id
+    );
+    h.get_by_label_contains(zh(T::CamerasSeeing));
+}
+
+#[test]
+fn planner_adds_a_camera_sets_its_heading_saves_and_reloads_with_unknown_properties_kept() {
+    let dir = copy_of_demo_layers("edit");
+    // An agency's file carries properties OneMap does not know.
+    let cameras = dir.join("cameras.geojson");
+    let text = std::fs::read_to_string(&cameras).unwrap();
+    let text = text.replacen("\"status\": \"online\"", "\"status\": \"online\",\n        \"maintainer\": \"Stadtwerke\",\n        \"install_year\": 2014", 1);
+    std::fs::write(&cameras, text).unwrap();
+
+    let mut h = harness_with_layers(&dir);
+    h.run_steps(2);
+    let before = h.state().ops.layers.cameras.len();
+    let keeper = h
+        .state()
+        .ops
+        .layers
+        .cameras
+        .iter()
+        .find(|c| c.extra.contains_key("maintainer"))
+        .unwrap()
+        .id
+        .clone();
+
+    h.get_by_label(zh(T::EditMode)).click();
+    h.run_steps(2);
+    h.get_by_label(zh(T::AddCamera)).click();
+    h.run_steps(2);
+    // Click the middle of the map.
+    let map_centre = egui::pos2(270.0 + (1400.0 - 270.0) / 2.0, 450.0);
+    h.hover_at(map_centre);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: map_centre,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.event(egui::Event::PointerButton {
+        pos: map_centre,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(3);
+    assert_eq!(
+        h.state().ops.layers.cameras.len(),
+        before + 1,
+        "camera added"
+    );
+    let Some(Selection::Camera(new_id)) = h.state().selection.clone() else {
+        panic!("new camera selected")
+    };
+
+    // Set its heading in the inspector.
+    h.state_mut().push(Command::SetSelectedHeading {
+        heading_deg: 137.0,
+        continues: false,
+    });
+    h.run_steps(2);
+    assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 137.0);
+
+    // Undo the heading, redo it.
+    h.get_by_label(zh(T::Undo)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 0.0);
+    h.get_by_label(zh(T::Redo)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 137.0);
+
+    h.get_by_label(zh(T::Save)).click();
+    h.run_steps(2);
+    h.get_by_label_contains(zh(T::Saved));
+    assert!(
+        !dir.join("cameras.geojson.tmp").exists(),
+        "temporary file renamed away"
+    );
+
+    // Reload from disk in a fresh console.
+    let mut again = harness_with_layers(&dir);
+    again.run_steps(2);
+    let reloaded = again
+        .state()
+        .ops
+        .camera(&new_id)
+        .expect("saved camera is there")
+        .clone();
+    assert_eq!(reloaded.heading_deg, 137.0);
+    let kept = again.state().ops.camera(&keeper).unwrap();
+    assert_eq!(
+        kept.extra.get("maintainer").and_then(|v| v.as_str()),
+        Some("Stadtwerke")
+    );
+    assert_eq!(
+        kept.extra.get("install_year").and_then(|v| v.as_i64()),
+        Some(2014)
+    );
+    assert!(again.state().ops.problems.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dragging_a_selected_camera_moves_it_in_one_undo_step() {
+    let dir = copy_of_demo_layers("drag");
+    let mut h = harness_with_layers(&dir);
+    h.run_steps(2);
+    let cam = h.state().ops.layers.cameras[5].clone();
+    h.state_mut().push(Command::SetEditMode(true));
+    h.state_mut()
+        .push(Command::PickSearchHit(onemap_core::search::SearchHit {
+            kind: onemap_core::search::HitKind::Camera,
+            label: String::new(),
+            pos: cam.pos,
+            target: onemap_core::search::Target::Camera(cam.id.clone()),
+        }));
+    h.run_steps(4);
+    // The camera is at the centre of the map now.
+    let map_rect_centre = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    let from = map_rect_centre;
+    let to = from + egui::vec2(60.0, 30.0);
+    h.hover_at(from);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.hover_at(from + (to - from) * (k as f32 / 6.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(3);
+    let moved = h.state().ops.camera(&cam.id).unwrap().pos;
+    assert!(moved != cam.pos, "the camera moved");
+    assert!(
+        (h.state().centre().lon - cam.pos.lon).abs() < 1e-9,
+        "the map did not pan"
+    );
+    h.state_mut().push(Command::Undo);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().ops.camera(&cam.id).unwrap().pos,
+        cam.pos,
+        "one undo restores it"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn broken_layer_files_still_start_and_the_problems_panel_lists_each_rejection() {
+    let dir = repo_path("tests/fixtures/bad-layers");
+    let mut h = harness_with_layers(&dir);
+    h.run_steps(3);
+    let ops = &h.state().ops;
+    // Every valid feature is kept.
+    assert_eq!(ops.layers.cameras.len(), 2);
+    assert_eq!(ops.layers.beats.len(), 1);
+    assert_eq!(ops.layers.posts.len(), 0, "posts.geojson is not JSON");
+    assert_eq!(ops.layers.stations.len(), 1);
+    let n = ops.problems.len();
+    assert!(n >= 8, "{:?}", ops.problems);
+    h.get_by_label(&format!("{} ({n})", zh(T::Problems)));
+    for needle in [
+        "not valid JSON",
+        "not closed",
+        "intersects itself",
+        "outside WGS84",
+        "expected Point",
+        "missing property",
+        "out of range",
+    ] {
+        h.get_by_label_contains(needle);
+    }
+}
