@@ -678,7 +678,10 @@ impl OneMapApp {
                 .resizable(false)
                 .exact_size(300.0)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| self.inspector_ui(ui, &theme));
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        ui.set_max_width(ui.available_width());
+                        self.inspector_ui(ui, &theme);
+                    });
                 });
         }
         egui::CentralPanel::no_frame().show(ui, |ui| self.map_ui(ui, &theme));
@@ -825,12 +828,14 @@ impl OneMapApp {
 
     fn search_ui(&mut self, ui: &mut Ui, theme: &UiTheme) {
         let mut query = self.search_query.clone();
-        let response = ui.add(
-            egui::TextEdit::singleline(&mut query)
-                .hint_text(self.tr(T::SearchHint))
-                .desired_width(f32::INFINITY),
-        );
-        let response = response.labelled_by(ui.label(self.tr(T::Search)).id);
+        let label = ui.label(RichText::new(self.tr(T::Search)).strong());
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(&mut query)
+                    .hint_text(self.tr(T::SearchHint))
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
         if response.changed() {
             self.push(Command::SetSearch(query.clone()));
         }
@@ -938,8 +943,15 @@ impl OneMapApp {
     // -----------------------------------------------------------------------------------------
     // Inspector
 
+    /// A wrapping link that selects a related feature.
     fn select_button(&mut self, ui: &mut Ui, label: String, selection: Selection) {
-        if ui.link(label).clicked() {
+        let colour = ui.visuals().hyperlink_color;
+        let response = ui.add(
+            egui::Label::new(RichText::new(label).color(colour))
+                .wrap()
+                .sense(egui::Sense::click()),
+        );
+        if response.clicked() {
             self.push(Command::Select(Some(selection)));
         }
     }
@@ -960,9 +972,14 @@ impl OneMapApp {
         let lang = self.settings.lang;
         let layers = self.ops.layers.clone();
         let related = self.related.clone();
+        // Values wrap inside the panel's width instead of widening it.
+        let value_width = ui.available_width() - 110.0;
         let row = |ui: &mut Ui, key: T, value: String| {
             ui.label(RichText::new(tr(lang, key)).color(theme.muted_text));
-            ui.label(value);
+            ui.scope(|ui| {
+                ui.set_max_width(value_width);
+                ui.add(egui::Label::new(value).wrap());
+            });
             ui.end_row();
         };
         match &selection {
@@ -1196,7 +1213,7 @@ impl OneMapApp {
                 ui.label(c.id.to_string());
                 ui.end_row();
                 ui.label(tr(lang, T::Name));
-                ui.text_edit_singleline(&mut edited.name);
+                ui.add(egui::TextEdit::singleline(&mut edited.name).desired_width(160.0));
                 ui.end_row();
                 ui.label(tr(lang, T::Kind));
                 egui::ComboBox::from_id_salt("camera-kind")
@@ -1259,7 +1276,7 @@ impl OneMapApp {
             ui.label(p.id.to_string());
             ui.end_row();
             ui.label(tr(lang, T::Name));
-            ui.text_edit_singleline(&mut edited.name);
+            ui.add(egui::TextEdit::singleline(&mut edited.name).desired_width(160.0));
             ui.end_row();
             ui.label(tr(lang, T::Kind));
             egui::ComboBox::from_id_salt("post-kind")
@@ -1271,7 +1288,7 @@ impl OneMapApp {
                 });
             ui.end_row();
             ui.label(tr(lang, T::StaffedHours));
-            ui.text_edit_singleline(&mut edited.staffed_hours);
+            ui.add(egui::TextEdit::singleline(&mut edited.staffed_hours).desired_width(160.0));
             ui.end_row();
         });
         let valid = !edited.name.trim().is_empty()

@@ -54,11 +54,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Measure start-up, tile rendering and memory; prints a table.
+    /// Measure start-up, tile rendering and memory, and the operational layers at scale
+    /// (100k cameras, 10k beats); prints tables.
     Bench {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
+        /// Only this part: "basemap" or "layers".
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Generate sample operational layers from a city's OSM data into DIR.
     DemoLayers {
@@ -145,7 +149,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let osm_path = cli.osm.clone().unwrap_or_else(demo_osm_path);
     match cli.command {
-        Some(Cmd::Bench { samples }) => return onemap::bench::run(&osm_path, samples, started),
+        Some(Cmd::Bench { samples, only }) => {
+            if only.as_deref() != Some("layers") {
+                onemap::bench::run(&osm_path, samples, started)?;
+            }
+            if only.as_deref() != Some("basemap") {
+                println!();
+                onemap::bench::run_layers(&osm_path)?;
+            }
+            return Ok(());
+        }
         Some(Cmd::DemoLayers { out }) => return demo_layers(&osm_path, &out),
         Some(Cmd::CheckLayers { dir }) => return check_layers(&dir),
         None => {}
