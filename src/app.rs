@@ -1384,7 +1384,7 @@ impl OneMapApp {
         let mut ops_drawn = OpsDrawn::default();
         let city = self.city.clone();
         let ops = &self.ops;
-        let cache = &self.draw_cache;
+        let cache = &mut self.draw_cache;
         let selection = self.selection.clone();
         let (edit_mode, tool, drag) = (self.edit_mode, self.tool, self.drag);
         let drag_started = ui.input(|i| i.pointer.primary_pressed());

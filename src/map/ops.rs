@@ -65,7 +65,31 @@ pub struct DrawCache {
     pub beat_labels: Vec<LonLat>,
     /// Station id -> colour index, in file order of police stations.
     station_colour: HashMap<String, usize>,
+    beat_mesh: Option<BeatMesh>,
 }
+
+/// All beat outlines tessellated once for one zoom level, drawn by translation while the map
+/// pans. Used when many beats are in view (city zoom with thousands of beats), where
+/// tessellating every outline every frame would cost more than a frame's budget.
+struct BeatMesh {
+    key: BeatMeshKey,
+    /// World pixels (at the key's zoom) that the mesh's origin stands for.
+    anchor: [f64; 2],
+    mesh: std::sync::Arc<egui::Mesh>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct BeatMeshKey {
+    revision: u64,
+    zoom_bits: u64,
+    palette: [Color32; 8],
+    selection: Color32,
+    selected: Option<String>,
+    pixels_per_point: u32,
+}
+
+/// Above this many beats in view, outlines come from the cached mesh.
+const BEAT_MESH_THRESHOLD: usize = 600;
 
 impl DrawCache {
     pub fn refresh(&mut self, ops: &OpState, zoom: u8) {
@@ -296,7 +320,7 @@ pub fn draw(
     painter: &Painter,
     projector: &Projector<'_>,
     ops: &OpState,
-    cache: &DrawCache,
+    cache: &mut DrawCache,
     settings: &Settings,
     selection: Option<&Selection>,
     theme: &UiTheme,
@@ -311,31 +335,46 @@ pub fn draw(
     if settings.show_beats {
         let mut beats = ops.index.beats_in_unsorted(&view);
         beats.sort_unstable();
+        let selected_beat = match selection {
+            Some(Selection::Beat(id)) => Some(id.to_string()),
+            _ => None,
+        };
+        let use_mesh = beats.len() > BEAT_MESH_THRESHOLD;
+        if use_mesh {
+            draw_beat_mesh(painter, projector, ops, cache, selected_beat.clone(), theme);
+        }
+        let mut label_rects: Vec<Rect> = Vec::new();
         for i in beats {
             let beat = &layers.beats[i];
             let colour = cache.beat_colour(beat.station_id.as_str(), theme);
-            let selected = matches!(selection, Some(Selection::Beat(id)) if *id == beat.id);
-            let stroke = if selected {
-                Stroke::new(3.5, theme.selection)
-            } else {
-                Stroke::new(1.6, colour)
-            };
-            for ring in &beat.rings {
-                let pts: Vec<Pos2> = ring.iter().map(|p| screen(projector, *p)).collect();
-                painter.add(Shape::closed_line(pts, stroke));
+            if !use_mesh {
+                let selected = selected_beat.as_deref() == Some(beat.id.as_str());
+                let stroke = if selected {
+                    Stroke::new(3.5, theme.selection)
+                } else {
+                    Stroke::new(1.6, colour)
+                };
+                for ring in &beat.rings {
+                    let pts: Vec<Pos2> = ring.iter().map(|p| screen(projector, *p)).collect();
+                    painter.add(Shape::closed_line(pts, stroke));
+                }
             }
             if zoom >= BEAT_LABEL_ZOOM
                 && let Some(at) = cache.beat_labels.get(i)
             {
                 let pos = screen(projector, *at);
                 if rect.contains(pos) {
-                    painter.text(
-                        pos,
-                        Align2::CENTER_CENTER,
-                        &beat.name,
+                    let galley = painter.layout_no_wrap(
+                        beat.name.clone(),
                         FontId::proportional(12.5),
-                        colour.gamma_multiply(0.95),
+                        colour,
                     );
+                    let label_rect = Rect::from_center_size(pos, galley.size() + vec2(6.0, 2.0));
+                    // Skip names that would overlap one already written.
+                    if !label_rects.iter().any(|r: &Rect| r.intersects(label_rect)) {
+                        label_rects.push(label_rect);
+                        painter.galley(label_rect.min + vec2(3.0, 1.0), galley, colour);
+                    }
                 }
             }
             drawn.beats += 1;
@@ -464,6 +503,80 @@ pub fn draw(
         painter.circle_filled(centre, 2.5, theme.selection);
     }
     drawn
+}
+
+/// Draw every beat outline from the cached mesh, rebuilding it when the zoom, the layers, the
+/// theme or the selection changed.
+fn draw_beat_mesh(
+    painter: &Painter,
+    projector: &Projector<'_>,
+    ops: &OpState,
+    cache: &mut DrawCache,
+    selected: Option<String>,
+    theme: &UiTheme,
+) {
+    let zoom = projector.zoom();
+    let ctx = painter.ctx();
+    let pixels_per_point = ctx.pixels_per_point();
+    let key = BeatMeshKey {
+        revision: ops.revision,
+        zoom_bits: zoom.to_bits(),
+        palette: theme.beat_palette,
+        selection: theme.selection,
+        selected,
+        pixels_per_point: pixels_per_point.to_bits(),
+    };
+    let rect = painter.clip_rect();
+    let centre = geo(projector, rect.center());
+    let (cx, cy) = mercator::world_px(centre, zoom);
+    if cache.beat_mesh.as_ref().is_none_or(|m| m.key != key) {
+        let anchor = [cx, cy];
+        let options = ctx.tessellation_options(|o| *o);
+        let mut tessellator =
+            egui::epaint::Tessellator::new(pixels_per_point, options, [1, 1], Vec::new());
+        let mut mesh = egui::Mesh::default();
+        let mut selected_shapes = Vec::new();
+        for beat in &ops.layers.beats {
+            let is_selected = key.selected.as_deref() == Some(beat.id.as_str());
+            let stroke = if is_selected {
+                Stroke::new(3.5, theme.selection)
+            } else {
+                Stroke::new(1.6, cache.beat_colour(beat.station_id.as_str(), theme))
+            };
+            for ring in &beat.rings {
+                let pts: Vec<Pos2> = ring
+                    .iter()
+                    .map(|p| {
+                        let (x, y) = mercator::world_px(*p, zoom);
+                        pos2((x - anchor[0]) as f32, (y - anchor[1]) as f32)
+                    })
+                    .collect();
+                let shape = Shape::closed_line(pts, stroke);
+                if is_selected {
+                    selected_shapes.push(shape); // on top of its neighbours
+                } else {
+                    tessellator.tessellate_shape(shape, &mut mesh);
+                }
+            }
+        }
+        for shape in selected_shapes {
+            tessellator.tessellate_shape(shape, &mut mesh);
+        }
+        cache.beat_mesh = Some(BeatMesh {
+            key,
+            anchor,
+            mesh: std::sync::Arc::new(mesh),
+        });
+    }
+    if let Some(cached) = &cache.beat_mesh {
+        let mut mesh = (*cached.mesh).clone();
+        let offset = vec2(
+            (cached.anchor[0] - cx) as f32,
+            (cached.anchor[1] - cy) as f32,
+        );
+        mesh.translate(rect.center().to_vec2() + offset);
+        painter.add(Shape::mesh(mesh));
+    }
 }
 
 /// The feature under `pointer` (markers first, then the beat), within a few pixels.
