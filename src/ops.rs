@@ -62,6 +62,14 @@ fn kind_slot(kind: LayerKind) -> usize {
     }
 }
 
+/// Replace the item with `item`'s key, or append it.
+fn upsert<T: Clone, K: PartialEq>(items: &mut Vec<T>, item: &T, key: impl Fn(&T) -> &K) {
+    match items.iter().position(|x| key(x) == key(item)) {
+        Some(i) => items[i] = item.clone(),
+        None => items.push(item.clone()),
+    }
+}
+
 /// Read the four layer files of `dir`. Missing or broken files are problems, not errors: the
 /// console starts with whatever is valid.
 pub fn load_dir(dir: &Path) -> (OpLayers, [Vec<Value>; 4], Vec<Problem>) {
@@ -183,27 +191,10 @@ impl OpState {
     }
 
     fn put(&mut self, before: Option<&Editable>, after: Option<&Editable>) {
+        // Ids are not editable, so `after` replaces the feature with its own id.
         match (before, after) {
-            (_, Some(Editable::Camera(c))) => {
-                let id = match before {
-                    Some(Editable::Camera(b)) => b.id.clone(),
-                    _ => c.id.clone(),
-                };
-                match self.layers.cameras.iter().position(|x| x.id == id) {
-                    Some(i) => self.layers.cameras[i] = c.clone(),
-                    None => self.layers.cameras.push(c.clone()),
-                }
-            }
-            (_, Some(Editable::Post(p))) => {
-                let id = match before {
-                    Some(Editable::Post(b)) => b.id.clone(),
-                    _ => p.id.clone(),
-                };
-                match self.layers.posts.iter().position(|x| x.id == id) {
-                    Some(i) => self.layers.posts[i] = p.clone(),
-                    None => self.layers.posts.push(p.clone()),
-                }
-            }
+            (_, Some(Editable::Camera(c))) => upsert(&mut self.layers.cameras, c, |x| &x.id),
+            (_, Some(Editable::Post(p))) => upsert(&mut self.layers.posts, p, |x| &x.id),
             (Some(Editable::Camera(c)), None) => self.layers.cameras.retain(|x| x.id != c.id),
             (Some(Editable::Post(p)), None) => self.layers.posts.retain(|x| x.id != p.id),
             (None, None) => {}

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{demo_city, fixed_clock, repo_path};
+use common::{demo_city, repo_path};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use onemap::app::{AppOptions, Command, OneMapApp, Selection};
@@ -19,22 +19,13 @@ fn zh(key: T) -> &'static str {
 }
 
 fn harness_with_layers(dir: &Path) -> Harness<'static, OneMapApp> {
-    let city = demo_city();
-    let dir = dir.to_path_buf();
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            OneMapApp::new(
-                &cc.egui_ctx,
-                city,
-                AppOptions {
-                    clock: fixed_clock(),
-                    layers_dir: Some(dir),
-                    ..AppOptions::default()
-                },
-            )
-            .expect("app starts")
-        })
+    common::harness_with(
+        demo_city(),
+        AppOptions {
+            layers_dir: Some(dir.to_path_buf()),
+            ..AppOptions::default()
+        },
+    )
 }
 
 /// A private copy of the committed demo layers.
@@ -361,4 +352,69 @@ fn broken_layer_files_still_start_and_the_problems_panel_lists_each_rejection() 
     ] {
         h.get_by_label_contains(needle);
     }
+}
+
+#[test]
+fn hovering_a_beat_shows_its_tooltip() {
+    let mut h = harness_with_layers(&repo_path("layers"));
+    h.run_steps(3);
+    // Centre the map on a beat's label point at street zoom, then hover the middle of the map.
+    let (id, name, at) = {
+        let s = h.state();
+        let b = &s.ops.layers.beats[27];
+        (
+            b.id.clone(),
+            b.name.clone(),
+            s.ops.centre_of_beat(27).unwrap(),
+        )
+    };
+    h.state_mut()
+        .push(Command::PickSearchHit(onemap_core::search::SearchHit {
+            kind: onemap_core::search::HitKind::Place,
+            label: String::new(),
+            pos: at,
+            target: onemap_core::search::Target::Location,
+        }));
+    h.state_mut().push(Command::SetLayerVisible(
+        onemap_core::layers::LayerKind::Cameras,
+        false,
+    ));
+    h.state_mut().push(Command::SetLayerVisible(
+        onemap_core::layers::LayerKind::Posts,
+        false,
+    ));
+    h.state_mut().push(Command::SetLayerVisible(
+        onemap_core::layers::LayerKind::Stations,
+        false,
+    ));
+    h.run_steps(3);
+    // The inspector takes the right 300 px once something is selected.
+    let centre = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    for _ in 0..40 {
+        h.hover_at(centre);
+        h.step();
+    }
+    h.get_by_label_contains(&format!("{} {id} · {name}", zh(T::Beats)));
+}
+
+#[test]
+fn deleting_a_camera_and_undoing_it() {
+    let dir = copy_of_demo_layers("delete");
+    let mut h = harness_with_layers(&dir);
+    h.run_steps(2);
+    let cam = h.state().ops.layers.cameras[3].clone();
+    let n = h.state().ops.layers.cameras.len();
+    h.state_mut().push(Command::SetEditMode(true));
+    h.state_mut()
+        .push(Command::Select(Some(Selection::Camera(cam.id.clone()))));
+    h.run_steps(2);
+    h.get_by_label(zh(T::DeleteSelected)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().ops.layers.cameras.len(), n - 1);
+    assert!(h.state().ops.camera(&cam.id).is_none());
+    assert_eq!(h.state().selection, None);
+    h.get_by_label(zh(T::Undo)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().ops.camera(&cam.id), Some(&cam));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -34,18 +34,19 @@ pub fn fixed_clock() -> Clock {
 
 /// The real app in a kittest harness (no GPU, no window), tiles rendered in memory.
 pub fn harness(city: Arc<City>) -> Harness<'static, OneMapApp> {
+    harness_with(city, AppOptions::default())
+}
+
+/// Like [`harness`], with these options (the clock is always fixed).
+pub fn harness_with(city: Arc<City>, options: AppOptions) -> Harness<'static, OneMapApp> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |cc| {
-            OneMapApp::new(
-                &cc.egui_ctx,
-                city,
-                AppOptions {
-                    clock: fixed_clock(),
-                    ..AppOptions::default()
-                },
-            )
-            .expect("app starts")
+            let options = AppOptions {
+                clock: fixed_clock(),
+                ..options
+            };
+            OneMapApp::new(&cc.egui_ctx, city, options).expect("app starts")
         })
 }
 
