@@ -7,5 +7,6 @@
 pub mod coord;
 pub mod layers;
 pub mod osm;
+pub mod routing;
 pub mod search;
 pub mod spatial;
