@@ -27,7 +27,10 @@ use crate::coord::LonLat;
 use crate::osm::{LandKind, OsmData, PlaceKind, RoadClass};
 use crate::spatial::{Containment, LocalProjection, bearing_deg, locate_in_polygon};
 
+/// Raster cell size for beats; larger for very large extracts so the raster stays within
+/// [`MAX_CELLS`] (memory is about 20 bytes per cell).
 const CELL_M: f64 = 40.0;
+const MAX_CELLS: f64 = 16_000_000.0;
 /// Cells farther than this from any drivable road belong to no beat (fields, forest, lakes).
 const REACH_CELLS: i32 = 6;
 /// Extra cost, in cells, of stepping onto a main road, railway or river.
@@ -264,14 +267,15 @@ fn is_main(class: RoadClass) -> bool {
 
 struct Grid {
     origin: [f64; 2],
+    cell_m: f64,
     w: i32,
     h: i32,
 }
 
 impl Grid {
     fn cell(&self, m: [f64; 2]) -> Option<(i32, i32)> {
-        let i = ((m[0] - self.origin[0]) / CELL_M).floor() as i32;
-        let j = ((m[1] - self.origin[1]) / CELL_M).floor() as i32;
+        let i = ((m[0] - self.origin[0]) / self.cell_m).floor() as i32;
+        let j = ((m[1] - self.origin[1]) / self.cell_m).floor() as i32;
         (i >= 0 && j >= 0 && i < self.w && j < self.h).then_some((i, j))
     }
 
@@ -281,15 +285,15 @@ impl Grid {
 
     fn corner_m(&self, i: i32, j: i32) -> [f64; 2] {
         [
-            self.origin[0] + f64::from(i) * CELL_M,
-            self.origin[1] + f64::from(j) * CELL_M,
+            self.origin[0] + f64::from(i) * self.cell_m,
+            self.origin[1] + f64::from(j) * self.cell_m,
         ]
     }
 
     /// Mark every cell a polyline passes through.
     fn rasterise(&self, points: &[[f64; 2]], mark: &mut [bool]) {
         for w in points.windows(2) {
-            let steps = (dist(w[0], w[1]) / (CELL_M / 4.0)).ceil().max(1.0) as usize;
+            let steps = (dist(w[0], w[1]) / (self.cell_m / 4.0)).ceil().max(1.0) as usize;
             for s in 0..=steps {
                 let f = s as f64 / steps as f64;
                 let p = [
@@ -317,10 +321,13 @@ fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Station]) -> Vec<
     let osm = cx.osm;
     let lo = cx.proj.to_m(osm.bounds.min);
     let hi = cx.proj.to_m(osm.bounds.max);
+    let area_m2 = ((hi[0] - lo[0]) * (hi[1] - lo[1])).max(1.0);
+    let cell_m = CELL_M.max((area_m2 / MAX_CELLS).sqrt());
     let grid = Grid {
         origin: lo,
-        w: ((hi[0] - lo[0]) / CELL_M).ceil().max(1.0) as i32,
-        h: ((hi[1] - lo[1]) / CELL_M).ceil().max(1.0) as i32,
+        w: ((hi[0] - lo[0]) / cell_m).ceil().max(1.0) as i32,
+        h: ((hi[1] - lo[1]) / cell_m).ceil().max(1.0) as i32,
+        cell_m,
     };
     let n = (grid.w * grid.h) as usize;
 
