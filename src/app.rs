@@ -332,6 +332,12 @@ impl OneMapApp {
         self.commands.push(command);
     }
 
+    /// Where the selected feature's marker and (for a camera at street zoom) its heading
+    /// handle were drawn last frame, in screen points.
+    pub fn handle_positions(&self) -> (Option<egui::Pos2>, Option<egui::Pos2>) {
+        (self.handles.marker, self.handles.heading)
+    }
+
     /// The selected camera, if a camera is selected.
     pub fn selected_camera(&self) -> Option<&Camera> {
         match &self.selection {

@@ -225,18 +225,59 @@ fn planner_adds_a_camera_sets_its_heading_saves_and_reloads_with_unknown_propert
         panic!("new camera selected")
     };
 
-    // Set its heading in the inspector.
-    h.state_mut().push(Command::SetSelectedHeading {
-        heading_deg: 137.0,
-        continues: false,
+    // Turn it by dragging the handle at the tip of its wedge (visible from zoom 16).
+    while h.state().zoom() < 16.0 {
+        h.get_by_label("+").click();
+        h.run_steps(1);
+    }
+    h.run_steps(3);
+    let (Some(marker), Some(handle)) = h.state().handle_positions() else {
+        panic!("marker and heading handle drawn at street zoom")
+    };
+    // Heading 0 points north: the handle is straight above the camera.
+    assert!(
+        (handle.x - marker.x).abs() < 1.0 && handle.y < marker.y,
+        "{marker:?} {handle:?}"
+    );
+    let radius = marker.y - handle.y;
+    // Drag it to the south-east: heading 135°.
+    let diagonal = radius * std::f32::consts::FRAC_1_SQRT_2;
+    let target = marker + egui::vec2(diagonal, diagonal);
+    h.hover_at(handle);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: handle,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
     });
+    h.run_steps(1);
+    for k in 1..=8 {
+        h.hover_at(handle + (target - handle) * (k as f32 / 8.0));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: target,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(3);
+    let heading = h.state().ops.camera(&new_id).unwrap().heading_deg;
+    assert!((heading - 135.0).abs() < 1.0, "heading {heading}");
+    // Exactly, from the inspector's field (what a planner types).
+    let mut exact = h.state().ops.camera(&new_id).unwrap().clone();
+    exact.heading_deg = 137.0;
+    h.state_mut()
+        .push(Command::EditFeature(onemap::ops::Editable::Camera(exact)));
     h.run_steps(2);
     assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 137.0);
 
-    // Undo the heading, redo it.
+    // Undo the typed heading (back to the dragged one), redo it.
     h.get_by_label(zh(T::Undo)).click();
     h.run_steps(2);
-    assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 0.0);
+    let undone = h.state().ops.camera(&new_id).unwrap().heading_deg;
+    assert!((undone - 135.0).abs() < 1.0, "{undone}");
     h.get_by_label(zh(T::Redo)).click();
     h.run_steps(2);
     assert_eq!(h.state().ops.camera(&new_id).unwrap().heading_deg, 137.0);
