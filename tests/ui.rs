@@ -155,3 +155,67 @@ fn opens_a_city_without_addresses_and_a_tiny_file() {
     let mut h = harness(tiny);
     run_until_map_complete(&mut h);
 }
+
+#[test]
+fn an_xyz_url_template_fetches_tiles_from_a_tile_server() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A minimal tile server on loopback that answers every GET with one rendered PNG.
+    let city = demo_city();
+    let png = city
+        .map
+        .render_tile(
+            12,
+            2196,
+            1324,
+            onemap::ui::theme::ThemeKind::Day,
+            Default::default(),
+        )
+        .encode_png()
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request_line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = reader.read_line(&mut request_line);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            if request_line.starts_with("GET /") {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            let header = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                png.len()
+            );
+            let _ = stream.write_all(header.as_bytes());
+            let _ = stream.write_all(&png);
+        }
+    });
+    let template = format!("http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png");
+    let mut h = common::harness_with(
+        city,
+        onemap::app::AppOptions {
+            tiles: onemap::basemap::sources::TileSourceSpec::parse(&template).unwrap(),
+            ..Default::default()
+        },
+    );
+    for _ in 0..300 {
+        h.step();
+        if served.load(Ordering::SeqCst) >= 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        served.load(Ordering::SeqCst) >= 4,
+        "tiles were requested from the server"
+    );
+    h.get_by_label(tr(Lang::Zh, T::SourceUser));
+}

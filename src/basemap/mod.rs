@@ -75,12 +75,17 @@ impl Basemap {
                 workers,
                 ctx: ctx.clone(),
             },
-            TileSourceSpec::Url(template) => Basemap::Http(Box::new(HttpTiles::new(
-                UrlTemplate {
-                    template: template.clone(),
-                },
-                ctx.clone(),
-            ))),
+            TileSourceSpec::Url(template) => {
+                // reqwest (inside walkers) needs a process-wide TLS crypto provider, even for
+                // plain http; installing it twice is harmless, so the result is ignored.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Basemap::Http(Box::new(HttpTiles::new(
+                    UrlTemplate {
+                        template: template.clone(),
+                    },
+                    ctx.clone(),
+                )))
+            }
             other => Basemap::User(Box::new(TileManager::new(
                 Producer::User(sources::open_reader(other)?),
                 OSM_ATTRIBUTION,
