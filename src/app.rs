@@ -421,6 +421,10 @@ impl OneMapApp {
                 if let Some(p) = self.selection_pos() {
                     r.beat = index.beat_at(p);
                     r.cameras_seeing = index.cameras_seeing(p);
+                    // A camera "sees" its own position; list only the others.
+                    if let Selection::Camera(id) = selection {
+                        r.cameras_seeing.retain(|&c| &layers.cameras[c].id != id);
+                    }
                     r.nearest_posts = index.nearest_posts(p, 3);
                     r.nearest_police = nearest_police(p);
                 }
