@@ -979,9 +979,24 @@ impl OneMapApp {
             });
         });
         ui.separator();
+        // Borrowed out of `self` for the body (no per-frame copy of 100k cameras) and put back;
+        // the body reads them only through these parameters.
+        let layers = std::mem::take(&mut self.ops.layers);
+        let related = std::mem::take(&mut self.related);
+        self.inspector_body_ui(ui, theme, &selection, &layers, &related);
+        self.ops.layers = layers;
+        self.related = related;
+    }
+
+    fn inspector_body_ui(
+        &mut self,
+        ui: &mut Ui,
+        theme: &UiTheme,
+        selection: &Selection,
+        layers: &onemap_core::layers::OpLayers,
+        related: &Related,
+    ) {
         let lang = self.settings.lang;
-        let layers = self.ops.layers.clone();
-        let related = self.related.clone();
         // Values wrap inside the panel's width instead of widening it.
         let value_width = ui.available_width() - 110.0;
         let row = |ui: &mut Ui, key: T, value: String| {
@@ -992,7 +1007,7 @@ impl OneMapApp {
             });
             ui.end_row();
         };
-        match &selection {
+        match selection {
             Selection::Beat(id) => {
                 let Some(b) = layers.beats.iter().find(|b| &b.id == id) else {
                     return;
@@ -1089,7 +1104,7 @@ impl OneMapApp {
                         );
                     });
                 }
-                self.point_related_ui(ui, &layers, &related, lang);
+                self.point_related_ui(ui, layers, related, lang);
             }
             Selection::Post(id) => {
                 let Some(p) = layers.posts.iter().find(|p| &p.id == id).cloned() else {
@@ -1111,7 +1126,7 @@ impl OneMapApp {
                         );
                     });
                 }
-                self.point_related_ui(ui, &layers, &related, lang);
+                self.point_related_ui(ui, layers, related, lang);
             }
             Selection::Station(id) => {
                 let Some(s) = layers.stations.iter().find(|s| &s.id == id) else {
@@ -1150,7 +1165,7 @@ impl OneMapApp {
                 egui::Grid::new("point").num_columns(2).show(ui, |ui| {
                     row(ui, T::Position, format!("{:.6}, {:.6}", p.lat, p.lon));
                 });
-                self.point_related_ui(ui, &layers, &related, lang);
+                self.point_related_ui(ui, layers, related, lang);
             }
         }
     }
