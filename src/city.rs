@@ -46,12 +46,22 @@ pub fn demo_osm_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_OSM)
 }
 
-pub fn load_city(path: &Path) -> anyhow::Result<City> {
-    let start = Instant::now();
+fn read_osm(path: &Path) -> anyhow::Result<(Vec<u8>, OsmData)> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read OpenStreetMap extract {}", path.display()))?;
     let osm = import_pbf(&bytes)
         .with_context(|| format!("cannot import OpenStreetMap extract {}", path.display()))?;
+    Ok((bytes, osm))
+}
+
+/// Only the imported data, for headless tools.
+pub fn load_osm(path: &Path) -> anyhow::Result<OsmData> {
+    Ok(read_osm(path)?.1)
+}
+
+pub fn load_city(path: &Path) -> anyhow::Result<City> {
+    let start = Instant::now();
+    let (bytes, osm) = read_osm(path)?;
     let map = MapData::new(&osm).context("cannot prepare the basemap")?;
     let stem = path
         .file_stem()

@@ -10,4 +10,5 @@ pub mod bench;
 pub mod city;
 pub mod map;
 pub mod ops;
+pub mod plan;
 pub mod ui;

@@ -71,6 +71,64 @@ enum Cmd {
     },
     /// Validate the layer files in DIR; list every problem; exit 1 if any feature is rejected.
     CheckLayers { dir: PathBuf },
+    /// Response rings, coverage per beat and gaps from the posts; optionally where to put new
+    /// posts. Writes rings.geojson, coverage.csv, gaps.geojson and summary.txt into OUT.
+    Plan {
+        /// Posts layer (.geojson). Default: the demo city's posts.
+        #[arg(long)]
+        posts: Option<PathBuf>,
+        /// Beats layer for the per-beat table. Default: beats.geojson beside the posts.
+        #[arg(long)]
+        beats: Option<PathBuf>,
+        /// Thresholds in minutes, comma-separated.
+        #[arg(long, default_value = "1,3,5", value_parser = onemap::plan::parse_minutes)]
+        #[allow(unused_qualifications)]
+        // the full path tells clap this is one value, not many
+        minutes: std::vec::Vec<f64>,
+        #[arg(long, value_enum, default_value = "car")]
+        mode: ModeArg,
+        /// Turnout delay before a unit moves, seconds.
+        #[arg(long, default_value_t = 0.0)]
+        turnout: f32,
+        /// Speeds per mode and road class (JSON; see docs/planning.md).
+        #[arg(long)]
+        speeds: Option<PathBuf>,
+        /// Demand points (CSV lon,lat,weight), e.g. incident history. Default: addresses.
+        #[arg(long)]
+        demand: Option<PathBuf>,
+        /// Also choose this many new posts (maximal covering, 3-minute or next larger limit).
+        #[arg(long, default_value_t = 0)]
+        add_posts: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the road graph as CSV (nodes.csv, edges.csv) for independent tools.
+    ExportGraph {
+        #[arg(long)]
+        speeds: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ModeArg {
+    Car,
+    Motorbike,
+    Ebike,
+    Foot,
+}
+
+impl From<ModeArg> for onemap_core::routing::Mode {
+    fn from(m: ModeArg) -> Self {
+        use onemap_core::routing::Mode;
+        match m {
+            ModeArg::Car => Mode::Car,
+            ModeArg::Motorbike => Mode::Motorbike,
+            ModeArg::Ebike => Mode::EBike,
+            ModeArg::Foot => Mode::Foot,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -161,6 +219,49 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }
         Some(Cmd::DemoLayers { out }) => return demo_layers(&osm_path, &out),
         Some(Cmd::CheckLayers { dir }) => return check_layers(&dir),
+        Some(Cmd::Plan {
+            posts,
+            beats,
+            minutes,
+            mode,
+            turnout,
+            speeds,
+            demand,
+            add_posts,
+            out,
+        }) => {
+            let posts = posts.unwrap_or_else(|| osm_path.with_file_name("posts.geojson"));
+            let beats = beats.or_else(|| {
+                let beside = posts.with_file_name("beats.geojson");
+                beside.is_file().then_some(beside)
+            });
+            if !(0.0..=3600.0).contains(&turnout) {
+                anyhow::bail!("--turnout {turnout}: expected 0 to 3600 seconds");
+            }
+            let args = onemap::plan::PlanArgs {
+                osm: osm_path.clone(),
+                posts,
+                beats,
+                minutes,
+                mode: mode.into(),
+                turnout_s: turnout,
+                speeds,
+                demand,
+                add_posts,
+                out: out.clone(),
+            };
+            let osm = onemap::city::load_osm(&osm_path)?;
+            let summary = onemap::plan::run_plan(&args, &osm)?;
+            print!("{summary}");
+            println!("written to {}", out.display());
+            return Ok(());
+        }
+        Some(Cmd::ExportGraph { speeds, out }) => {
+            let osm = onemap::city::load_osm(&osm_path)?;
+            let speeds = onemap::plan::load_speeds(speeds.as_deref())?;
+            println!("{}", onemap::plan::export_graph(&osm, &speeds, &out)?);
+            return Ok(());
+        }
         None => {}
     }
     let tiles = match &cli.tiles {

@@ -112,3 +112,95 @@ fn check_layers_passes_on_the_demo_layers_and_demo_layers_regenerates_them_ident
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn plan_writes_rings_coverage_gaps_and_suggestions() {
+    let dir = std::env::temp_dir().join(format!("onemap-plan-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_onemap"))
+        .args([
+            "plan",
+            "--minutes",
+            "0.5,1,3,5",
+            "--add-posts",
+            "2",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("within 0.5 min: roads"), "{stdout}");
+    assert!(stdout.contains("2 new posts for 3 min"), "{stdout}");
+    // The checkpoint on the cut-off dual carriageway at the extract's edge is reported.
+    assert!(stdout.contains("skipped: post P-12"), "{stdout}");
+
+    let rings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rings.geojson")).expect("rings"))
+            .expect("rings are JSON");
+    let features = rings["features"].as_array().expect("features");
+    assert_eq!(features.len(), 4);
+    assert_eq!(features[0]["properties"]["minutes"], 0.5);
+    assert!(
+        !features[0]["geometry"]["coordinates"]
+            .as_array()
+            .expect("mp")
+            .is_empty()
+    );
+
+    let csv = std::fs::read_to_string(dir.join("coverage.csv")).expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 119 + 1, "header, 119 beats, the city");
+    assert!(lines[0].starts_with("beat_id,beat_name,road_km,addresses,demand,road_pct_0.5min"));
+    assert!(lines[120].starts_with("city,(whole city),"));
+    // Shares only grow with the limit.
+    let city: Vec<f64> = lines[120]
+        .split(',')
+        .skip(5)
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    for k in 0..3 {
+        assert!(city[k * 3] <= city[(k + 1) * 3], "{city:?}");
+    }
+    for f in ["gaps.geojson", "summary.txt", "suggested-posts.geojson"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn plan_rejects_bad_thresholds_and_empty_posts() {
+    for minutes in ["0", "-1", "1,abc", "90"] {
+        let arg = format!("--minutes={minutes}");
+        let (ok, stderr) = onemap(&["plan", &arg, "--out", "/tmp/never"]);
+        assert!(!ok, "{minutes}");
+        assert!(stderr.contains("--minutes"), "{minutes}: {stderr}");
+    }
+    let empty =
+        std::env::temp_dir().join(format!("onemap-empty-posts-{}.geojson", std::process::id()));
+    std::fs::write(&empty, r#"{"type":"FeatureCollection","features":[]}"#).expect("write");
+    let (ok, stderr) = onemap(&[
+        "plan",
+        "--posts",
+        &empty.display().to_string(),
+        "--out",
+        "/tmp/never",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("no valid posts to plan from"), "{stderr}");
+    assert!(stderr.contains(&empty.display().to_string()), "{stderr}");
+    let _ = std::fs::remove_file(&empty);
+    let (ok, stderr) = onemap(&[
+        "plan",
+        "--speeds",
+        &fixture("not-a-pbf.osm.pbf"),
+        "--out",
+        "/tmp/never",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("not JSON"), "{stderr}");
+}

@@ -27,6 +27,13 @@ impl LonLat {
     }
 }
 
+/// `lat,lon` with 6 decimals (about 0.1 m), the order people type and `--center` takes.
+impl std::fmt::Display for LonLat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.6},{:.6}", self.lat, self.lon)
+    }
+}
+
 /// Great-circle distance in metres (haversine). Error well under 0.5 % at city scale.
 ///
 /// ```

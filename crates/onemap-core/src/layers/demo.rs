@@ -563,7 +563,7 @@ fn simplify_loop(grid: &Grid, label: &[u32], ring: &[(i32, i32)]) -> Vec<(i32, i
 }
 
 /// Douglas–Peucker on grid corners, tolerance in cells. Keeps both ends.
-fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32, i32)> {
+pub(crate) fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32, i32)> {
     if points.len() <= 2 {
         return points.to_vec();
     }

@@ -1,0 +1,155 @@
+//! Routing on the real demo city, checked against an independent computation: networkx on the
+//! same graph exported as CSV (`bench/networkx_check.py` wrote the fixture: for each case, the
+//! number of nodes reached and a hash of their sorted ids).
+
+#![allow(clippy::expect_used)] // a failed set-up is a failed test
+
+use onemap_core::coord::LonLat;
+use onemap_core::osm::{OsmData, import_pbf};
+use onemap_core::routing::isochrone::{Workspace, isochrones, polygons, rasterize};
+use onemap_core::routing::{
+    Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Search, SnapError, Speeds,
+};
+use serde_json::Value;
+
+fn demo() -> OsmData {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../layers/neubrandenburg-2016.osm.pbf"
+    );
+    let bytes = std::fs::read(path).expect("demo extract is committed in layers/");
+    import_pbf(&bytes).expect("demo extract imports")
+}
+
+fn fnv1a64(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[test]
+fn reached_node_sets_equal_networkx() {
+    let graph = RoadGraph::build(&demo(), &Speeds::default());
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/networkx-reached.json"))
+        .expect("fixture is JSON");
+    let cases = fixture["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 8);
+    let mut search = Search::new(&graph);
+    for case in cases {
+        let mode = Mode::from_name(case["mode"].as_str().expect("mode")).expect("known mode");
+        let dir = match case["direction"].as_str() {
+            Some("reverse") => Direction::Reverse,
+            _ => Direction::Forward,
+        };
+        let sources: Vec<(u32, f32)> = case["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .map(|s| {
+                (
+                    s[0].as_u64().expect("node") as u32,
+                    s[1].as_f64().expect("cost") as f32,
+                )
+            })
+            .collect();
+        let limit = case["limit_s"].as_f64().expect("limit") as f32;
+        search.run(&graph, mode, dir, &sources, limit);
+        let mut ids = search.settled.clone();
+        ids.sort_unstable();
+        let text: Vec<String> = ids.iter().map(u32::to_string).collect();
+        assert_eq!(
+            (ids.len() as u64, fnv1a64(&text.join(","))),
+            (
+                case["count"].as_u64().expect("count"),
+                case["fnv1a64"].as_str().expect("hash").to_owned()
+            ),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn demo_city_isochrones_and_bad_origins() {
+    let osm = demo();
+    let graph = RoadGraph::build(&osm, &Speeds::default());
+    assert!(graph.main_count(Mode::Car) > 15_000);
+    let centre = LonLat::new(13.2612, 53.5570); // Marktplatz
+    let snap = graph
+        .snap(centre, Mode::Car, MAX_SNAP_M)
+        .expect("the market square is on the network");
+    let origin = Origin { snap, delay_s: 0.0 };
+    let mut ws = Workspace::new(&graph);
+    let limits = [30.0, 60.0, 180.0, 300.0];
+    let reach = isochrones(
+        &graph,
+        &mut ws,
+        Mode::Car,
+        Direction::Forward,
+        &[origin],
+        &limits,
+    )
+    .expect("isochrones");
+    let km: Vec<f64> = reach.iter().map(|r| r.length_m(&graph) / 1000.0).collect();
+    // Nested and growing; 30 s reaches some road (a sub-minute ring works).
+    assert!(km[0] > 0.1, "{km:?}");
+    assert!(km.windows(2).all(|w| w[0] < w[1]), "{km:?}");
+    let raster = rasterize(&graph, &reach, 15.0, 40.0);
+    for k in 1..=4u8 {
+        let polys = polygons(&graph, &raster, k);
+        assert!(!polys.is_empty(), "ring {k}");
+        assert!(
+            polys
+                .iter()
+                .all(|p| p[0].len() >= 4 && p[0][0] == *p[0].last().expect("ring"))
+        );
+    }
+    // Reverse from the same point reaches a similar, not identical network (one-way streets).
+    let back = isochrones(
+        &graph,
+        &mut ws,
+        Mode::Car,
+        Direction::Reverse,
+        &[origin],
+        &[300.0],
+    )
+    .expect("reverse");
+    let back_km = back[0].length_m(&graph) / 1000.0;
+    assert!(
+        (back_km - km[3]).abs() / km[3] < 0.5,
+        "{back_km} vs {}",
+        km[3]
+    );
+
+    // In the middle of the largest lake (the Tollensesee), and far outside the data.
+    let largest = osm
+        .water
+        .iter()
+        .max_by(|a, b| {
+            let area = |w: &onemap_core::osm::Area| {
+                let (x, y) = w.bbox().size_m();
+                x * y
+            };
+            area(a).total_cmp(&area(b))
+        })
+        .expect("the demo city has water");
+    let rings: Vec<Vec<[f64; 2]>> = largest
+        .rings
+        .iter()
+        .map(|r| r.iter().map(|&p| graph.proj.to_m(p)).collect())
+        .collect();
+    let lake = graph
+        .proj
+        .to_lonlat(onemap_core::spatial::label_point(&rings).expect("label point"));
+    let in_lake = graph.snap(lake, Mode::Car, MAX_SNAP_M);
+    assert!(
+        matches!(in_lake, Err(SnapError::NoRoadNear { .. })),
+        "{lake}: {in_lake:?}"
+    );
+    assert!(matches!(
+        graph.snap(LonLat::new(2.35, 48.85), Mode::Car, MAX_SNAP_M),
+        Err(SnapError::OutsideData(_))
+    ));
+}

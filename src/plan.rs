@@ -1,0 +1,515 @@
+//! Headless planning: `onemap plan` (rings, coverage table, gap layer, suggested posts) and
+//! `onemap export-graph` (the road graph as CSV for independent tools: networkx, pgRouting,
+//! pandana). The routing itself is the core's; this module reads files and writes files.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use onemap_core::coord::LonLat;
+use onemap_core::layers::{Beat, Post, io::parse_beats, io::parse_posts};
+use onemap_core::osm::OsmData;
+use onemap_core::routing::coverage::{Coverage, CoverageSetup, Demand, coverage, gaps};
+use onemap_core::routing::isochrone::{Piece, Polygon, Workspace, polygons, rasterize};
+use onemap_core::routing::{MAX_SNAP_M, Mode, Origin, RoadGraph, Speeds, mclp};
+use onemap_core::spatial::LayerIndex;
+use serde_json::{Value, json};
+
+use crate::ops::write_atomically;
+
+/// Raster used for ring polygons: 15 m cells, roads buffered by 40 m.
+pub const RING_CELL_M: f64 = 15.0;
+pub const RING_BUFFER_M: f64 = 40.0;
+
+pub struct PlanArgs {
+    pub osm: PathBuf,
+    pub posts: PathBuf,
+    pub beats: Option<PathBuf>,
+    pub minutes: Vec<f64>,
+    pub mode: Mode,
+    pub turnout_s: f32,
+    pub speeds: Option<PathBuf>,
+    pub demand: Option<PathBuf>,
+    pub add_posts: usize,
+    pub out: PathBuf,
+}
+
+/// Read a speeds file, or the defaults.
+pub fn load_speeds(path: Option<&Path>) -> anyhow::Result<Speeds> {
+    let Some(path) = path else {
+        return Ok(Speeds::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read speeds file {}", path.display()))?;
+    Ok(Speeds::from_json(&path.display().to_string(), &text)?)
+}
+
+/// Parse minute thresholds: positive numbers, at most an hour.
+pub fn parse_minutes(s: &str) -> Result<Vec<f64>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let v: f64 = part
+            .trim()
+            .parse()
+            .map_err(|e| format!("\"{}\": {e}", part.trim()))?;
+        if !(v > 0.0 && v <= 60.0) {
+            return Err(format!(
+                "{v} minutes: a threshold must be more than 0 and at most 60"
+            ));
+        }
+        out.push(v);
+    }
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    Ok(out)
+}
+
+/// A demand file: CSV `lon,lat,weight` (a header line is allowed), e.g. incident history.
+pub fn load_demand(path: &Path) -> anyhow::Result<Vec<Demand>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read demand file {}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || (n == 0 && line.chars().next().is_some_and(char::is_alphabetic)) {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed = (|| -> Option<Demand> {
+            let [lon, lat, weight] = fields[..] else {
+                return None;
+            };
+            let pos = LonLat::new(lon.parse().ok()?, lat.parse().ok()?);
+            let weight: f64 = weight.parse().ok()?;
+            (pos.is_valid() && weight >= 0.0 && weight.is_finite())
+                .then_some(Demand { pos, weight })
+        })();
+        match parsed {
+            Some(d) => out.push(d),
+            None => bail!(
+                "{}:{}: expected \"lon,lat,weight\" with a valid position and a weight >= 0, \
+                 found \"{line}\"",
+                path.display(),
+                n + 1
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// Snap each post; posts that cannot be placed are reported, not dropped silently.
+pub fn snap_posts(
+    graph: &RoadGraph,
+    posts: &[Post],
+    mode: Mode,
+    turnout_s: f32,
+) -> (Vec<Origin>, Vec<String>) {
+    let mut origins = Vec::new();
+    let mut problems = Vec::new();
+    for p in posts {
+        match graph.snap(p.pos, mode, MAX_SNAP_M) {
+            Ok(snap) => origins.push(Origin {
+                snap,
+                delay_s: turnout_s,
+            }),
+            Err(e) => problems.push(format!("post {} ({}): {e}", p.id, p.name)),
+        }
+    }
+    (origins, problems)
+}
+
+/// Everything `onemap plan` computed, before it is written.
+pub struct PlanResult {
+    pub coverage: Coverage,
+    pub rings: Vec<Vec<Polygon>>,
+    pub gaps: Vec<Piece>,
+    pub skipped: Vec<String>,
+    pub suggested: Vec<(LonLat, f64)>,
+    pub summary: String,
+    pub graph: RoadGraph,
+    pub beats: Vec<Beat>,
+}
+
+fn read_layer<T>(
+    path: &Path,
+    parse: fn(&str, &str) -> onemap_core::layers::io::Parsed<T>,
+) -> anyhow::Result<(Vec<T>, Vec<String>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let parsed = parse(&path.display().to_string(), &text);
+    Ok((
+        parsed.items,
+        parsed.problems.iter().map(ToString::to_string).collect(),
+    ))
+}
+
+pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
+    let (posts, mut skipped) = read_layer(&args.posts, parse_posts)?;
+    if posts.is_empty() {
+        bail!(
+            "{}: no valid posts to plan from{}",
+            args.posts.display(),
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", skipped.join("; "))
+            }
+        );
+    }
+    let beats: Vec<Beat> = match &args.beats {
+        Some(path) => {
+            let (beats, problems) = read_layer(path, parse_beats)?;
+            skipped.extend(problems);
+            beats
+        }
+        None => Vec::new(),
+    };
+    let speeds = load_speeds(args.speeds.as_deref())?;
+    let demand = match &args.demand {
+        Some(p) => load_demand(p)?,
+        None => Vec::new(),
+    };
+    let t0 = Instant::now();
+    let graph = RoadGraph::build(osm, &speeds);
+    let mode = args.mode;
+    let (origins, problems) = snap_posts(&graph, &posts, mode, args.turnout_s);
+    skipped.extend(problems);
+    if origins.is_empty() {
+        bail!(
+            "none of the {} posts in {} is on the {} network: {}",
+            posts.len(),
+            args.posts.display(),
+            mode.name(),
+            skipped.join("; ")
+        );
+    }
+    let layers = onemap_core::layers::OpLayers {
+        beats,
+        ..Default::default()
+    };
+    let index = LayerIndex::new(&layers, osm.bounds.center());
+    let beats = layers.beats;
+    let addresses: Vec<LonLat> = osm.addresses.iter().map(|a| a.pos).collect();
+    let setup = CoverageSetup::new(
+        &graph,
+        mode,
+        Some((&index, beats.len())),
+        &addresses,
+        &demand,
+    );
+    let limits: Vec<f32> = args.minutes.iter().map(|m| (m * 60.0) as f32).collect();
+    let mut ws = Workspace::new(&graph);
+    let cov = coverage(&graph, &mut ws, &setup, &origins, &limits)?;
+    let raster = rasterize(&graph, &cov.reaches, RING_CELL_M, RING_BUFFER_M);
+    let rings: Vec<Vec<Polygon>> = (1..=limits.len())
+        .map(|k| polygons(&graph, &raster, k as u8))
+        .collect();
+    let largest = cov
+        .reaches
+        .last()
+        .map(|r| gaps(&graph, mode, r))
+        .unwrap_or_default();
+    let compute_s = t0.elapsed().as_secs_f64();
+
+    let mut suggested = Vec::new();
+    let mut summary = String::new();
+    let minutes_label = |m: f64| format!("{m} min");
+    let _ = writeln!(
+        summary,
+        "{} posts ({} skipped), mode {}, turnout {} s, {} beats, {} addresses{}",
+        origins.len(),
+        posts.len() - origins.len(),
+        mode.name(),
+        args.turnout_s,
+        beats.len(),
+        addresses.len(),
+        if demand.is_empty() {
+            String::new()
+        } else {
+            format!(", {} demand points", demand.len())
+        }
+    );
+    let _ = writeln!(
+        summary,
+        "graph: {} nodes, {} segments; computed in {:.2} s",
+        graph.node_count(),
+        graph.segment_count(),
+        compute_s
+    );
+    for (k, &m) in args.minutes.iter().enumerate() {
+        let (road, addr, dem) = cov.city.shares(k);
+        let _ = writeln!(
+            summary,
+            "within {:>7}: roads {:5.1} % ({:.1} of {:.1} km), addresses {:5.1} %, demand {:5.1} %",
+            minutes_label(m),
+            road * 100.0,
+            cov.city.road_covered_m[k] / 1000.0,
+            cov.city.road_m / 1000.0,
+            addr * 100.0,
+            dem * 100.0
+        );
+    }
+    if args.add_posts > 0 {
+        let limit = *limits.first().unwrap_or(&180.0);
+        let limit = limits
+            .iter()
+            .copied()
+            .find(|&l| l >= 180.0)
+            .unwrap_or(limit);
+        let candidates = mclp::intersections(&graph, mode);
+        let demand_points: Vec<_> = setup.demand_points().collect();
+        let t = Instant::now();
+        let inst = mclp::build(
+            &graph,
+            mode,
+            limit,
+            args.turnout_s,
+            &candidates,
+            &demand_points,
+            &origins,
+        );
+        let sol = mclp::solve(&inst, args.add_posts);
+        let _ = writeln!(
+            summary,
+            "{} new posts for {} min among {} intersections: +{:.0} demand covered \
+             ({:.1} % → {:.1} %; greedy alone +{:.0}, {} swaps; {:.2} s)",
+            sol.chosen.len(),
+            limit / 60.0,
+            candidates.len(),
+            sol.covered,
+            inst.fixed_covered / inst.total.max(1e-9) * 100.0,
+            (inst.fixed_covered + sol.covered) / inst.total.max(1e-9) * 100.0,
+            sol.greedy_covered,
+            sol.swaps,
+            t.elapsed().as_secs_f64()
+        );
+        for &c in &sol.chosen {
+            let node = inst.candidates[c];
+            let gain: f64 = inst.covers[c]
+                .iter()
+                .map(|(d, _)| inst.weights[*d as usize])
+                .sum();
+            suggested.push((graph.nodes[node as usize], gain));
+        }
+    }
+    for s in &skipped {
+        let _ = writeln!(summary, "skipped: {s}");
+    }
+    Ok(PlanResult {
+        rings,
+        gaps: largest,
+        coverage: cov,
+        skipped,
+        suggested,
+        summary,
+        graph,
+        beats,
+    })
+}
+
+fn coords(p: LonLat) -> Value {
+    json!([round7(p.lon), round7(p.lat)])
+}
+
+fn round7(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
+/// Rings as a FeatureCollection of MultiPolygons, smallest limit first.
+pub fn rings_geojson(minutes: &[f64], mode: Mode, rings: &[Vec<Polygon>]) -> String {
+    let features: Vec<Value> = rings
+        .iter()
+        .zip(minutes)
+        .map(|(polys, m)| {
+            let mp: Vec<Value> = polys
+                .iter()
+                .map(|poly| {
+                    Value::Array(
+                        poly.iter()
+                            .map(|ring| Value::Array(ring.iter().map(|&p| coords(p)).collect()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            json!({
+                "type": "Feature",
+                "properties": {"minutes": m, "mode": mode.name()},
+                "geometry": {"type": "MultiPolygon", "coordinates": mp},
+            })
+        })
+        .collect();
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features}))
+        .unwrap_or_default()
+}
+
+/// Uncovered road pieces as a MultiLineString.
+pub fn gaps_geojson(graph: &RoadGraph, minutes: f64, pieces: &[Piece]) -> String {
+    let lines: Vec<Value> = pieces
+        .iter()
+        .map(|p| {
+            json!([
+                coords(graph.point_on(p.seg, p.lo)),
+                coords(graph.point_on(p.seg, p.hi))
+            ])
+        })
+        .collect();
+    let km: f64 = pieces
+        .iter()
+        .map(|p| f64::from(p.hi - p.lo) * f64::from(graph.segments[p.seg as usize].length_m))
+        .sum::<f64>()
+        / 1000.0;
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "properties": {"uncovered_within_minutes": minutes, "km": (km * 100.0).round() / 100.0},
+        "geometry": {"type": "MultiLineString", "coordinates": lines},
+    }]}))
+    .unwrap_or_default()
+}
+
+/// The coverage table: one row per beat, then the city; shares in percent.
+pub fn coverage_csv(minutes: &[f64], beats: &[Beat], cov: &Coverage) -> String {
+    let mut out = String::from("beat_id,beat_name,road_km,addresses,demand");
+    for m in minutes {
+        let _ = write!(
+            out,
+            ",road_pct_{m}min,addresses_pct_{m}min,demand_pct_{m}min"
+        );
+    }
+    out.push('\n');
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let rows = beats
+        .iter()
+        .zip(&cov.beats)
+        .map(|(b, row)| (quote(b.id.as_str()), quote(&b.name), row))
+        .chain(std::iter::once((
+            "city".to_owned(),
+            "(whole city)".to_owned(),
+            &cov.city,
+        )));
+    for (id, name, row) in rows {
+        let _ = write!(
+            out,
+            "{id},{name},{:.3},{},{}",
+            row.road_m / 1000.0,
+            row.addresses,
+            row.demand
+        );
+        for k in 0..minutes.len() {
+            let (r, a, d) = row.shares(k);
+            let _ = write!(out, ",{:.1},{:.1},{:.1}", r * 100.0, a * 100.0, d * 100.0);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn suggested_geojson(suggested: &[(LonLat, f64)], minutes: f64) -> String {
+    let features: Vec<Value> = suggested
+        .iter()
+        .enumerate()
+        .map(|(i, (p, gain))| {
+            json!({
+                "type": "Feature",
+                "properties": {
+                    "rank": i + 1,
+                    "adds_demand": gain,
+                    "within_minutes": minutes,
+                },
+                "geometry": {"type": "Point", "coordinates": coords(*p)},
+            })
+        })
+        .collect();
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features}))
+        .unwrap_or_default()
+}
+
+/// `onemap plan`: compute and write `rings.geojson`, `coverage.csv`, `gaps.geojson`,
+/// `summary.txt` (and `suggested-posts.geojson` with `--add-posts`) into the output folder.
+pub fn run_plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<String> {
+    let result = plan(args, osm)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let largest = args.minutes.last().copied().unwrap_or(0.0);
+    let files = [
+        (
+            "rings.geojson",
+            rings_geojson(&args.minutes, args.mode, &result.rings),
+        ),
+        (
+            "coverage.csv",
+            coverage_csv(&args.minutes, &result.beats, &result.coverage),
+        ),
+        (
+            "gaps.geojson",
+            gaps_geojson(&result.graph, largest, &result.gaps),
+        ),
+        ("summary.txt", result.summary.clone()),
+    ];
+    for (name, text) in files {
+        write_atomically(&args.out.join(name), &text)?;
+    }
+    if args.add_posts > 0 {
+        let minutes = args
+            .minutes
+            .iter()
+            .copied()
+            .find(|&m| m >= 3.0)
+            .unwrap_or(largest);
+        write_atomically(
+            &args.out.join("suggested-posts.geojson"),
+            &suggested_geojson(&result.suggested, minutes),
+        )?;
+    }
+    Ok(result.summary)
+}
+
+/// `onemap export-graph`: `nodes.csv` (id, lon, lat, main component per mode) and
+/// `edges.csv` (one row per directed edge and mode that may use it, seconds).
+pub fn export_graph(osm: &OsmData, speeds: &Speeds, out: &Path) -> anyhow::Result<String> {
+    let graph = RoadGraph::build(osm, speeds);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut nodes = String::from("id,lon,lat,main_car,main_motorbike,main_ebike,main_foot\n");
+    for (i, p) in graph.nodes.iter().enumerate() {
+        let _ = write!(nodes, "{i},{:.7},{:.7}", p.lon, p.lat);
+        for m in Mode::ALL {
+            let _ = write!(nodes, ",{}", u8::from(graph.in_main(m, i as u32)));
+        }
+        nodes.push('\n');
+    }
+    let mut edges = String::from("tail,head,segment,length_m,mode,seconds\n");
+    for (i, s) in graph.segments.iter().enumerate() {
+        for m in Mode::ALL {
+            for (tail, head, t) in [
+                (s.a, s.b, s.time_ab[m.index()]),
+                (s.b, s.a, s.time_ba[m.index()]),
+            ] {
+                if t.is_finite() {
+                    // `{:?}` of an f32 is its shortest exact representation.
+                    let _ = writeln!(
+                        edges,
+                        "{tail},{head},{i},{:?},{},{t:?}",
+                        s.length_m,
+                        m.name()
+                    );
+                }
+            }
+        }
+    }
+    write_atomically(&out.join("nodes.csv"), &nodes)?;
+    write_atomically(&out.join("edges.csv"), &edges)?;
+    Ok(format!(
+        "{}: {} nodes, {} segments, {} car edges (main component {} nodes)",
+        out.display(),
+        graph.node_count(),
+        graph.segment_count(),
+        graph.edge_count(Mode::Car),
+        graph.main_count(Mode::Car)
+    ))
+}
