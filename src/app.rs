@@ -27,6 +27,9 @@ use crate::ui::i18n::{Lang, T, tr};
 use crate::ui::labels;
 use crate::ui::theme::{ThemeKind, UiTheme, ui_theme};
 
+mod planning;
+pub use planning::{CoverageSort, PlanSettings, PlanState};
+
 /// What is selected on the map (by id, so it survives edits).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {
@@ -79,6 +82,8 @@ pub enum Command {
     Undo,
     Redo,
     Save,
+    SetPlan(PlanSettings),
+    ExportPlan,
 }
 
 /// The clock the console shows. Tests fix it so screens are deterministic.
@@ -151,6 +156,12 @@ pub struct AppOptions {
     pub tile_workers: usize,
     /// Open on this centre and zoom instead of fitting the whole city.
     pub initial_view: Option<(LonLat, f64)>,
+    /// Start the planning worker (road graph, rings, coverage).
+    pub planner: bool,
+    /// Open with planner mode on.
+    pub plan_on_start: bool,
+    /// Where the planner's export writes its files.
+    pub plan_export_dir: PathBuf,
 }
 
 impl Default for AppOptions {
@@ -165,6 +176,9 @@ impl Default for AppOptions {
             started: Instant::now(),
             tile_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             initial_view: None,
+            planner: true,
+            plan_on_start: false,
+            plan_export_dir: PathBuf::from("plan-export"),
         }
     }
 }
@@ -224,6 +238,7 @@ pub struct OneMapApp {
     /// What the map drew last frame (for the status bar and tests).
     pub last_map_frame: MapFrame,
     pub last_ops_drawn: OpsDrawn,
+    pub plan: PlanState,
 }
 
 /// Register the embedded CJK font as a fallback for every text style.
@@ -281,6 +296,18 @@ impl OneMapApp {
         for problem in &ops.problems {
             eprintln!("onemap: layer problem: {problem}");
         }
+        let mut plan = PlanState::default();
+        plan.settings.enabled = options.plan_on_start;
+        plan.export_dir = options.plan_export_dir;
+        if options.planner {
+            let repaint = ctx.clone();
+            plan.planner = Some(crate::planner::Planner::start(
+                city.clone(),
+                ops.layers.beats.clone(),
+                onemap_core::routing::Speeds::default(),
+                move || repaint.request_repaint(),
+            ));
+        }
         Ok(Self {
             city,
             settings: options.settings,
@@ -307,6 +334,7 @@ impl OneMapApp {
             first_complete_frame: None,
             last_map_frame: MapFrame::default(),
             last_ops_drawn: OpsDrawn::default(),
+            plan,
         })
     }
 
@@ -590,6 +618,8 @@ impl OneMapApp {
             Command::Redo => {
                 self.ops.redo();
             }
+            Command::SetPlan(settings) => self.apply_plan_settings(settings),
+            Command::ExportPlan => self.export_plan(),
             Command::Save => {
                 self.status = Some(match self.ops.save() {
                     Ok(dir) => (format!("{} {}", self.tr(T::Saved), dir.display()), false),
@@ -664,6 +694,7 @@ impl OneMapApp {
         if escape && !typing {
             self.commands.push(Command::Select(None));
         }
+        self.update_plan();
         if !self.commands.is_empty() {
             ctx.request_repaint();
         }
@@ -695,6 +726,7 @@ impl OneMapApp {
                 });
         }
         egui::CentralPanel::no_frame().show(ui, |ui| self.map_ui(ui, &theme));
+        self.coverage_window(ui.ctx());
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
         }
@@ -826,6 +858,8 @@ impl OneMapApp {
                     .color(theme.muted_text),
             );
         }
+        ui.separator();
+        self.planning_ui(ui, theme);
         ui.separator();
         egui::CollapsingHeader::new(self.tr(T::Legend))
             .default_open(true)
@@ -1410,6 +1444,7 @@ impl OneMapApp {
         let city = self.city.clone();
         let ops = &self.ops;
         let cache = &mut self.draw_cache;
+        let plan = &self.plan;
         let selection = self.selection.clone();
         let (edit_mode, tool, drag) = (self.edit_mode, self.tool, self.drag);
         let drag_started = ui.input(|i| i.pointer.primary_pressed());
@@ -1424,6 +1459,7 @@ impl OneMapApp {
             .drag_pan_buttons(pan_buttons)
             .show(ui, |ui, response, projector, _memory| {
                 let painter = ui.painter().with_clip_rect(response.rect);
+                planning::draw(&painter, projector, plan, theme);
                 ops_drawn = map::ops::draw(
                     &painter,
                     projector,

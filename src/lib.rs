@@ -7,8 +7,10 @@
 pub mod app;
 pub mod basemap;
 pub mod bench;
+pub mod bench_routing;
 pub mod city;
 pub mod map;
 pub mod ops;
 pub mod plan;
+pub mod planner;
 pub mod ui;

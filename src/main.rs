@@ -48,6 +48,9 @@ struct Cli {
     /// for the demo city; for another city, sample layers generated from its OSM data.
     #[arg(long)]
     layers: Option<PathBuf>,
+    /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
+    #[arg(long)]
+    plan: bool,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -60,9 +63,19 @@ enum Cmd {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
-        /// Only this part: "basemap" or "layers".
+        /// Only this part: "basemap", "layers" or "routing".
         #[arg(long)]
         only: Option<String>,
+        /// Routing: start isochrones at these graph nodes (one id per line).
+        #[arg(long)]
+        origins: Option<PathBuf>,
+        /// Routing: also write the figures as JSON here.
+        #[arg(long)]
+        json_out: Option<PathBuf>,
+        /// Routing: write a post-placement instance (and OneMap's solutions) for
+        /// bench/mclp_spopt.py.
+        #[arg(long)]
+        mclp_out: Option<PathBuf>,
     },
     /// Generate sample operational layers from a city's OSM data into DIR.
     DemoLayers {
@@ -207,13 +220,34 @@ fn main() -> ExitCode {
 fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
     let osm_path = cli.osm.clone().unwrap_or_else(demo_osm_path);
     match cli.command {
-        Some(Cmd::Bench { samples, only }) => {
-            if only.as_deref() != Some("layers") {
+        Some(Cmd::Bench {
+            samples,
+            only,
+            origins,
+            json_out,
+            mclp_out,
+        }) => {
+            let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
+            if let Some(o) = only.as_deref()
+                && !["basemap", "layers", "routing"].contains(&o)
+            {
+                anyhow::bail!("--only {o}: expected basemap, layers or routing");
+            }
+            if part("basemap") {
                 onemap::bench::run(&osm_path, samples, started)?;
             }
-            if only.as_deref() != Some("basemap") {
+            if part("layers") {
                 println!();
                 onemap::bench::run_layers(&osm_path)?;
+            }
+            if part("routing") {
+                println!();
+                onemap::bench_routing::run_routing(
+                    &osm_path,
+                    origins.as_deref(),
+                    json_out.as_deref(),
+                    mclp_out.as_deref(),
+                )?;
             }
             return Ok(());
         }
@@ -320,6 +354,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 zoom.unwrap_or(16.0).clamp(2.0, 20.0),
             )),
         },
+        plan_on_start: cli.plan,
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {

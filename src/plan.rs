@@ -10,7 +10,9 @@ use anyhow::{Context as _, bail};
 use onemap_core::coord::LonLat;
 use onemap_core::layers::{Beat, Post, io::parse_beats, io::parse_posts};
 use onemap_core::osm::OsmData;
-use onemap_core::routing::coverage::{Coverage, CoverageSetup, Demand, coverage, gaps};
+use onemap_core::routing::coverage::{
+    Coverage, CoverageRow, CoverageSetup, Demand, coverage, gaps,
+};
 use onemap_core::routing::isochrone::{Piece, Polygon, Workspace, polygons, rasterize};
 use onemap_core::routing::{MAX_SNAP_M, Mode, Origin, RoadGraph, Speeds, mclp};
 use onemap_core::spatial::LayerIndex;
@@ -344,21 +346,11 @@ pub fn rings_geojson(minutes: &[f64], mode: Mode, rings: &[Vec<Polygon>]) -> Str
 }
 
 /// Uncovered road pieces as a MultiLineString.
-pub fn gaps_geojson(graph: &RoadGraph, minutes: f64, pieces: &[Piece]) -> String {
-    let lines: Vec<Value> = pieces
+pub fn gaps_geojson(minutes: f64, lines: &[[LonLat; 2]], km: f64) -> String {
+    let lines: Vec<Value> = lines
         .iter()
-        .map(|p| {
-            json!([
-                coords(graph.point_on(p.seg, p.lo)),
-                coords(graph.point_on(p.seg, p.hi))
-            ])
-        })
+        .map(|[a, b]| json!([coords(*a), coords(*b)]))
         .collect();
-    let km: f64 = pieces
-        .iter()
-        .map(|p| f64::from(p.hi - p.lo) * f64::from(graph.segments[p.seg as usize].length_m))
-        .sum::<f64>()
-        / 1000.0;
     serde_json::to_string(&json!({"type": "FeatureCollection", "features": [{
         "type": "Feature",
         "properties": {"uncovered_within_minutes": minutes, "km": (km * 100.0).round() / 100.0},
@@ -367,8 +359,27 @@ pub fn gaps_geojson(graph: &RoadGraph, minutes: f64, pieces: &[Piece]) -> String
     .unwrap_or_default()
 }
 
+/// Road pieces as lines, and their length in km.
+pub fn piece_lines(graph: &RoadGraph, pieces: &[Piece]) -> (Vec<[LonLat; 2]>, f64) {
+    let lines = pieces
+        .iter()
+        .map(|p| [graph.point_on(p.seg, p.lo), graph.point_on(p.seg, p.hi)])
+        .collect();
+    let km = pieces
+        .iter()
+        .map(|p| f64::from(p.hi - p.lo) * f64::from(graph.segments[p.seg as usize].length_m))
+        .sum::<f64>()
+        / 1000.0;
+    (lines, km)
+}
+
 /// The coverage table: one row per beat, then the city; shares in percent.
-pub fn coverage_csv(minutes: &[f64], beats: &[Beat], cov: &Coverage) -> String {
+pub fn coverage_csv(
+    minutes: &[f64],
+    beats: &[Beat],
+    beat_rows: &[CoverageRow],
+    city: &CoverageRow,
+) -> String {
     let mut out = String::from("beat_id,beat_name,road_km,addresses,demand");
     for m in minutes {
         let _ = write!(
@@ -386,12 +397,12 @@ pub fn coverage_csv(minutes: &[f64], beats: &[Beat], cov: &Coverage) -> String {
     };
     let rows = beats
         .iter()
-        .zip(&cov.beats)
+        .zip(beat_rows)
         .map(|(b, row)| (quote(b.id.as_str()), quote(&b.name), row))
         .chain(std::iter::once((
             "city".to_owned(),
             "(whole city)".to_owned(),
-            &cov.city,
+            city,
         )));
     for (id, name, row) in rows {
         let _ = write!(
@@ -444,12 +455,17 @@ pub fn run_plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<String> {
         ),
         (
             "coverage.csv",
-            coverage_csv(&args.minutes, &result.beats, &result.coverage),
+            coverage_csv(
+                &args.minutes,
+                &result.beats,
+                &result.coverage.beats,
+                &result.coverage.city,
+            ),
         ),
-        (
-            "gaps.geojson",
-            gaps_geojson(&result.graph, largest, &result.gaps),
-        ),
+        ("gaps.geojson", {
+            let (lines, km) = piece_lines(&result.graph, &result.gaps);
+            gaps_geojson(largest, &lines, km)
+        }),
         ("summary.txt", result.summary.clone()),
     ];
     for (name, text) in files {

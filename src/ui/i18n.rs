@@ -122,6 +122,33 @@ strings! {
     Place => "地名", "Place";
     Poi => "兴趣点", "Point of interest";
     Metres => "米", "m";
+    Planning => "快速反应圈与覆盖", "Response rings and coverage";
+    PlannerOn => "规划模式（拖动岗点即时重算）", "Planner mode (drag a post to recompute)";
+    TravelMode => "出警方式", "Travel mode";
+    ModeCar => "警车", "Patrol car";
+    ModeMotorbike => "摩托车", "Motorbike";
+    ModeEBike => "电动自行车/志愿者", "E-bike / volunteers";
+    ModeFoot => "步行", "On foot";
+    Turnout => "出动准备（秒）", "Turnout (s)";
+    Rings => "1/3/5 分钟反应圈", "1/3/5-minute rings";
+    RingsFor => "反应圈：", "Rings from: ";
+    AllPosts => "全部岗点", "all posts";
+    GapLayer => "未覆盖道路（盲区）", "Uncovered roads (gaps)";
+    Minutes => "分钟", "min";
+    WithinMinutes => "分钟内", "min";
+    RoadShare => "道路", "Roads";
+    AddressShare => "门牌", "Addresses";
+    DemandShare => "需求", "Demand";
+    CoverageTable => "各警格覆盖率", "Coverage by beat";
+    CityWide => "全城", "Whole city";
+    ExportPlan => "导出（GeoJSON + CSV）", "Export (GeoJSON + CSV)";
+    Exported => "已导出到", "Exported to";
+    ExportFailed => "导出失败", "Export failed";
+    GraphLoading => "路网加载中…", "Loading the road network…";
+    GraphReady => "路网节点", "road nodes";
+    ComputedIn => "计算用时", "computed in";
+    NotPlaced => "无法放到路网上", "not on the road network";
+    GapKm => "公里未覆盖", "km uncovered";
 }
 
 #[cfg(test)]

@@ -182,6 +182,11 @@ pub struct UiTheme {
     pub post_workstation: Color32,
     pub post_checkpoint: Color32,
     pub problem: Color32,
+    /// Response rings, innermost (1 minute) first: fill (translucent) and outline.
+    pub ring_fill: [Color32; 3],
+    pub ring_line: [Color32; 3],
+    /// Roads no post reaches in time (the gap layer).
+    pub gap_line: Color32,
 }
 
 const BEATS_DAY: [Color32; 8] = [
@@ -237,6 +242,13 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             post_workstation: rgb(20, 90, 170),
             post_checkpoint: rgb(200, 150, 0),
             problem: rgb(200, 40, 40),
+            ring_fill: [
+                Color32::from_rgba_unmultiplied(0, 150, 70, 95),
+                Color32::from_rgba_unmultiplied(120, 190, 0, 70),
+                Color32::from_rgba_unmultiplied(240, 170, 0, 55),
+            ],
+            ring_line: [rgb(0, 120, 55), rgb(95, 150, 0), rgb(200, 130, 0)],
+            gap_line: rgb(215, 25, 60),
         },
         ThemeKind::Night => UiTheme {
             dark_mode: true,
@@ -267,6 +279,13 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             post_workstation: rgb(90, 160, 255),
             post_checkpoint: rgb(240, 200, 60),
             problem: rgb(255, 100, 100),
+            ring_fill: [
+                Color32::from_rgba_unmultiplied(40, 220, 120, 80),
+                Color32::from_rgba_unmultiplied(170, 230, 60, 55),
+                Color32::from_rgba_unmultiplied(255, 190, 60, 45),
+            ],
+            ring_line: [rgb(60, 230, 130), rgb(180, 235, 70), rgb(255, 190, 60)],
+            gap_line: rgb(255, 70, 110),
         },
     }
 }

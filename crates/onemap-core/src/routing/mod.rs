@@ -410,8 +410,14 @@ impl RoadGraph {
         let s = &self.segments[origin.snap.seg as usize];
         let m = mode.index();
         let f = origin.snap.frac;
-        let mut out = Vec::with_capacity(2);
+        let mut out = Vec::with_capacity(3);
         let (ab, ba) = (s.time_ab[m], s.time_ba[m]);
+        // Exactly on a node: every edge of that node is open, whatever the segment's one-way.
+        if f <= 0.0 {
+            out.push((s.a, origin.delay_s));
+        } else if f >= 1.0 {
+            out.push((s.b, origin.delay_s));
+        }
         match dir {
             Direction::Forward => {
                 if ab.is_finite() {
@@ -793,6 +799,22 @@ pub(crate) mod tests {
         assert_eq!(src.len(), 2);
         assert!((src[0].1 - (5.0 + 0.75 * 13.34)).abs() < 0.1, "{src:?}");
         assert!((src[1].1 - (5.0 + 0.25 * 13.34)).abs() < 0.1, "{src:?}");
+        // Snapped exactly onto the junction at the spur's start: the spur is open too.
+        let at_node = Origin {
+            snap: Snap { frac: 1.0, ..snap },
+            delay_s: 0.0,
+        };
+        let cost = bounded_dijkstra(
+            &g,
+            Mode::Car,
+            FWD,
+            &g.sources(Mode::Car, FWD, &at_node),
+            600.0,
+        );
+        assert!(
+            cost[3].is_finite(),
+            "the one-way spur is reachable from its start node"
+        );
 
         // Next to the spur's far end: cars snap to the main street instead; pedestrians to it.
         let spur_end = LonLat::new(13.003, 53.0 + STEP + 0.0001);

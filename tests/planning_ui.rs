@@ -1,0 +1,187 @@
+//! Live planning in the real console: rings and coverage computed off the UI thread, updated
+//! while a post is dragged, the coverage table and export — driven through egui_kittest.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
+mod common;
+
+use std::time::Duration;
+
+use common::{demo_city, repo_path};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use onemap::app::{AppOptions, Command, CoverageSort, OneMapApp};
+use onemap::ui::i18n::{Lang, T, tr};
+
+fn zh(key: T) -> &'static str {
+    tr(Lang::Zh, key)
+}
+
+/// Step until the newest planning request has been answered.
+fn run_until_planned(h: &mut Harness<'static, OneMapApp>) {
+    for _ in 0..500 {
+        h.step();
+        if h.state().plan.is_current() {
+            h.run_steps(1);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the planner never answered");
+}
+
+fn planning_harness(name: &str) -> (Harness<'static, OneMapApp>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("onemap-plan-ui-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["beats", "cameras", "posts", "stations"] {
+        let file = format!("{f}.geojson");
+        std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
+    }
+    let h = common::harness_with(
+        demo_city(),
+        AppOptions {
+            layers_dir: Some(dir.clone()),
+            plan_export_dir: dir.join("export"),
+            ..AppOptions::default()
+        },
+    );
+    (h, dir)
+}
+
+#[test]
+fn planner_mode_shows_city_coverage_table_and_exports() {
+    let (mut h, dir) = planning_harness("table");
+    h.run_steps(2);
+    h.get_by_label(zh(T::PlannerOn)).click();
+    h.run_steps(2);
+    assert!(h.state().plan.settings.enabled);
+    assert!(h.state().edit_mode, "planner mode lets posts be dragged");
+    run_until_planned(&mut h);
+    let out = h.state().plan.output.clone().unwrap();
+    let rings = out.rings.as_ref().unwrap();
+    assert_eq!(rings.polygons.len(), 3);
+    let cov = out.coverage.as_ref().unwrap().as_ref().unwrap();
+    // The city figures in the panel are the computed ones.
+    let (_, addresses_3min, _) = cov.city.shares(1);
+    let shown = format!("{:.1} %", addresses_3min * 100.0);
+    assert!(
+        h.query_all_by_label(&shown).next().is_some(),
+        "panel shows {shown}"
+    );
+    assert!(h.query_by_label_contains(zh(T::GapKm)).is_some());
+
+    // The table: sort by road share ascending, then descending.
+    h.get_by_label(zh(T::CoverageTable)).click();
+    h.run_steps(4); // a new window measures itself in its first frame
+    assert!(h.state().plan.settings.table_open);
+    // The table's header (the side panel's figures use the same word; the window is last).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, zh(T::AddressShare))
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().plan.settings.sort, CoverageSort::Addresses);
+    assert!(!h.state().plan.settings.descending);
+    // Clicking a beat in the table selects it: the first row, the least covered beat.
+    let first = (0..cov.beats.len())
+        .min_by(|&a, &b| {
+            cov.beats[a]
+                .shares(1)
+                .1
+                .total_cmp(&cov.beats[b].shares(1).1)
+        })
+        .unwrap();
+    let beat = &h.state().ops.layers.beats[first];
+    let label = format!("{} {}", beat.id, beat.name);
+    let id = beat.id.clone();
+    h.get_by_label(&label).click();
+    h.run_steps(2);
+    assert_eq!(h.state().selection, Some(onemap::app::Selection::Beat(id)));
+
+    h.state_mut().push(Command::ExportPlan);
+    h.run_steps(2);
+    for f in ["rings.geojson", "coverage.csv", "gaps.geojson"] {
+        assert!(dir.join("export").join(f).is_file(), "{f}");
+    }
+    let csv = std::fs::read_to_string(dir.join("export/coverage.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 119 + 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
+    let (mut h, dir) = planning_harness("drag");
+    h.run_steps(2);
+    let mut settings = h.state().plan.settings.clone();
+    settings.enabled = true;
+    h.state_mut().push(Command::SetPlan(settings));
+    let post = h.state().ops.layers.posts[0].clone();
+    h.state_mut()
+        .push(Command::PickSearchHit(onemap_core::search::SearchHit {
+            kind: onemap_core::search::HitKind::Post,
+            label: String::new(),
+            pos: post.pos,
+            target: onemap_core::search::Target::Post(post.id.clone()),
+        }));
+    h.run_steps(3);
+    run_until_planned(&mut h);
+    let before = h.state().plan.output.clone().unwrap();
+    let request = h.state().plan.last_request.clone().unwrap();
+    assert_eq!(
+        request.ring_origins.len(),
+        1,
+        "rings for the selected post only"
+    );
+    let km_before = before.rings.as_ref().unwrap().km.clone();
+
+    // Drag the post (at the centre of the map) 250 px east, step by step.
+    let from = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    let to = from + egui::vec2(250.0, 0.0);
+    h.hover_at(from);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.run_steps(1);
+    let mut answered_while_dragging = 0;
+    let mut last_id = request.id;
+    for k in 1..=8 {
+        h.hover_at(from + (to - from) * (k as f32 / 8.0));
+        h.run_steps(1);
+        // Give the worker a moment, as a person dragging would; frames keep running.
+        for _ in 0..30 {
+            std::thread::sleep(Duration::from_millis(5));
+            h.step();
+        }
+        let out_id = h.state().plan.output.as_ref().unwrap().id;
+        if out_id > last_id {
+            answered_while_dragging += 1;
+            last_id = out_id;
+        }
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    assert!(
+        answered_while_dragging >= 4,
+        "rings followed the drag: {answered_while_dragging} updates"
+    );
+    let moved = h.state().ops.post(&post.id).unwrap().pos;
+    assert!(moved.lon > post.pos.lon, "the post moved east");
+    let after = h.state().plan.output.clone().unwrap();
+    let request = h.state().plan.last_request.clone().unwrap();
+    assert_eq!(
+        request.ring_origins[0].1, moved,
+        "rings are from the new position"
+    );
+    let km_after = after.rings.as_ref().unwrap().km.clone();
+    assert_ne!(km_before, km_after, "different roads within reach");
+    let _ = std::fs::remove_dir_all(&dir);
+}
