@@ -162,6 +162,8 @@ pub struct AppOptions {
     pub plan_on_start: bool,
     /// Where the planner's export writes its files.
     pub plan_export_dir: PathBuf,
+    /// Travel speeds for rings and coverage.
+    pub speeds: onemap_core::routing::Speeds,
 }
 
 impl Default for AppOptions {
@@ -179,6 +181,7 @@ impl Default for AppOptions {
             planner: true,
             plan_on_start: false,
             plan_export_dir: PathBuf::from("plan-export"),
+            speeds: onemap_core::routing::Speeds::default(),
         }
     }
 }
@@ -304,7 +307,7 @@ impl OneMapApp {
             plan.planner = Some(crate::planner::Planner::start(
                 city.clone(),
                 ops.layers.beats.clone(),
-                onemap_core::routing::Speeds::default(),
+                options.speeds,
                 move || repaint.request_repaint(),
             ));
         }
@@ -1445,6 +1448,7 @@ impl OneMapApp {
         let ops = &self.ops;
         let cache = &mut self.draw_cache;
         let plan = &self.plan;
+        let planning_on = plan.settings.enabled;
         let selection = self.selection.clone();
         let (edit_mode, tool, drag) = (self.edit_mode, self.tool, self.drag);
         let drag_started = ui.input(|i| i.pointer.primary_pressed());
@@ -1523,6 +1527,10 @@ impl OneMapApp {
                         (true, Some(Tool::AddPost)) => commands.push(Command::AddPost(at)),
                         _ => {
                             let hit = map::ops::hit_test(projector, ops, &settings, p);
+                            // A planner clicks places: rings from the point, not the beat
+                            // around it (the point's inspector names its beat).
+                            let hit =
+                                hit.filter(|h| !(planning_on && matches!(h, Selection::Beat(_))));
                             commands
                                 .push(Command::Select(Some(hit.unwrap_or(Selection::Point(at)))));
                         }

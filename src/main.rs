@@ -48,6 +48,10 @@ struct Cli {
     /// for the demo city; for another city, sample layers generated from its OSM data.
     #[arg(long)]
     layers: Option<PathBuf>,
+    /// Travel speeds per mode and road class (JSON, overrides the defaults; see
+    /// docs/planning.md).
+    #[arg(long, global = true)]
+    speeds: Option<PathBuf>,
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
@@ -103,9 +107,6 @@ enum Cmd {
         /// Turnout delay before a unit moves, seconds.
         #[arg(long, default_value_t = 0.0)]
         turnout: f32,
-        /// Speeds per mode and road class (JSON; see docs/planning.md).
-        #[arg(long)]
-        speeds: Option<PathBuf>,
         /// Demand points (CSV lon,lat,weight), e.g. incident history. Default: addresses.
         #[arg(long)]
         demand: Option<PathBuf>,
@@ -117,8 +118,6 @@ enum Cmd {
     },
     /// Write the road graph as CSV (nodes.csv, edges.csv) for independent tools.
     ExportGraph {
-        #[arg(long)]
-        speeds: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -259,7 +258,6 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             minutes,
             mode,
             turnout,
-            speeds,
             demand,
             add_posts,
             out,
@@ -279,7 +277,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 minutes,
                 mode: mode.into(),
                 turnout_s: turnout,
-                speeds,
+                speeds: cli.speeds.clone(),
                 demand,
                 add_posts,
                 out: out.clone(),
@@ -290,9 +288,9 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             println!("written to {}", out.display());
             return Ok(());
         }
-        Some(Cmd::ExportGraph { speeds, out }) => {
+        Some(Cmd::ExportGraph { out }) => {
             let osm = onemap::city::load_osm(&osm_path)?;
-            let speeds = onemap::plan::load_speeds(speeds.as_deref())?;
+            let speeds = onemap::plan::load_speeds(cli.speeds.as_deref())?;
             println!("{}", onemap::plan::export_graph(&osm, &speeds, &out)?);
             return Ok(());
         }
@@ -307,6 +305,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         onemap::basemap::sources::open_reader(&tiles)?;
     }
     // Fail before opening a window: a bad file is reported on the terminal with a non-zero exit.
+    let speeds = onemap::plan::load_speeds(cli.speeds.as_deref())?;
     let city = Arc::new(load_city(&osm_path)?);
     eprintln!(
         "onemap: {} loaded in {:.2} s ({} roads, {} buildings, {} addresses)",
@@ -355,6 +354,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             )),
         },
         plan_on_start: cli.plan,
+        speeds,
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {

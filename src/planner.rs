@@ -28,6 +28,8 @@ pub struct PlanRequest {
     pub id: u64,
     pub mode: Mode,
     pub turnout_s: f32,
+    /// Forward: where the origins reach. Reverse: from where the origins can be reached.
+    pub direction: Direction,
     /// Where rings are drawn from: the selection, or every post.
     pub ring_origins: Vec<(String, LonLat)>,
     /// Posts for the coverage figures; `None`: no coverage wanted.
@@ -262,7 +264,7 @@ fn rings(graph: &RoadGraph, ws: &mut Workspace, r: &PlanRequest) -> Result<Rings
     if origins.is_empty() {
         return Err(skipped.join("; "));
     }
-    let reaches = isochrones(graph, ws, r.mode, Direction::Forward, &origins, &LIMITS_S)
+    let reaches = isochrones(graph, ws, r.mode, r.direction, &origins, &LIMITS_S)
         .map_err(|e| e.to_string())?;
     let (cell, buffer) = ring_raster(origins.len());
     let raster = rasterize(graph, &reaches, cell, buffer);
@@ -330,11 +332,22 @@ mod tests {
             id: 0,
             mode: Mode::Car,
             turnout_s: 0.0,
+            direction: Direction::Forward,
             ring_origins: ring,
             coverage_posts: Some(post_points.clone()),
             gap_limit: 1,
         };
-        // A request in the lake, then at once a good one: the good one is answered last.
+        // A request in the lake (the Tollensesee): a clear error, not an empty ring.
+        let lake = planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));
+        let out = loop {
+            match planner.events.recv().unwrap() {
+                PlannerEvent::Output(o) if o.id == lake => break o,
+                _ => {}
+            }
+        };
+        let err = out.rings.unwrap_err();
+        assert!(err.contains("lake: no car road within 300 m"), "{err}");
+        // Two requests at once: the newer one is answered (the older may be dropped).
         planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));
         let good = planner.request(request(vec![(posts[0].id.to_string(), posts[0].pos)]));
         let out = loop {

@@ -185,3 +185,48 @@ fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
     assert_ne!(km_before, km_after, "different roads within reach");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_point_in_the_lake_is_explained_and_reverse_rings_work() {
+    let (mut h, dir) = planning_harness("lake");
+    h.run_steps(2);
+    let mut settings = h.state().plan.settings.clone();
+    settings.enabled = true;
+    h.state_mut().push(Command::SetPlan(settings.clone()));
+    // The middle of the Tollensesee.
+    let lake = onemap_core::coord::LonLat::new(13.2145, 53.5);
+    h.state_mut()
+        .push(Command::Select(Some(onemap::app::Selection::Point(lake))));
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    let out = h.state().plan.output.clone().unwrap();
+    let err = out.rings.as_ref().unwrap_err();
+    assert!(err.contains("no car road within 300 m"), "{err}");
+    assert!(
+        h.query_by_label_contains("no car road within 300 m")
+            .is_some(),
+        "shown in the panel"
+    );
+    // Coverage still computed for the posts.
+    assert!(matches!(out.coverage, Some(Ok(_))));
+
+    // Reverse rings from a post: who can reach it.
+    let post = h.state().ops.layers.posts[0].clone();
+    h.state_mut()
+        .push(Command::Select(Some(onemap::app::Selection::Post(
+            post.id.clone(),
+        ))));
+    settings.reverse = true;
+    h.state_mut().push(Command::SetPlan(settings));
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    let request = h.state().plan.last_request.clone().unwrap();
+    assert_eq!(request.direction, onemap_core::routing::Direction::Reverse);
+    let rings = h.state().plan.output.clone().unwrap().rings.unwrap();
+    assert!(
+        rings.km[2] > rings.km[0] && rings.km[0] > 0.0,
+        "{:?}",
+        rings.km
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

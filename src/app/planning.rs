@@ -3,8 +3,8 @@
 
 use egui::{Color32, Pos2, RichText, Shape, Stroke, Ui};
 use onemap_core::coord::LonLat;
-use onemap_core::routing::Mode;
 use onemap_core::routing::coverage::CoverageRow;
+use onemap_core::routing::{Direction, Mode};
 use walkers::Projector;
 
 use super::{Command, OneMapApp, Selection};
@@ -28,6 +28,8 @@ pub struct PlanSettings {
     pub enabled: bool,
     pub mode: Mode,
     pub turnout_s: f32,
+    /// Rings show who can reach the origin (instead of where it reaches).
+    pub reverse: bool,
     pub show_rings: bool,
     pub show_gaps: bool,
     /// Index into [`LIMITS_S`] for the gap layer and the table.
@@ -43,6 +45,7 @@ impl Default for PlanSettings {
             enabled: false,
             mode: Mode::Car,
             turnout_s: 0.0,
+            reverse: false,
             show_rings: true,
             show_gaps: true,
             limit: 1,
@@ -139,6 +142,11 @@ impl OneMapApp {
             id: 0,
             mode: s.mode,
             turnout_s: s.turnout_s,
+            direction: if s.reverse {
+                Direction::Reverse
+            } else {
+                Direction::Forward
+            },
             ring_origins,
             coverage_posts: Some(posts),
             gap_limit: s.limit,
@@ -226,6 +234,8 @@ impl OneMapApp {
                 );
             });
             ui.checkbox(&mut s.show_rings, tr(lang, T::Rings));
+            ui.checkbox(&mut s.reverse, tr(lang, T::ReverseRings))
+                .on_hover_text(tr(lang, T::ReverseRingsHint));
             if s.show_rings {
                 for k in 0..LIMITS_S.len() {
                     ring_swatch(
@@ -494,7 +504,8 @@ pub fn draw(painter: &egui::Painter, projector: &Projector<'_>, plan: &PlanState
     if s.show_gaps
         && let Some(Ok(cov)) = &out.coverage
     {
-        let stroke = Stroke::new(2.2, theme.gap_line);
+        let width = if projector.zoom() < 13.0 { 1.3 } else { 2.4 };
+        let stroke = Stroke::new(width, theme.gap_line);
         for [a, b] in &cov.gaps {
             let (pa, pb) = (screen(projector, *a), screen(projector, *b));
             if clip.contains(pa) || clip.contains(pb) {

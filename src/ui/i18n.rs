@@ -149,6 +149,8 @@ strings! {
     ComputedIn => "计算用时", "computed in";
     NotPlaced => "无法放到路网上", "not on the road network";
     GapKm => "公里未覆盖", "km uncovered";
+    ReverseRings => "反向：谁能在时限内到达此处", "Reverse: who can reach here in time";
+    ReverseRingsHint => "显示能在 1/3/5 分钟内到达所选位置的道路范围", "Roads from which the selected place is reached within 1/3/5 minutes";
 }
 
 #[cfg(test)]
