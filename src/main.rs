@@ -113,6 +113,9 @@ enum Cmd {
         /// Also choose this many new posts (maximal covering, 3-minute or next larger limit).
         #[arg(long, default_value_t = 0)]
         add_posts: usize,
+        /// Instead, place all the posts afresh where they cover the most (relocation).
+        #[arg(long, conflicts_with = "add_posts")]
+        relocate: bool,
         #[arg(long)]
         out: PathBuf,
     },
@@ -260,6 +263,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             turnout,
             demand,
             add_posts,
+            relocate,
             out,
         }) => {
             let posts = posts.unwrap_or_else(|| osm_path.with_file_name("posts.geojson"));
@@ -280,6 +284,7 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 speeds: cli.speeds.clone(),
                 demand,
                 add_posts,
+                relocate,
                 out: out.clone(),
             };
             let osm = onemap::city::load_osm(&osm_path)?;

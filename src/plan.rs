@@ -34,6 +34,8 @@ pub struct PlanArgs {
     pub speeds: Option<PathBuf>,
     pub demand: Option<PathBuf>,
     pub add_posts: usize,
+    /// Instead of adding, place all the posts afresh (as many as are placeable now).
+    pub relocate: bool,
     pub out: PathBuf,
 }
 
@@ -252,7 +254,7 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
             dem * 100.0
         );
     }
-    if args.add_posts > 0 {
+    if args.add_posts > 0 || args.relocate {
         let limit = *limits.first().unwrap_or(&180.0);
         let limit = limits
             .iter()
@@ -262,6 +264,11 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         let candidates = mclp::intersections(&graph, mode);
         let demand_points: Vec<_> = setup.demand_points().collect();
         let t = Instant::now();
+        let (fixed, k, what) = if args.relocate {
+            (&[][..], origins.len(), "relocated posts")
+        } else {
+            (&origins[..], args.add_posts, "new posts")
+        };
         let inst = mclp::build(
             &graph,
             mode,
@@ -269,12 +276,31 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
             args.turnout_s,
             &candidates,
             &demand_points,
-            &origins,
+            fixed,
         );
-        let sol = mclp::solve(&inst, args.add_posts);
+        let sol = mclp::solve(&inst, k);
+        if args.relocate {
+            // What the posts cover where they are now, for comparison.
+            let now = mclp::build(
+                &graph,
+                mode,
+                limit,
+                args.turnout_s,
+                &[],
+                &demand_points,
+                &origins,
+            );
+            let _ = writeln!(
+                summary,
+                "the {} posts where they are cover {:.1} % of demand within {} min",
+                origins.len(),
+                now.fixed_covered / now.total.max(1e-9) * 100.0,
+                limit / 60.0
+            );
+        }
         let _ = writeln!(
             summary,
-            "{} new posts for {} min among {} intersections: +{:.0} demand covered \
+            "{} {what} for {} min among {} intersections: +{:.0} demand covered \
              ({:.1} % → {:.1} %; greedy alone +{:.0}, {} swaps; {:.2} s)",
             sol.chosen.len(),
             limit / 60.0,
@@ -471,7 +497,7 @@ pub fn run_plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<String> {
     for (name, text) in files {
         write_atomically(&args.out.join(name), &text)?;
     }
-    if args.add_posts > 0 {
+    if args.add_posts > 0 || args.relocate {
         let minutes = args
             .minutes
             .iter()

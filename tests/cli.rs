@@ -204,3 +204,40 @@ fn plan_rejects_bad_thresholds_and_empty_posts() {
     assert!(!ok);
     assert!(stderr.contains("not JSON"), "{stderr}");
 }
+
+#[test]
+fn plan_relocate_places_every_post_afresh_and_beats_the_current_placement() {
+    let dir = std::env::temp_dir().join(format!("onemap-relocate-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_onemap"))
+        .args(["plan", "--relocate", "--minutes", "3", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let share = |prefix: &str, line_has: &str| -> f64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(line_has))
+            .expect(line_has);
+        let after = &line[line.find(prefix).expect(prefix) + prefix.len()..];
+        after
+            .split_whitespace()
+            .next()
+            .expect("number")
+            .parse()
+            .expect("share")
+    };
+    let now = share("cover ", "where they are cover");
+    let relocated = share("→ ", "relocated posts");
+    assert!(relocated > now, "{relocated} > {now}: {stdout}");
+    let suggested: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("suggested-posts.geojson")).expect("file"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        suggested["features"].as_array().expect("features").len(),
+        13
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
