@@ -27,7 +27,9 @@ use crate::ui::i18n::{Lang, T, tr};
 use crate::ui::labels;
 use crate::ui::theme::{ThemeKind, UiTheme, ui_theme};
 
+mod live;
 mod planning;
+pub use live::queue_order;
 pub use planning::{CoverageSort, PlanSettings, PlanState};
 
 /// What is selected on the map (by id, so it survives edits).
@@ -84,6 +86,8 @@ pub enum Command {
     Save,
     SetPlan(PlanSettings),
     ExportPlan,
+    /// Centre the map here (zooming in to street level if further out).
+    FlyTo(LonLat),
 }
 
 /// The clock the console shows. Tests fix it so screens are deterministic.
@@ -164,6 +168,8 @@ pub struct AppOptions {
     pub plan_export_dir: PathBuf,
     /// Travel speeds for rings and coverage.
     pub speeds: onemap_core::routing::Speeds,
+    /// The live feed: off, the embedded simulator, or an external server.
+    pub feed: crate::feed::FeedSource,
 }
 
 impl Default for AppOptions {
@@ -182,6 +188,7 @@ impl Default for AppOptions {
             plan_on_start: false,
             plan_export_dir: PathBuf::from("plan-export"),
             speeds: onemap_core::routing::Speeds::default(),
+            feed: crate::feed::FeedSource::Off,
         }
     }
 }
@@ -242,6 +249,7 @@ pub struct OneMapApp {
     pub last_map_frame: MapFrame,
     pub last_ops_drawn: OpsDrawn,
     pub plan: PlanState,
+    pub feed: crate::feed::LiveFeed,
 }
 
 /// Register the embedded CJK font as a fallback for every text style.
@@ -299,6 +307,7 @@ impl OneMapApp {
         for problem in &ops.problems {
             eprintln!("onemap: layer problem: {problem}");
         }
+        let feed = crate::feed::LiveFeed::start(&options.feed, &city);
         let mut plan = PlanState::default();
         plan.settings.enabled = options.plan_on_start;
         plan.export_dir = options.plan_export_dir;
@@ -338,6 +347,7 @@ impl OneMapApp {
             last_map_frame: MapFrame::default(),
             last_ops_drawn: OpsDrawn::default(),
             plan,
+            feed,
         })
     }
 
@@ -623,6 +633,12 @@ impl OneMapApp {
             }
             Command::SetPlan(settings) => self.apply_plan_settings(settings),
             Command::ExportPlan => self.export_plan(),
+            Command::FlyTo(p) => {
+                self.map_memory.center_at(lon_lat(p.lon, p.lat));
+                if self.map_memory.zoom() < 15.0 {
+                    let _ = self.map_memory.set_zoom(16.0);
+                }
+            }
             Command::Save => {
                 self.status = Some(match self.ops.save() {
                     Ok(dir) => (format!("{} {}", self.tr(T::Saved), dir.display()), false),
@@ -698,6 +714,13 @@ impl OneMapApp {
             self.commands.push(Command::Select(None));
         }
         self.update_plan();
+        // Live feed: apply what arrived, within a budget so a burst never stalls a frame.
+        if self.feed.drain(Duration::from_millis(4)) {
+            ctx.request_repaint();
+        }
+        if self.feed.is_on() {
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
         if !self.commands.is_empty() {
             ctx.request_repaint();
         }
@@ -717,14 +740,20 @@ impl OneMapApp {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.side_panel_ui(ui, &theme));
             });
-        if self.selection.is_some() {
+        if self.selection.is_some() || self.feed.is_on() {
             egui::Panel::right("inspector")
                 .resizable(false)
                 .exact_size(300.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         ui.set_max_width(ui.available_width());
-                        self.inspector_ui(ui, &theme);
+                        if self.selection.is_some() {
+                            self.inspector_ui(ui, &theme);
+                            ui.separator();
+                        }
+                        if self.feed.is_on() {
+                            self.incident_queue_ui(ui, &theme);
+                        }
                     });
                 });
         }
@@ -776,8 +805,7 @@ impl OneMapApp {
                         .size(15.0),
                 );
                 ui.separator();
-                ui.label(RichText::new(self.tr(T::FeedDisconnected)).color(theme.muted_text));
-                ui.label(RichText::new("●").color(theme.status_off));
+                self.feed_banner_ui(ui, theme);
                 let rejected = self.ops.problems.len();
                 if rejected > 0 {
                     ui.separator();
@@ -1448,6 +1476,7 @@ impl OneMapApp {
         let ops = &self.ops;
         let cache = &mut self.draw_cache;
         let plan = &self.plan;
+        let feed = &self.feed;
         let planning_on = plan.settings.enabled;
         let selection = self.selection.clone();
         let (edit_mode, tool, drag) = (self.edit_mode, self.tool, self.drag);
@@ -1472,6 +1501,14 @@ impl OneMapApp {
                     &settings,
                     selection.as_ref(),
                     theme,
+                );
+                map::live::draw(
+                    &painter,
+                    projector,
+                    feed,
+                    theme,
+                    settings.lang,
+                    Instant::now(),
                 );
                 map::overlays_ui(ui, response, projector, &city, &settings, theme, &mut frame);
                 map::controls_ui(ui, &settings, theme, &mut commands);

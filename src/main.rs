@@ -52,6 +52,19 @@ struct Cli {
     /// docs/planning.md).
     #[arg(long, global = true)]
     speeds: Option<PathBuf>,
+    /// Live feed server to connect to (ws://host:port). Default: start the demo simulator
+    /// in-process on loopback.
+    #[arg(long, conflicts_with = "no_feed")]
+    feed: Option<String>,
+    /// No live feed.
+    #[arg(long)]
+    no_feed: bool,
+    /// Event log of the embedded simulator (default: in the system's temporary folder).
+    #[arg(long)]
+    feed_db: Option<PathBuf>,
+    /// Seed of the embedded simulator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
@@ -360,6 +373,19 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         },
         plan_on_start: cli.plan,
         speeds,
+        feed: match (&cli.feed, cli.no_feed) {
+            (_, true) => onemap::feed::FeedSource::Off,
+            (Some(url), _) => onemap::feed::FeedSource::External(url.clone()),
+            (None, false) => onemap::feed::FeedSource::Embedded {
+                db: cli.feed_db.clone().unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("onemap-feed-{}.sqlite", city.data_key))
+                }),
+                sim: onemap_feed::sim::SimConfig {
+                    seed: cli.seed,
+                    ..Default::default()
+                },
+            },
+        },
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {

@@ -3,6 +3,7 @@
 //! and the legend. Everything here reads state and reports back through [`MapFrame`] and
 //! commands; nothing mutates the app.
 
+pub mod live;
 pub mod ops;
 
 use egui::{Align2, FontId, Painter, Rect, Response, Stroke, Ui, pos2, vec2};

@@ -187,6 +187,10 @@ pub struct UiTheme {
     pub ring_line: [Color32; 3],
     /// Roads no post reaches in time (the gap layer).
     pub gap_line: Color32,
+    /// Units by status: available, dispatched, en route, on scene, off duty.
+    pub unit_status: [Color32; 5],
+    /// Incidents by priority 1..4.
+    pub priority: [Color32; 4],
 }
 
 const BEATS_DAY: [Color32; 8] = [
@@ -249,6 +253,19 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             ],
             ring_line: [rgb(0, 120, 55), rgb(95, 150, 0), rgb(200, 130, 0)],
             gap_line: rgb(215, 25, 60),
+            unit_status: [
+                rgb(20, 140, 60),
+                rgb(230, 120, 0),
+                rgb(0, 110, 210),
+                rgb(130, 60, 180),
+                rgb(140, 140, 140),
+            ],
+            priority: [
+                rgb(210, 20, 30),
+                rgb(235, 110, 0),
+                rgb(200, 160, 0),
+                rgb(70, 110, 160),
+            ],
         },
         ThemeKind::Night => UiTheme {
             dark_mode: true,
@@ -286,6 +303,19 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             ],
             ring_line: [rgb(60, 230, 130), rgb(180, 235, 70), rgb(255, 190, 60)],
             gap_line: rgb(255, 70, 110),
+            unit_status: [
+                rgb(60, 200, 100),
+                rgb(255, 150, 40),
+                rgb(70, 160, 255),
+                rgb(180, 110, 255),
+                rgb(120, 125, 135),
+            ],
+            priority: [
+                rgb(255, 60, 70),
+                rgb(255, 140, 40),
+                rgb(235, 200, 40),
+                rgb(110, 150, 200),
+            ],
         },
     }
 }

@@ -5,6 +5,7 @@
 //! and headless tools alike. IO belongs to the callers.
 
 pub mod coord;
+pub mod feed;
 pub mod layers;
 pub mod osm;
 pub mod routing;

@@ -664,6 +664,61 @@ pub fn bounded_dijkstra(
     search.cost
 }
 
+/// The fastest path from `from` to `to` for `mode`: the nodes in order and the seconds it
+/// takes; `None` if `to` cannot be reached. Plain Dijkstra with predecessors, stopping at `to`.
+pub fn shortest_path(graph: &RoadGraph, mode: Mode, from: u32, to: u32) -> Option<(Vec<u32>, f32)> {
+    let n = graph.node_count();
+    if from as usize >= n || to as usize >= n {
+        return None;
+    }
+    let mut cost = vec![f32::INFINITY; n];
+    let mut parent = vec![u32::MAX; n];
+    let mut heap = BinaryHeap::new();
+    cost[from as usize] = 0.0;
+    heap.push(Queued {
+        cost_s: 0.0,
+        node: from,
+    });
+    let csr = &graph.csr[mode.index()][Direction::Forward as usize];
+    while let Some(Queued { cost_s, node }) = heap.pop() {
+        if cost_s > cost[node as usize] {
+            continue;
+        }
+        if node == to {
+            let mut path = vec![to];
+            let mut at = to;
+            while at != from {
+                at = parent[at as usize];
+                path.push(at);
+            }
+            path.reverse();
+            return Some((path, cost_s));
+        }
+        for i in csr.range(node) {
+            let head = csr.head[i];
+            let next = cost_s + csr.time_s[i];
+            if next < cost[head as usize] {
+                cost[head as usize] = next;
+                parent[head as usize] = node;
+                heap.push(Queued {
+                    cost_s: next,
+                    node: head,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Seconds to travel the edge `a → b` for `mode` (the fastest of parallel segments).
+pub fn edge_time(graph: &RoadGraph, mode: Mode, a: u32, b: u32) -> Option<f32> {
+    graph
+        .out_edges(mode, Direction::Forward, a)
+        .filter(|(head, _, _)| *head == b)
+        .map(|(_, t, _)| t)
+        .min_by(f32::total_cmp)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -837,6 +892,40 @@ pub(crate) mod tests {
             ),
             Err(SnapError::NoRoadNear { .. })
         ));
+    }
+
+    #[test]
+    fn shortest_path_follows_one_ways() {
+        // A one-way street north (0→1→2) and a two-way detour east back to 0.
+        let g = graph(vec![
+            road(
+                RoadClass::Residential,
+                Oneway::Forward,
+                &[(13.0, 53.0), (13.0, 53.0 + STEP), (13.0, 53.0 + 2.0 * STEP)],
+            ),
+            road(
+                RoadClass::Residential,
+                Oneway::No,
+                &[
+                    (13.0, 53.0 + 2.0 * STEP),
+                    (13.002, 53.0 + 2.0 * STEP),
+                    (13.002, 53.0),
+                    (13.0, 53.0),
+                ],
+            ),
+        ]);
+        let (path, t) = shortest_path(&g, Mode::Car, 0, 2).unwrap();
+        assert_eq!(path, vec![0, 1, 2]);
+        assert!((t - 26.7).abs() < 0.1, "{t}");
+        let (back, _) = shortest_path(&g, Mode::Car, 2, 0).unwrap();
+        assert_eq!(
+            back.len(),
+            4,
+            "round the detour, not against the one-way: {back:?}"
+        );
+        let (foot, _) = shortest_path(&g, Mode::Foot, 2, 0).unwrap();
+        assert_eq!(foot, vec![2, 1, 0]);
+        assert!(edge_time(&g, Mode::Car, 1, 0).is_none());
     }
 
     #[test]

@@ -1,0 +1,554 @@
+//! The simulator: patrol units moving along real roads at their mode's speed, incidents at
+//! real address points with an hour-dependent category mix and hot areas, dispatched units
+//! driving the fastest path, staying on scene and clearing. Deterministic for a seed and a
+//! sequence of step times.
+
+use onemap_core::coord::{LonLat, haversine_m};
+use onemap_core::feed::{
+    Category, FeedState, Incident, IncidentStatus, Position, ServerEvent, Unit, UnitKind,
+    UnitPosition, UnitStatus, UnitStatusChange,
+};
+use onemap_core::osm::OsmData;
+use onemap_core::routing::{MAX_SNAP_M, Mode, RoadGraph, Speeds, edge_time, shortest_path};
+use onemap_core::spatial::{LocalProjection, bearing_deg};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub units: usize,
+    pub incidents_per_hour: f64,
+    pub report_interval_ms: i64,
+    /// Dispatch the nearest available unit to an incident left unassigned this long (ms);
+    /// `None`: only commanders dispatch.
+    pub auto_dispatch_after_ms: Option<i64>,
+    /// Time on scene, ms (from..to).
+    pub on_scene_ms: (i64, i64),
+    /// Incidents a fresh log starts with (reported in the last 15 minutes).
+    pub initial_incidents: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            units: 40,
+            incidents_per_hour: 120.0,
+            report_interval_ms: 1000,
+            auto_dispatch_after_ms: Some(20_000),
+            on_scene_ms: (120_000, 420_000),
+            initial_incidents: 6,
+        }
+    }
+}
+
+/// What the simulator needs of the city.
+pub struct World {
+    pub graph: RoadGraph,
+    pub addresses: Vec<(LonLat, String)>,
+}
+
+impl World {
+    pub fn from_osm(osm: &OsmData) -> World {
+        World {
+            graph: RoadGraph::build(osm, &Speeds::default()),
+            addresses: osm.addresses.iter().map(|a| (a.pos, a.label())).collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Task {
+    Patrol,
+    Responding(String),
+    OnScene { incident: String, until_ms: i64 },
+}
+
+#[derive(Clone, Debug)]
+struct SimUnit {
+    id: String,
+    mode: Mode,
+    path: Vec<u32>,
+    leg: usize,
+    along_s: f32,
+    task: Task,
+    last_report_ms: i64,
+}
+
+pub struct Sim {
+    cfg: SimConfig,
+    world: World,
+    rng: u64,
+    units: Vec<SimUnit>,
+    clock_ms: i64,
+    next_incident: u64,
+    /// Address indices near each hot area.
+    hot: Vec<Vec<usize>>,
+    main_nodes: [Vec<u32>; 4],
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn kind_mode(kind: UnitKind) -> Mode {
+    match kind {
+        UnitKind::PatrolCar | UnitKind::Drone => Mode::Car,
+        UnitKind::Motorbike => Mode::Motorbike,
+        UnitKind::FootPatrol => Mode::Foot,
+        UnitKind::EbikeVolunteer => Mode::EBike,
+    }
+}
+
+impl Sim {
+    /// A simulator for `world`, continuing `state` (units already in it keep their ids and
+    /// places) at `now_ms`. Returns the events that create missing units.
+    pub fn new(
+        cfg: SimConfig,
+        world: World,
+        state: &FeedState,
+        now_ms: i64,
+    ) -> (Sim, Vec<ServerEvent>) {
+        let main_nodes = Mode::ALL.map(|m| {
+            (0..world.graph.node_count() as u32)
+                .filter(|&v| world.graph.in_main(m, v))
+                .collect::<Vec<u32>>()
+        });
+        let mut rng = cfg.seed ^ 0x5eed;
+        let mut hot = Vec::new();
+        if !world.addresses.is_empty() {
+            for _ in 0..3 {
+                let centre =
+                    world.addresses[(splitmix(&mut rng) % world.addresses.len() as u64) as usize].0;
+                hot.push(
+                    (0..world.addresses.len())
+                        .filter(|&i| haversine_m(world.addresses[i].0, centre) < 800.0)
+                        .collect(),
+                );
+            }
+        }
+        let next_incident = state
+            .incidents
+            .keys()
+            .filter_map(|id| id.strip_prefix("I-")?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut sim = Sim {
+            cfg,
+            world,
+            rng,
+            units: Vec::new(),
+            clock_ms: now_ms,
+            next_incident,
+            hot,
+            main_nodes,
+        };
+        let mut events = Vec::new();
+        let kinds = [
+            UnitKind::PatrolCar,
+            UnitKind::PatrolCar,
+            UnitKind::Motorbike,
+            UnitKind::FootPatrol,
+            UnitKind::EbikeVolunteer,
+        ];
+        for i in 0..sim.cfg.units {
+            let kind = kinds[i % kinds.len()];
+            let id = format!("U-{:03}", i + 1);
+            let mode = kind_mode(kind);
+            if sim.main_nodes[mode.index()].is_empty() {
+                continue;
+            }
+            let start = match state.units.get(&id) {
+                Some(u) => sim
+                    .world
+                    .graph
+                    .snap(u.position.lonlat(), mode, MAX_SNAP_M)
+                    .map(|s| sim.world.graph.segments[s.seg as usize].a)
+                    .unwrap_or_else(|_| sim.random_node(mode)),
+                None => sim.random_node(mode),
+            };
+            let call_sign = match kind {
+                UnitKind::PatrolCar => format!("巡{:02}", i + 1),
+                UnitKind::Motorbike => format!("摩{:02}", i + 1),
+                UnitKind::FootPatrol => format!("步{:02}", i + 1),
+                UnitKind::EbikeVolunteer => format!("志{:02}", i + 1),
+                UnitKind::Drone => format!("机{:02}", i + 1),
+            };
+            if !state.units.contains_key(&id) {
+                events.push(ServerEvent::UnitJoined(Unit {
+                    id: id.clone(),
+                    call_sign,
+                    kind,
+                    status: UnitStatus::Available,
+                    position: sim.world.graph.nodes[start as usize].into(),
+                    heading_deg: 0.0,
+                    speed_kmh: 0.0,
+                    fix_at: now_ms,
+                }));
+            }
+            sim.units.push(SimUnit {
+                id,
+                mode,
+                path: vec![start],
+                leg: 0,
+                along_s: 0.0,
+                task: Task::Patrol,
+                last_report_ms: now_ms - i as i64 * 37 % sim.cfg.report_interval_ms.max(1),
+            });
+        }
+        // A fresh city starts with a few calls already in the last quarter hour.
+        if state.incidents.is_empty() {
+            for _ in 0..sim.cfg.initial_incidents {
+                let ago = (sim.rand() % 900_000) as i64;
+                if let Some(i) = sim.new_incident(now_ms - ago) {
+                    events.push(ServerEvent::IncidentCreated(i));
+                }
+            }
+        }
+        (sim, events)
+    }
+
+    fn rand(&mut self) -> u64 {
+        splitmix(&mut self.rng)
+    }
+
+    fn unit_f(&mut self) -> f64 {
+        (self.rand() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn random_node(&mut self, mode: Mode) -> u32 {
+        let nodes = &self.main_nodes[mode.index()];
+        let i = (splitmix(&mut self.rng) % nodes.len().max(1) as u64) as usize;
+        nodes.get(i).copied().unwrap_or(0)
+    }
+
+    /// A patrol destination: anywhere for vehicles, within 1.5 km for foot and bicycles.
+    fn patrol_target(&mut self, mode: Mode, from: u32) -> u32 {
+        let here = self.world.graph.nodes[from as usize];
+        for _ in 0..40 {
+            let n = self.random_node(mode);
+            let far = haversine_m(here, self.world.graph.nodes[n as usize]);
+            let limit = if matches!(mode, Mode::Foot | Mode::EBike) {
+                1500.0
+            } else {
+                6000.0
+            };
+            if n != from && far < limit {
+                return n;
+            }
+        }
+        self.random_node(mode)
+    }
+
+    fn position_of(&self, u: &SimUnit) -> (LonLat, f64, f64) {
+        let g = &self.world.graph;
+        let a = u.path[u.leg];
+        let Some(&b) = u.path.get(u.leg + 1) else {
+            return (g.nodes[a as usize], 0.0, 0.0);
+        };
+        let t = edge_time(g, u.mode, a, b).unwrap_or(1.0).max(1e-3);
+        let f = f64::from((u.along_s / t).clamp(0.0, 1.0));
+        let (pa, pb) = (g.nodes[a as usize], g.nodes[b as usize]);
+        let p = LonLat::new(
+            pa.lon + (pb.lon - pa.lon) * f,
+            pa.lat + (pb.lat - pa.lat) * f,
+        );
+        let proj = LocalProjection::new(pa);
+        let heading = bearing_deg(proj.to_m(pa), proj.to_m(pb));
+        let kmh = haversine_m(pa, pb) / f64::from(t) * 3.6;
+        (p, heading, kmh)
+    }
+
+    fn new_incident(&mut self, now_ms: i64) -> Option<Incident> {
+        if self.world.addresses.is_empty() {
+            return None;
+        }
+        let hour = (now_ms / 3_600_000).rem_euclid(24);
+        let day = (7..19).contains(&hour);
+        let addr = if !self.hot.is_empty() && self.unit_f() < 0.6 {
+            let h = if day {
+                1 + (self.rand() % 2) as usize
+            } else {
+                0
+            };
+            let r = self.rand();
+            let list = &self.hot[h.min(self.hot.len() - 1)];
+            if list.is_empty() {
+                (r % self.world.addresses.len() as u64) as usize
+            } else {
+                list[(r % list.len() as u64) as usize]
+            }
+        } else {
+            (self.rand() % self.world.addresses.len() as u64) as usize
+        };
+        use Category::*;
+        let mix: [(Category, u32); 9] = if day {
+            [
+                (Theft, 25),
+                (TrafficAccident, 20),
+                (Dispute, 10),
+                (Medical, 15),
+                (Suspicious, 10),
+                (Assault, 5),
+                (Robbery, 3),
+                (Fire, 4),
+                (Other, 8),
+            ]
+        } else {
+            [
+                (Assault, 15),
+                (Dispute, 20),
+                (Theft, 10),
+                (Suspicious, 15),
+                (TrafficAccident, 10),
+                (Medical, 12),
+                (Robbery, 6),
+                (Fire, 4),
+                (Other, 8),
+            ]
+        };
+        let total: u32 = mix.iter().map(|m| m.1).sum();
+        let mut pick = (self.rand() % u64::from(total)) as u32;
+        let mut category = Other;
+        for (c, w) in mix {
+            if pick < w {
+                category = c;
+                break;
+            }
+            pick -= w;
+        }
+        let priority = match category {
+            Robbery | Assault | Fire => 1,
+            Medical | TrafficAccident => 2,
+            Dispute | Suspicious => 3,
+            Theft | Other => 3 + (self.rand() % 2) as u8,
+        };
+        let (pos, address) = self.world.addresses[addr].clone();
+        let id = format!("I-{:06}", self.next_incident);
+        self.next_incident += 1;
+        Some(Incident {
+            id,
+            category,
+            priority,
+            location: pos.into(),
+            address,
+            reported_at: now_ms,
+            status: IncidentStatus::New,
+            assigned_units: Vec::new(),
+        })
+    }
+
+    /// Advance to `now_ms` given the current authoritative `state`; the events to publish.
+    pub fn step(&mut self, now_ms: i64, state: &FeedState) -> Vec<ServerEvent> {
+        let dt_ms = (now_ms - self.clock_ms).max(0);
+        self.clock_ms = now_ms;
+        let mut out = Vec::new();
+
+        // New incidents: Poisson arrivals.
+        let expected = self.cfg.incidents_per_hour * dt_ms as f64 / 3_600_000.0;
+        let mut arrivals = 0;
+        let mut p = self.unit_f();
+        let threshold = (-expected).exp();
+        while p > threshold && arrivals < 20 {
+            arrivals += 1;
+            p *= self.unit_f();
+        }
+        for _ in 0..arrivals {
+            if let Some(i) = self.new_incident(now_ms) {
+                out.push(ServerEvent::IncidentCreated(i));
+            }
+        }
+
+        // Auto-dispatch waiting incidents to the nearest available unit.
+        if let Some(after) = self.cfg.auto_dispatch_after_ms {
+            let mut taken: Vec<String> = Vec::new();
+            for inc in state.incidents.values() {
+                if inc.status != IncidentStatus::New || now_ms - inc.reported_at < after {
+                    continue;
+                }
+                let at = inc.location.lonlat();
+                let best = state
+                    .units
+                    .values()
+                    .filter(|u| u.status == UnitStatus::Available && !taken.contains(&u.id))
+                    .min_by(|a, b| {
+                        haversine_m(a.position.lonlat(), at)
+                            .total_cmp(&haversine_m(b.position.lonlat(), at))
+                    });
+                if let Some(u) = best {
+                    taken.push(u.id.clone());
+                    out.extend(dispatch_events(inc, &u.id));
+                }
+            }
+        }
+
+        // Units: follow the state's statuses, move, report.
+        for k in 0..self.units.len() {
+            let id = self.units[k].id.clone();
+            let Some(unit) = state.units.get(&id) else {
+                continue;
+            };
+            let mode = self.units[k].mode;
+            // A dispatch (from a commander or above): drive to the incident.
+            if unit.status == UnitStatus::Dispatched
+                && !matches!(self.units[k].task, Task::Responding(_))
+                && let Some(inc) = state
+                    .incidents
+                    .values()
+                    .find(|i| i.status.is_open() && i.assigned_units.contains(&id))
+            {
+                let here = self.units[k].path[self.units[k].leg];
+                let target = self
+                    .world
+                    .graph
+                    .snap(inc.location.lonlat(), mode, MAX_SNAP_M)
+                    .map(|s| self.world.graph.segments[s.seg as usize].b)
+                    .unwrap_or(here);
+                let path = shortest_path(&self.world.graph, mode, here, target)
+                    .map(|(p, _)| p)
+                    .unwrap_or_else(|| vec![here]);
+                let u = &mut self.units[k];
+                u.path = path;
+                u.leg = 0;
+                u.along_s = 0.0;
+                u.task = Task::Responding(inc.id.clone());
+                out.push(ServerEvent::UnitStatus(UnitStatusChange {
+                    id: id.clone(),
+                    status: UnitStatus::EnRoute,
+                    incident_id: Some(inc.id.clone()),
+                }));
+                if inc.status == IncidentStatus::Dispatched {
+                    out.push(ServerEvent::IncidentUpdated(Incident {
+                        status: IncidentStatus::EnRoute,
+                        ..inc.clone()
+                    }));
+                }
+            }
+            // The incident went away (cancelled, cleared elsewhere): back to patrol.
+            if let Task::Responding(inc) | Task::OnScene { incident: inc, .. } = &self.units[k].task
+                && !state.incidents.get(inc).is_some_and(|i| i.status.is_open())
+            {
+                self.units[k].task = Task::Patrol;
+                if unit.status != UnitStatus::Available {
+                    out.push(ServerEvent::UnitStatus(UnitStatusChange {
+                        id: id.clone(),
+                        status: UnitStatus::Available,
+                        incident_id: None,
+                    }));
+                }
+            }
+            if let Task::OnScene { incident, until_ms } = self.units[k].task.clone() {
+                if now_ms >= until_ms {
+                    if let Some(inc) = state.incidents.get(&incident) {
+                        out.push(ServerEvent::IncidentUpdated(Incident {
+                            status: IncidentStatus::Cleared,
+                            ..inc.clone()
+                        }));
+                    }
+                    out.push(ServerEvent::UnitStatus(UnitStatusChange {
+                        id: id.clone(),
+                        status: UnitStatus::Available,
+                        incident_id: None,
+                    }));
+                    self.units[k].task = Task::Patrol;
+                }
+                continue;
+            }
+            // Move along the path.
+            let mut left = dt_ms as f32 / 1000.0;
+            loop {
+                let u = &self.units[k];
+                let Some(&b) = u.path.get(u.leg + 1) else {
+                    break;
+                };
+                let t = edge_time(&self.world.graph, mode, u.path[u.leg], b).unwrap_or(1.0);
+                let u = &mut self.units[k];
+                if u.along_s + left < t {
+                    u.along_s += left;
+                    break;
+                }
+                left -= t - u.along_s;
+                u.along_s = 0.0;
+                u.leg += 1;
+            }
+            let at_end = self.units[k].leg + 1 >= self.units[k].path.len();
+            if at_end {
+                match self.units[k].task.clone() {
+                    Task::Responding(incident) => {
+                        let (lo, hi) = self.cfg.on_scene_ms;
+                        let stay = lo + (self.rand() % (hi - lo).max(1) as u64) as i64;
+                        self.units[k].task = Task::OnScene {
+                            incident: incident.clone(),
+                            until_ms: now_ms + stay,
+                        };
+                        out.push(ServerEvent::UnitStatus(UnitStatusChange {
+                            id: id.clone(),
+                            status: UnitStatus::OnScene,
+                            incident_id: Some(incident.clone()),
+                        }));
+                        if let Some(inc) = state.incidents.get(&incident) {
+                            out.push(ServerEvent::IncidentUpdated(Incident {
+                                status: IncidentStatus::OnScene,
+                                ..inc.clone()
+                            }));
+                        }
+                    }
+                    Task::Patrol if unit.status == UnitStatus::Available => {
+                        let here = *self.units[k].path.last().unwrap_or(&0);
+                        let target = self.patrol_target(mode, here);
+                        if let Some((path, _)) =
+                            shortest_path(&self.world.graph, mode, here, target)
+                        {
+                            let u = &mut self.units[k];
+                            u.path = path;
+                            u.leg = 0;
+                            u.along_s = 0.0;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if now_ms - self.units[k].last_report_ms >= self.cfg.report_interval_ms {
+                self.units[k].last_report_ms = now_ms;
+                let (p, heading, kmh) = self.position_of(&self.units[k]);
+                let moving = !matches!(self.units[k].task, Task::OnScene { .. }) && !at_end;
+                out.push(ServerEvent::UnitPosition(UnitPosition {
+                    id,
+                    position: Position::from(p),
+                    heading_deg: (heading * 10.0).round() / 10.0,
+                    speed_kmh: if moving {
+                        (kmh * 10.0).round() / 10.0
+                    } else {
+                        0.0
+                    },
+                    fix_at: now_ms,
+                }));
+            }
+        }
+        out
+    }
+}
+
+/// The events of dispatching `unit` to `incident`.
+pub fn dispatch_events(incident: &Incident, unit: &str) -> Vec<ServerEvent> {
+    let mut assigned = incident.assigned_units.clone();
+    if !assigned.iter().any(|u| u == unit) {
+        assigned.push(unit.to_owned());
+    }
+    vec![
+        ServerEvent::IncidentUpdated(Incident {
+            status: IncidentStatus::Dispatched,
+            assigned_units: assigned,
+            ..incident.clone()
+        }),
+        ServerEvent::UnitStatus(UnitStatusChange {
+            id: unit.to_owned(),
+            status: UnitStatus::Dispatched,
+            incident_id: Some(incident.id.clone()),
+        }),
+    ]
+}

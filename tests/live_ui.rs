@@ -1,0 +1,90 @@
+//! The live feed in the real console: the embedded simulator's units and incidents arrive,
+//! the queue and the banner show them, and a server that disappears turns the banner to
+//! "reconnecting" while the last known state stays on the map.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::demo_city;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use onemap::app::{AppOptions, OneMapApp};
+use onemap::feed::{FeedSource, Link};
+use onemap::ui::i18n::{Lang, T, tr};
+use onemap_feed::sim::SimConfig;
+
+fn zh(key: T) -> &'static str {
+    tr(Lang::Zh, key)
+}
+
+fn step_until(
+    h: &mut Harness<'static, OneMapApp>,
+    what: &str,
+    mut done: impl FnMut(&OneMapApp) -> bool,
+) {
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
+    let db = std::env::temp_dir().join(format!("onemap-live-ui-{}.sqlite", std::process::id()));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let mut h = common::harness_with(
+        demo_city(),
+        AppOptions {
+            feed: FeedSource::Embedded {
+                db: db.clone(),
+                sim: SimConfig {
+                    units: 8,
+                    initial_incidents: 4,
+                    ..SimConfig::default()
+                },
+            },
+            ..AppOptions::default()
+        },
+    );
+    step_until(&mut h, "units and incidents", |app| {
+        app.feed.state.units.len() == 8 && app.feed.state.incidents.len() >= 4
+    });
+    assert!(matches!(h.state().feed.link, Link::Connected { .. }));
+    assert!(
+        h.query_by_label_contains(zh(T::FeedConnected)).is_some(),
+        "banner says connected"
+    );
+    let open = onemap::app::queue_order(h.state().feed.state.incidents.values().cloned());
+    assert!(!open.is_empty());
+    let header = format!("{} ({})", zh(T::IncidentQueue), open.len());
+    assert!(h.query_by_label(&header).is_some(), "queue header {header}");
+    // The most urgent open incident is listed first with its address.
+    assert!(h.query_by_label_contains(&open[0].address).is_some());
+
+    // The server goes away: the console says so and keeps what it knew.
+    let incidents = h.state().feed.state.incidents.len();
+    h.state_mut().feed.stop_embedded_server();
+    step_until(&mut h, "reconnecting", |app| {
+        matches!(app.feed.link, Link::Reconnecting { .. })
+    });
+    assert!(h.query_by_label_contains(zh(T::FeedReconnecting)).is_some());
+    assert_eq!(
+        h.state().feed.state.incidents.len(),
+        incidents,
+        "nothing valid is lost"
+    );
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+}
