@@ -152,29 +152,44 @@ impl OneMapApp {
             return;
         }
         let now_ms = onemap_feed::server::now_ms();
-        egui::Grid::new("incident_queue")
-            .striped(true)
-            .num_columns(4)
-            .show(ui, |ui| {
-                for inc in queue.iter().take(60) {
-                    let colour = priority_colour(inc.priority, theme);
-                    ui.label(
-                        RichText::new(format!(
-                            "P{} {}",
-                            inc.priority,
-                            category_glyph(inc.category, lang)
-                        ))
-                        .color(colour)
-                        .strong(),
-                    );
-                    let text = format!("{} · {}", category_label(lang, inc.category), inc.address);
-                    if ui.link(text).clicked() {
-                        self.commands.push(Command::FlyTo(inc.location.lonlat()));
-                    }
-                    ui.monospace(mmss(now_ms - inc.reported_at));
-                    ui.label(RichText::new(incident_status_label(lang, inc.status)).small());
-                    ui.end_row();
+        for inc in queue.iter().take(60) {
+            let colour = priority_colour(inc.priority, theme);
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "P{} {}",
+                        inc.priority,
+                        category_glyph(inc.category, lang)
+                    ))
+                    .color(colour)
+                    .strong(),
+                );
+                if ui.link(category_label(lang, inc.category)).clicked() {
+                    self.commands.push(Command::FlyTo(inc.location.lonlat()));
                 }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.monospace(mmss(now_ms - inc.reported_at));
+                    ui.label(
+                        RichText::new(incident_status_label(lang, inc.status))
+                            .small()
+                            .color(theme.muted_text),
+                    );
+                });
             });
+            let units = if inc.assigned_units.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", inc.assigned_units.join(", "))
+            };
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("{}{units}", inc.address))
+                        .small()
+                        .color(theme.muted_text),
+                )
+                .truncate(),
+            );
+            ui.add_space(2.0);
+        }
     }
 }

@@ -1,0 +1,141 @@
+//! The simulator on the demo city: deterministic for a seed, units on roads, incidents at
+//! addresses, dispatched units arriving and clearing; and a client that survives a
+//! misbehaving server.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
+use std::time::Duration;
+
+use onemap_core::feed::{Envelope, FeedState, IncidentStatus, ServerEvent, UnitStatus};
+use onemap_feed::client::{ClientEvent, FeedClient};
+use onemap_feed::sim::{Sim, SimConfig, World};
+
+fn world() -> World {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../layers/neubrandenburg-2016.osm.pbf"
+    );
+    let osm = onemap_core::osm::import_pbf(&std::fs::read(path).unwrap()).unwrap();
+    World::from_osm(&osm)
+}
+
+/// Run a simulator for `steps` of one second, applying its events; all events as JSON.
+fn run(cfg: SimConfig, steps: i64) -> (Vec<String>, FeedState) {
+    let t0 = 1_795_400_000_000;
+    let mut state = FeedState::default();
+    let (mut sim, first) = Sim::new(cfg, world(), &state, t0);
+    let mut seq = 0;
+    let mut out = Vec::new();
+    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState, ts: i64| {
+        for event in events {
+            seq += 1;
+            let env = Envelope { seq, ts, event };
+            out.push(env.to_json());
+            state.apply(&env);
+        }
+    };
+    apply(first, &mut state, t0);
+    for k in 1..=steps {
+        let now = t0 + k * 1000;
+        let events = sim.step(now, &state);
+        apply(events, &mut state, now);
+    }
+    (out, state)
+}
+
+#[test]
+fn deterministic_for_a_seed_and_units_work_their_incidents() {
+    let cfg = SimConfig {
+        seed: 7,
+        units: 10,
+        incidents_per_hour: 600.0,
+        auto_dispatch_after_ms: Some(5_000),
+        on_scene_ms: (20_000, 40_000),
+        ..SimConfig::default()
+    };
+    let (a, state) = run(cfg.clone(), 400);
+    let (b, _) = run(cfg.clone(), 400);
+    assert_eq!(a, b, "same seed, same steps: same events");
+    let (c, _) = run(SimConfig { seed: 8, ..cfg }, 400);
+    assert_ne!(a, c, "another seed, another city day");
+
+    assert_eq!(state.units.len(), 10);
+    let cleared = state
+        .incidents
+        .values()
+        .filter(|i| i.status == IncidentStatus::Cleared)
+        .count();
+    assert!(
+        cleared >= 3,
+        "dispatched units drove there, stayed and cleared: {cleared}"
+    );
+    assert!(
+        a.iter().any(|e| e.contains(r#""status":"on_scene""#)),
+        "units arrive on scene"
+    );
+    // Every unit reported its position at 1 Hz (except while standing on scene).
+    let positions = a
+        .iter()
+        .filter(|e| e.contains(r#""kind":"unit_position""#))
+        .count();
+    assert!(positions >= 10 * 350, "{positions}");
+    assert!(
+        state
+            .units
+            .values()
+            .all(|u| u.status != UnitStatus::OffDuty)
+    );
+}
+
+#[test]
+fn the_client_survives_a_misbehaving_server() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        let _hello = ws.next().await;
+        for bad in [
+            Message::text("garbage"),
+            Message::text(r#"{"v":1,"seq":1,"ts":0,"kind":"incident_created","body":{"id":5}}"#),
+            Message::text(r#"{"v":1,"seq":2,"ts":0,"kind":"weather","body":{}}"#),
+            Message::binary(vec![1u8, 2, 3]),
+            Message::text(
+                r#"{"v":1,"seq":3,"ts":0,"kind":"snapshot","body":{"incidents":[],"units":[]}}"#,
+            ),
+        ] {
+            ws.send(bad).await.unwrap();
+        }
+        // Then it vanishes without a close frame.
+        drop(ws);
+    });
+    let client = FeedClient::spawn(format!("ws://{addr}"), "t".into(), 100, 0).unwrap();
+    let mut bad = 0;
+    let mut snapshot = false;
+    let mut disconnected = false;
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < end && !(snapshot && disconnected) {
+        match client.events.recv_timeout(Duration::from_millis(100)) {
+            Ok(ClientEvent::BadMessage(_)) => bad += 1,
+            Ok(ClientEvent::Event(env)) => {
+                snapshot |= matches!(env.event, ServerEvent::Snapshot(_))
+            }
+            Ok(ClientEvent::Status(onemap_feed::client::ConnStatus::Disconnected { .. })) => {
+                disconnected = true;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(bad, 4, "each bad message reported and skipped");
+    assert!(snapshot, "the good message after them still arrives");
+    assert!(
+        disconnected,
+        "the vanished server is noticed; the client goes on retrying"
+    );
+    client.stop();
+}
