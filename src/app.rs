@@ -41,6 +41,10 @@ pub enum Selection {
     Station(StationId),
     /// A clicked place with no feature.
     Point(LonLat),
+    /// A live unit, by id.
+    Unit(String),
+    /// A live incident, by id.
+    Incident(String),
 }
 
 /// A planner's tool in edit mode.
@@ -409,6 +413,13 @@ impl OneMapApp {
             Selection::Post(id) => self.ops.post(id).map(|p| p.pos),
             Selection::Station(id) => layers.stations.iter().find(|s| &s.id == id).map(|s| s.pos),
             Selection::Point(p) => Some(*p),
+            Selection::Unit(id) => self.feed.state.units.get(id).map(|u| u.position.lonlat()),
+            Selection::Incident(id) => self
+                .feed
+                .state
+                .incidents
+                .get(id)
+                .map(|i| i.location.lonlat()),
         }
     }
 
@@ -716,6 +727,12 @@ impl OneMapApp {
         self.update_plan();
         // Live feed: apply what arrived, within a budget so a burst never stalls a frame.
         if self.feed.drain(Duration::from_millis(4)) {
+            if matches!(
+                self.selection,
+                Some(Selection::Unit(_) | Selection::Incident(_))
+            ) {
+                self.related = self.compute_related();
+            }
             ctx.request_repaint();
         }
         if self.feed.is_on() {
@@ -1232,6 +1249,58 @@ impl OneMapApp {
                 });
                 self.point_related_ui(ui, layers, related, lang);
             }
+            Selection::Unit(id) => {
+                let Some(u) = self.feed.state.units.get(id).cloned() else {
+                    ui.label(tr(lang, T::None_));
+                    return;
+                };
+                let age_s = (onemap_feed::server::now_ms() - u.fix_at) / 1000;
+                ui.label(RichText::new(format!("{} {}", u.call_sign, u.id)).strong());
+                egui::Grid::new("unit").num_columns(2).show(ui, |ui| {
+                    row(ui, T::Kind, live::unit_kind_label(lang, u.kind).to_owned());
+                    row(
+                        ui,
+                        T::Status,
+                        live::unit_status_label(lang, u.status).to_owned(),
+                    );
+                    row(ui, T::Speed, format!("{:.0} km/h", u.speed_kmh));
+                    row(
+                        ui,
+                        T::LastFix,
+                        format!("{age_s} {}", tr(lang, T::SecondsShort)),
+                    );
+                    let p = u.position.lonlat();
+                    row(ui, T::Position, format!("{:.6}, {:.6}", p.lat, p.lon));
+                });
+                self.point_related_ui(ui, layers, related, lang);
+            }
+            Selection::Incident(id) => {
+                let Some(i) = self.feed.state.incidents.get(id).cloned() else {
+                    ui.label(tr(lang, T::None_));
+                    return;
+                };
+                let age_s = (onemap_feed::server::now_ms() - i.reported_at) / 1000;
+                ui.label(
+                    RichText::new(format!(
+                        "P{} {} {}",
+                        i.priority,
+                        live::category_label(lang, i.category),
+                        i.id
+                    ))
+                    .strong(),
+                );
+                egui::Grid::new("incident").num_columns(2).show(ui, |ui| {
+                    row(ui, T::Address, i.address.clone());
+                    row(
+                        ui,
+                        T::Status,
+                        live::incident_status_label(lang, i.status).to_owned(),
+                    );
+                    row(ui, T::Age, format!("{}:{:02}", age_s / 60, age_s % 60));
+                    row(ui, T::AssignedUnits, i.assigned_units.join(", "));
+                });
+                self.point_related_ui(ui, layers, related, lang);
+            }
         }
     }
 
@@ -1510,6 +1579,7 @@ impl OneMapApp {
                     settings.lang,
                     Instant::now(),
                 );
+                map::live::draw_selected(&painter, projector, feed, selection.as_ref(), theme);
                 map::overlays_ui(ui, response, projector, &city, &settings, theme, &mut frame);
                 map::controls_ui(ui, &settings, theme, &mut commands);
 
@@ -1563,7 +1633,8 @@ impl OneMapApp {
                         (true, Some(Tool::AddCamera)) => commands.push(Command::AddCamera(at)),
                         (true, Some(Tool::AddPost)) => commands.push(Command::AddPost(at)),
                         _ => {
-                            let hit = map::ops::hit_test(projector, ops, &settings, p);
+                            let hit = map::live::hit_test(projector, feed, p)
+                                .or_else(|| map::ops::hit_test(projector, ops, &settings, p));
                             // A planner clicks places: rings from the point, not the beat
                             // around it (the point's inspector names its beat).
                             let hit =

@@ -32,6 +32,8 @@ pub struct PlanRequest {
     pub direction: Direction,
     /// Where rings are drawn from: the selection, or every post.
     pub ring_origins: Vec<(String, LonLat)>,
+    /// How the rings' origin travels (a selected unit's own mode; else `mode`).
+    pub ring_mode: Mode,
     /// Posts for the coverage figures; `None`: no coverage wanted.
     pub coverage_posts: Option<Vec<(String, LonLat)>>,
     /// Which limit (index into [`LIMITS_S`]) the gap layer shows.
@@ -260,11 +262,11 @@ fn ring_raster(origins: usize) -> (f64, f64) {
 }
 
 fn rings(graph: &RoadGraph, ws: &mut Workspace, r: &PlanRequest) -> Result<RingsView, String> {
-    let (origins, skipped) = snap_all(graph, r.mode, r.turnout_s, &r.ring_origins);
+    let (origins, skipped) = snap_all(graph, r.ring_mode, r.turnout_s, &r.ring_origins);
     if origins.is_empty() {
         return Err(skipped.join("; "));
     }
-    let reaches = isochrones(graph, ws, r.mode, r.direction, &origins, &LIMITS_S)
+    let reaches = isochrones(graph, ws, r.ring_mode, r.direction, &origins, &LIMITS_S)
         .map_err(|e| e.to_string())?;
     let (cell, buffer) = ring_raster(origins.len());
     let raster = rasterize(graph, &reaches, cell, buffer);
@@ -334,6 +336,7 @@ mod tests {
             turnout_s: 0.0,
             direction: Direction::Forward,
             ring_origins: ring,
+            ring_mode: Mode::Car,
             coverage_posts: Some(post_points.clone()),
             gap_limit: 1,
         };

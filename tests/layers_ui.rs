@@ -332,25 +332,7 @@ fn dragging_a_selected_camera_moves_it_in_one_undo_step() {
     let map_rect_centre = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
     let from = map_rect_centre;
     let to = from + egui::vec2(60.0, 30.0);
-    h.hover_at(from);
-    h.run_steps(1);
-    h.event(egui::Event::PointerButton {
-        pos: from,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    h.run_steps(1);
-    for k in 1..=6 {
-        h.hover_at(from + (to - from) * (k as f32 / 6.0));
-        h.run_steps(1);
-    }
-    h.event(egui::Event::PointerButton {
-        pos: to,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
-    });
+    common::drag(&mut h, from, to, 6, |_| {});
     h.run_steps(3);
     let moved = h.state().ops.camera(&cam.id).unwrap().pos;
     assert!(moved != cam.pos, "the camera moved");

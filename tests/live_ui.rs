@@ -72,6 +72,43 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
     // The most urgent open incident is listed first with its address.
     assert!(h.query_by_label_contains(&open[0].address).is_some());
 
+    // Select a foot patrol: the inspector shows it; in planner mode its rings are on foot.
+    let walker = h
+        .state()
+        .feed
+        .state
+        .units
+        .values()
+        .find(|u| u.kind == onemap_core::feed::UnitKind::FootPatrol)
+        .cloned()
+        .expect("the simulator has foot patrols");
+    h.state_mut().push(onemap::app::Command::Select(Some(
+        onemap::app::Selection::Unit(walker.id.clone()),
+    )));
+    let mut plan = h.state().plan.settings.clone();
+    plan.enabled = true;
+    h.state_mut().push(onemap::app::Command::SetPlan(plan));
+    step_until(&mut h, "rings from the unit", |app| {
+        app.plan.is_current()
+            && app.plan.last_request.as_ref().is_some_and(|r| {
+                r.ring_origins.len() == 1 && r.ring_origins[0].0 == walker.call_sign
+            })
+    });
+    let request = h.state().plan.last_request.clone().unwrap();
+    assert_eq!(request.ring_mode, onemap_core::routing::Mode::Foot);
+    assert!(
+        h.query_all_by_label_contains(&format!("{} {}", walker.call_sign, walker.id))
+            .next()
+            .is_some(),
+        "inspector names the unit"
+    );
+    let rings = h.state().plan.output.clone().unwrap().rings.unwrap();
+    assert!(
+        rings.km[2] > 0.0 && rings.km[2] < 20.0,
+        "5 minutes on foot: {:?}",
+        rings.km
+    );
+
     // The server goes away: the console says so and keeps what it knew.
     let incidents = h.state().feed.state.incidents.len();
     h.state_mut().feed.stop_embedded_server();

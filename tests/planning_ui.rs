@@ -136,20 +136,9 @@ fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
     // Drag the post (at the centre of the map) 250 px east, step by step.
     let from = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
     let to = from + egui::vec2(250.0, 0.0);
-    h.hover_at(from);
-    h.run_steps(1);
-    h.event(egui::Event::PointerButton {
-        pos: from,
-        button: egui::PointerButton::Primary,
-        pressed: true,
-        modifiers: Default::default(),
-    });
-    h.run_steps(1);
     let mut answered_while_dragging = 0;
     let mut last_id = request.id;
-    for k in 1..=8 {
-        h.hover_at(from + (to - from) * (k as f32 / 8.0));
-        h.run_steps(1);
+    common::drag(&mut h, from, to, 8, |h| {
         // Give the worker a moment, as a person dragging would; frames keep running.
         for _ in 0..30 {
             std::thread::sleep(Duration::from_millis(5));
@@ -160,12 +149,6 @@ fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
             answered_while_dragging += 1;
             last_id = out_id;
         }
-    }
-    h.event(egui::Event::PointerButton {
-        pos: to,
-        button: egui::PointerButton::Primary,
-        pressed: false,
-        modifiers: Default::default(),
     });
     h.run_steps(2);
     run_until_planned(&mut h);

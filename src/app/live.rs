@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use egui::{RichText, Ui};
-use onemap_core::feed::{Category, Incident, IncidentStatus};
+use onemap_core::feed::{Category, Incident, IncidentStatus, UnitKind, UnitStatus};
 
 use super::{Command, OneMapApp};
 use crate::feed::Link;
@@ -38,6 +38,32 @@ pub fn incident_status_label(lang: Lang, s: IncidentStatus) -> &'static str {
             IncidentStatus::OnScene => T::StOnScene,
             IncidentStatus::Cleared => T::StCleared,
             IncidentStatus::Cancelled => T::StCancelled,
+        },
+    )
+}
+
+pub fn unit_kind_label(lang: Lang, k: UnitKind) -> &'static str {
+    tr(
+        lang,
+        match k {
+            UnitKind::PatrolCar => T::ModeCar,
+            UnitKind::Motorbike => T::ModeMotorbike,
+            UnitKind::FootPatrol => T::FootPatrol,
+            UnitKind::EbikeVolunteer => T::ModeEBike,
+            UnitKind::Drone => T::Drone,
+        },
+    )
+}
+
+pub fn unit_status_label(lang: Lang, s: UnitStatus) -> &'static str {
+    tr(
+        lang,
+        match s {
+            UnitStatus::Available => T::UnitAvailable,
+            UnitStatus::Dispatched => T::StDispatched,
+            UnitStatus::EnRoute => T::StEnRoute,
+            UnitStatus::OnScene => T::StOnScene,
+            UnitStatus::OffDuty => T::UnitOffDuty,
         },
     )
 }
@@ -166,6 +192,10 @@ impl OneMapApp {
                 );
                 if ui.link(category_label(lang, inc.category)).clicked() {
                     self.commands.push(Command::FlyTo(inc.location.lonlat()));
+                    self.commands
+                        .push(Command::Select(Some(super::Selection::Incident(
+                            inc.id.clone(),
+                        ))));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.monospace(mmss(now_ms - inc.reported_at));

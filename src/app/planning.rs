@@ -135,9 +135,31 @@ impl OneMapApp {
                 .find(|st| &st.id == id)
                 .map(|st| vec![(format!("{} {}", st.id, st.name), st.pos)]),
             Some(Selection::Point(p)) => Some(vec![(p.to_string(), *p)]),
+            Some(Selection::Unit(id)) => self
+                .feed
+                .state
+                .units
+                .get(id)
+                .map(|u| vec![(u.call_sign.clone(), u.position.lonlat())]),
+            Some(Selection::Incident(id)) => self
+                .feed
+                .state
+                .incidents
+                .get(id)
+                .map(|i| vec![(format!("{} {}", i.id, i.address), i.location.lonlat())]),
             _ => None,
         }
         .unwrap_or_else(|| posts.clone());
+        // A unit's rings are its own: by its way of travelling.
+        let ring_mode = match &self.selection {
+            Some(Selection::Unit(id)) => self
+                .feed
+                .state
+                .units
+                .get(id)
+                .map_or(s.mode, |u| u.kind.travel_mode()),
+            _ => s.mode,
+        };
         let request = PlanRequest {
             id: 0,
             mode: s.mode,
@@ -148,6 +170,7 @@ impl OneMapApp {
                 Direction::Forward
             },
             ring_origins,
+            ring_mode,
             coverage_posts: Some(posts),
             gap_limit: s.limit,
         };

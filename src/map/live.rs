@@ -182,3 +182,56 @@ pub fn draw(
     }
     (incidents, units)
 }
+
+/// The live unit or incident under `pointer` (units first), within 11 px.
+pub fn hit_test(
+    projector: &Projector<'_>,
+    feed: &LiveFeed,
+    pointer: egui::Pos2,
+) -> Option<crate::app::Selection> {
+    let near = |p: onemap_core::coord::LonLat| screen(projector, p).distance(pointer);
+    let unit = feed
+        .state
+        .units
+        .values()
+        .map(|u| (near(u.position.lonlat()), u))
+        .filter(|(d, _)| *d <= 11.0)
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, u)) = unit {
+        return Some(crate::app::Selection::Unit(u.id.clone()));
+    }
+    feed.state
+        .incidents
+        .values()
+        .filter(|i| i.status.is_open())
+        .map(|i| (near(i.location.lonlat()), i))
+        .filter(|(d, _)| *d <= 11.0)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, i)| crate::app::Selection::Incident(i.id.clone()))
+}
+
+/// A ring round the selected unit or incident.
+pub fn draw_selected(
+    painter: &Painter,
+    projector: &Projector<'_>,
+    feed: &LiveFeed,
+    selection: Option<&crate::app::Selection>,
+    theme: &UiTheme,
+) {
+    let at = match selection {
+        Some(crate::app::Selection::Unit(id)) => {
+            feed.state.units.get(id).map(|u| u.position.lonlat())
+        }
+        Some(crate::app::Selection::Incident(id)) => {
+            feed.state.incidents.get(id).map(|i| i.location.lonlat())
+        }
+        _ => None,
+    };
+    if let Some(p) = at {
+        painter.circle_stroke(
+            screen(projector, p),
+            14.0,
+            Stroke::new(3.0, theme.selection),
+        );
+    }
+}

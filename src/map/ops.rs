@@ -641,6 +641,8 @@ pub fn hit_test(
 pub fn describe(ops: &OpState, selection: &Selection, lang: Lang) -> String {
     let layers = &ops.layers;
     match selection {
+        // Live items are described by the live layer.
+        Selection::Unit(_) | Selection::Incident(_) => String::new(),
         Selection::Beat(id) => layers
             .beats
             .iter()

@@ -177,6 +177,11 @@ strings! {
     StCleared => "已结", "Cleared";
     StCancelled => "已撤", "Cancelled";
     UnitAvailable => "空闲", "Available";
+    FootPatrol => "步巡", "Foot patrol";
+    Drone => "无人机", "Drone";
+    Speed => "速度", "Speed";
+    LastFix => "定位于", "Last fix";
+    AssignedUnits => "出警单位", "Assigned units";
     UnitOffDuty => "下勤", "Off duty";
     ReverseRings => "反向：谁能在时限内到达此处", "Reverse: who can reach here in time";
     ReverseRingsHint => "显示能在 1/3/5 分钟内到达所选位置的道路范围", "Roads from which the selected place is reached within 1/3/5 minutes";

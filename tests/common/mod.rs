@@ -61,3 +61,33 @@ pub fn run_until_map_complete(harness: &mut Harness<'static, OneMapApp>) {
     }
     panic!("the map never completed its first view");
 }
+
+/// Press at `from`, move to `to` in `steps` frames (calling `each` after every move), release.
+pub fn drag(
+    h: &mut Harness<'static, OneMapApp>,
+    from: egui::Pos2,
+    to: egui::Pos2,
+    steps: u32,
+    mut each: impl FnMut(&mut Harness<'static, OneMapApp>),
+) {
+    h.hover_at(from);
+    h.run_steps(1);
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.run_steps(1);
+    for k in 1..=steps {
+        h.hover_at(from + (to - from) * (k as f32 / steps as f32));
+        h.run_steps(1);
+        each(h);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+}

@@ -72,6 +72,19 @@ pub enum UnitKind {
     Drone,
 }
 
+impl UnitKind {
+    /// How the unit travels on the road network (drones are routed as cars for now).
+    pub fn travel_mode(self) -> crate::routing::Mode {
+        use crate::routing::Mode;
+        match self {
+            UnitKind::PatrolCar | UnitKind::Drone => Mode::Car,
+            UnitKind::Motorbike => Mode::Motorbike,
+            UnitKind::FootPatrol => Mode::Foot,
+            UnitKind::EbikeVolunteer => Mode::EBike,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitStatus {

@@ -94,15 +94,6 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn kind_mode(kind: UnitKind) -> Mode {
-    match kind {
-        UnitKind::PatrolCar | UnitKind::Drone => Mode::Car,
-        UnitKind::Motorbike => Mode::Motorbike,
-        UnitKind::FootPatrol => Mode::Foot,
-        UnitKind::EbikeVolunteer => Mode::EBike,
-    }
-}
-
 impl Sim {
     /// A simulator for `world`, continuing `state` (units already in it keep their ids and
     /// places) at `now_ms`. Returns the events that create missing units.
@@ -158,7 +149,7 @@ impl Sim {
         for i in 0..sim.cfg.units {
             let kind = kinds[i % kinds.len()];
             let id = format!("U-{:03}", i + 1);
-            let mode = kind_mode(kind);
+            let mode = kind.travel_mode();
             if sim.main_nodes[mode.index()].is_empty() {
                 continue;
             }
@@ -393,8 +384,24 @@ impl Sim {
                 continue;
             };
             let mode = self.units[k].mode;
-            // A dispatch (from a commander or above): drive to the incident.
-            if unit.status == UnitStatus::Dispatched
+            // A unit on scene when the server (re)started: stay a while, then clear.
+            if unit.status == UnitStatus::OnScene
+                && !matches!(self.units[k].task, Task::OnScene { .. })
+                && let Some(inc) = state
+                    .incidents
+                    .values()
+                    .find(|i| i.status.is_open() && i.assigned_units.contains(&id))
+            {
+                let (lo, hi) = self.cfg.on_scene_ms;
+                let stay = lo + (self.rand() % (hi - lo).max(1) as u64) as i64;
+                self.units[k].task = Task::OnScene {
+                    incident: inc.id.clone(),
+                    until_ms: now_ms + stay / 2,
+                };
+            }
+            // A dispatch (from a commander or above), or a response under way when the server
+            // (re)started: drive to the incident.
+            if matches!(unit.status, UnitStatus::Dispatched | UnitStatus::EnRoute)
                 && !matches!(self.units[k].task, Task::Responding(_))
                 && let Some(inc) = state
                     .incidents
@@ -416,11 +423,13 @@ impl Sim {
                 u.leg = 0;
                 u.along_s = 0.0;
                 u.task = Task::Responding(inc.id.clone());
-                out.push(ServerEvent::UnitStatus(UnitStatusChange {
-                    id: id.clone(),
-                    status: UnitStatus::EnRoute,
-                    incident_id: Some(inc.id.clone()),
-                }));
+                if unit.status != UnitStatus::EnRoute {
+                    out.push(ServerEvent::UnitStatus(UnitStatusChange {
+                        id: id.clone(),
+                        status: UnitStatus::EnRoute,
+                        incident_id: Some(inc.id.clone()),
+                    }));
+                }
                 if inc.status == IncidentStatus::Dispatched {
                     out.push(ServerEvent::IncidentUpdated(Incident {
                         status: IncidentStatus::EnRoute,

@@ -139,3 +139,62 @@ fn the_client_survives_a_misbehaving_server() {
     );
     client.stop();
 }
+
+#[test]
+fn a_restarted_simulator_finishes_the_responses_under_way() {
+    let cfg = SimConfig {
+        seed: 3,
+        units: 6,
+        incidents_per_hour: 0.0,
+        initial_incidents: 4,
+        auto_dispatch_after_ms: Some(1_000),
+        on_scene_ms: (10_000, 20_000),
+        ..SimConfig::default()
+    };
+    // Run until units are en route, then start a new simulator on that state (a restart).
+    let t0 = 1_795_400_000_000;
+    let mut state = FeedState::default();
+    let (mut sim, first) = Sim::new(cfg.clone(), world(), &state, t0);
+    let mut seq = 0;
+    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState| {
+        for event in events {
+            seq += 1;
+            state.apply(&Envelope { seq, ts: 0, event });
+        }
+    };
+    apply(first, &mut state);
+    for k in 1..=5 {
+        let events = sim.step(t0 + k * 1000, &state);
+        apply(events, &mut state);
+    }
+    let busy = state
+        .units
+        .values()
+        .filter(|u| u.status == UnitStatus::EnRoute)
+        .count();
+    assert!(busy >= 1, "units en route before the restart");
+    let (mut again, _) = Sim::new(cfg, world(), &state, t0 + 5000);
+    // An hour: long enough for a foot patrol sent across town.
+    for k in 6..=3600 {
+        let events = again.step(t0 + k * 1000, &state);
+        apply(events, &mut state);
+    }
+    assert!(
+        state
+            .incidents
+            .values()
+            .all(|i| i.status == IncidentStatus::Cleared),
+        "every response finished after the restart: {:?}",
+        state
+            .incidents
+            .values()
+            .map(|i| i.status)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        state
+            .units
+            .values()
+            .all(|u| u.status == UnitStatus::Available)
+    );
+}
