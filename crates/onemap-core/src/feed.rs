@@ -60,6 +60,68 @@ impl IncidentStatus {
     pub fn is_open(self) -> bool {
         !matches!(self, IncidentStatus::Cleared | IncidentStatus::Cancelled)
     }
+
+    /// Whether a commander may move an incident from `self` to `next`: forward along
+    /// new → dispatched → en route → on scene → cleared (skipping steps is allowed: a unit
+    /// may report on scene without having reported en route), cancelled from any open
+    /// status, and back to new when its last unit is stood down.
+    pub fn can_become(self, next: IncidentStatus) -> bool {
+        use IncidentStatus::*;
+        if !self.is_open() || self == next {
+            return false;
+        }
+        match next {
+            New => true,
+            Cancelled => true,
+            Dispatched => self == New,
+            EnRoute => matches!(self, Dispatched),
+            OnScene => matches!(self, Dispatched | EnRoute),
+            Cleared => matches!(self, Dispatched | EnRoute | OnScene),
+        }
+    }
+}
+
+/// When an incident first reached each status, milliseconds since the Unix epoch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentTimes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatched_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en_route_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_scene_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleared_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<i64>,
+}
+
+impl IncidentTimes {
+    fn slot(&mut self, status: IncidentStatus) -> Option<&mut Option<i64>> {
+        match status {
+            IncidentStatus::New => None,
+            IncidentStatus::Dispatched => Some(&mut self.dispatched_at),
+            IncidentStatus::EnRoute => Some(&mut self.en_route_at),
+            IncidentStatus::OnScene => Some(&mut self.on_scene_at),
+            IncidentStatus::Cleared => Some(&mut self.cleared_at),
+            IncidentStatus::Cancelled => Some(&mut self.cancelled_at),
+        }
+    }
+
+    fn fill_from(&mut self, older: &IncidentTimes) {
+        for (mine, theirs) in [
+            (&mut self.dispatched_at, older.dispatched_at),
+            (&mut self.en_route_at, older.en_route_at),
+            (&mut self.on_scene_at, older.on_scene_at),
+            (&mut self.cleared_at, older.cleared_at),
+            (&mut self.cancelled_at, older.cancelled_at),
+        ] {
+            if mine.is_none() {
+                *mine = theirs;
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -125,6 +187,91 @@ pub struct Incident {
     pub status: IncidentStatus,
     #[serde(default)]
     pub assigned_units: Vec<String>,
+    /// When each status was first reached (stamped by the server).
+    #[serde(default)]
+    pub times: IncidentTimes,
+}
+
+impl Incident {
+    /// Stamp a new version of an incident: keep the times already known (`prev`) and record
+    /// `at_ms` for a status reached for the first time. Earlier times are never moved, so
+    /// call-to-dispatch is the first dispatch even after a reassignment.
+    pub fn stamp(&mut self, prev: Option<&Incident>, at_ms: i64) {
+        if let Some(p) = prev {
+            self.times.fill_from(&p.times);
+        }
+        let changed = prev.is_none_or(|p| p.status != self.status);
+        if changed
+            && let Some(slot) = self.times.slot(self.status)
+            && slot.is_none()
+        {
+            *slot = Some(at_ms);
+        }
+        // A unit on scene was dispatched, at the latest when it arrived.
+        if self.times.on_scene_at.is_some() && self.times.dispatched_at.is_none() {
+            self.times.dispatched_at = self.times.on_scene_at;
+        }
+    }
+
+    /// Seconds from the call to the first dispatch.
+    pub fn call_to_dispatch_s(&self) -> Option<f64> {
+        self.times
+            .dispatched_at
+            .map(|t| (t - self.reported_at) as f64 / 1000.0)
+    }
+
+    /// Seconds from the first dispatch to the first unit on scene.
+    pub fn dispatch_to_arrival_s(&self) -> Option<f64> {
+        Some((self.times.on_scene_at? - self.times.dispatched_at?) as f64 / 1000.0)
+    }
+}
+
+/// Median and 90th percentile of a set of durations, seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Durations {
+    pub count: usize,
+    pub median_s: f64,
+    pub p90_s: f64,
+}
+
+impl Durations {
+    pub fn of(mut values: Vec<f64>) -> Durations {
+        values.retain(|v| v.is_finite());
+        if values.is_empty() {
+            return Durations::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        Durations {
+            count: values.len(),
+            median_s: at(0.5),
+            p90_s: at(0.9),
+        }
+    }
+}
+
+/// Response-time figures over a set of incidents.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ResponseStats {
+    pub incidents: usize,
+    pub call_to_dispatch: Durations,
+    pub dispatch_to_arrival: Durations,
+}
+
+impl ResponseStats {
+    pub fn of<'a>(incidents: impl IntoIterator<Item = &'a Incident>) -> ResponseStats {
+        let (mut c2d, mut d2a, mut n) = (Vec::new(), Vec::new(), 0);
+        for i in incidents {
+            n += 1;
+            c2d.extend(i.call_to_dispatch_s());
+            d2a.extend(i.dispatch_to_arrival_s());
+        }
+        ResponseStats {
+            incidents: n,
+            call_to_dispatch: Durations::of(c2d),
+            dispatch_to_arrival: Durations::of(d2a),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,6 +287,17 @@ pub struct Unit {
     pub speed_kmh: f64,
     /// Milliseconds since the Unix epoch.
     pub fix_at: i64,
+    /// A move-up: the post this available unit was sent to stand by at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted: Option<Posting>,
+}
+
+/// A post a unit stands by at (a move-up).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Posting {
+    pub post: String,
+    pub position: Position,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -160,6 +318,48 @@ pub struct UnitStatusChange {
     /// The incident the unit is working, if any.
     #[serde(default)]
     pub incident_id: Option<String>,
+    /// A move-up: the post to stand by at (any other status change ends a move-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<Posting>,
+}
+
+/// One line of the server's audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub ts: i64,
+    /// The console that acted (its hello name), or `server`.
+    pub client: String,
+    /// `recommendation`, `acknowledge`, `dispatch`, `set_unit_status`, `set_incident_status`,
+    /// `reassign`, `move_up`, or `result` (a command's outcome).
+    pub action: String,
+    #[serde(default)]
+    pub incident_id: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    /// For results: whether the command succeeded.
+    #[serde(default)]
+    pub ok: Option<bool>,
+    /// Free text or JSON: the ranked list shown, the command's message.
+    pub detail: String,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditPage {
+    pub request_id: String,
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One unit of a recommendation as shown to a commander.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShownUnit {
+    pub unit_id: String,
+    pub eta_s: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,6 +401,8 @@ pub enum ServerEvent {
         id: String,
     },
     CommandResult(CommandResult),
+    /// An answer to an audit query (to the asking client only).
+    AuditPage(AuditPage),
     Heartbeat,
     Error(ErrorBody),
 }
@@ -216,6 +418,7 @@ impl ServerEvent {
             ServerEvent::UnitJoined(_) => "unit_joined",
             ServerEvent::UnitRemoved { .. } => "unit_removed",
             ServerEvent::CommandResult(_) => "command_result",
+            ServerEvent::AuditPage(_) => "audit_page",
             ServerEvent::Heartbeat => "heartbeat",
             ServerEvent::Error(_) => "error",
         }
@@ -253,6 +456,7 @@ impl ServerEvent {
             ServerEvent::UnitJoined(b) => serde_json::to_value(b),
             ServerEvent::UnitRemoved { id } => Ok(serde_json::json!({ "id": id })),
             ServerEvent::CommandResult(b) => serde_json::to_value(b),
+            ServerEvent::AuditPage(b) => serde_json::to_value(b),
             ServerEvent::Heartbeat => Ok(serde_json::json!({})),
             ServerEvent::Error(b) => serde_json::to_value(b),
         };
@@ -268,15 +472,48 @@ pub enum ClientMessage {
         last_seq: u64,
         client: String,
     },
+    /// Send a unit; `rank` is its place in the recommendation the commander chose from.
     Dispatch {
         request_id: String,
         incident_id: String,
         unit_id: String,
+        rank: Option<u32>,
     },
     SetUnitStatus {
         request_id: String,
         unit_id: String,
         status: UnitStatus,
+    },
+    /// Arrived (on scene), cleared or cancelled; clearing or cancelling frees its units.
+    SetIncidentStatus {
+        request_id: String,
+        incident_id: String,
+        status: IncidentStatus,
+    },
+    /// Stand `from_unit` down and send `to_unit` instead, at once.
+    Reassign {
+        request_id: String,
+        incident_id: String,
+        from_unit: String,
+        to_unit: String,
+    },
+    /// Send an available unit to stand by at a post.
+    MoveUp {
+        request_id: String,
+        unit_id: String,
+        post: Posting,
+    },
+    /// For the audit log: a recommendation shown, or an incident acknowledged.
+    Audit {
+        action: String,
+        incident_id: Option<String>,
+        units: Vec<ShownUnit>,
+    },
+    /// The newest `limit` audit entries (before `before_id`, if given).
+    AuditQuery {
+        request_id: String,
+        before_id: Option<i64>,
+        limit: u32,
     },
     Ping,
 }
@@ -287,6 +524,11 @@ impl ClientMessage {
             ClientMessage::Hello { .. } => "hello",
             ClientMessage::Dispatch { .. } => "dispatch",
             ClientMessage::SetUnitStatus { .. } => "set_unit_status",
+            ClientMessage::SetIncidentStatus { .. } => "set_incident_status",
+            ClientMessage::Reassign { .. } => "reassign",
+            ClientMessage::MoveUp { .. } => "move_up",
+            ClientMessage::Audit { .. } => "audit",
+            ClientMessage::AuditQuery { .. } => "audit_query",
             ClientMessage::Ping => "ping",
         }
     }
@@ -381,6 +623,47 @@ pub fn parse_client(text: &str) -> Result<ClientMessage, ProtocolError> {
         request_id: String,
         incident_id: String,
         unit_id: String,
+        #[serde(default)]
+        rank: Option<u32>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SetIncident {
+        request_id: String,
+        incident_id: String,
+        status: IncidentStatus,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Reassign {
+        request_id: String,
+        incident_id: String,
+        from_unit: String,
+        to_unit: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct MoveUp {
+        request_id: String,
+        unit_id: String,
+        post: Posting,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Audit {
+        action: String,
+        #[serde(default)]
+        incident_id: Option<String>,
+        #[serde(default)]
+        units: Vec<ShownUnit>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct AuditQuery {
+        request_id: String,
+        #[serde(default)]
+        before_id: Option<i64>,
+        limit: u32,
     }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -404,6 +687,60 @@ pub fn parse_client(text: &str) -> Result<ClientMessage, ProtocolError> {
                 request_id: b.request_id,
                 incident_id: b.incident_id,
                 unit_id: b.unit_id,
+                rank: b.rank,
+            }
+        }
+        "set_incident_status" => {
+            let b: SetIncident = body(kind, raw.body)?;
+            ClientMessage::SetIncidentStatus {
+                request_id: b.request_id,
+                incident_id: b.incident_id,
+                status: b.status,
+            }
+        }
+        "reassign" => {
+            let b: Reassign = body(kind, raw.body)?;
+            ClientMessage::Reassign {
+                request_id: b.request_id,
+                incident_id: b.incident_id,
+                from_unit: b.from_unit,
+                to_unit: b.to_unit,
+            }
+        }
+        "move_up" => {
+            let b: MoveUp = body(kind, raw.body)?;
+            ClientMessage::MoveUp {
+                request_id: b.request_id,
+                unit_id: b.unit_id,
+                post: b.post,
+            }
+        }
+        "audit" => {
+            let b: Audit = body(kind, raw.body)?;
+            if !matches!(b.action.as_str(), "recommendation" | "acknowledge") {
+                return Err(perr(
+                    "bad_body",
+                    format!(
+                        "audit: action \"{}\" (expected recommendation or acknowledge)",
+                        b.action
+                    ),
+                ));
+            }
+            if b.units.len() > 100 {
+                return Err(perr("bad_body", "audit: more than 100 units"));
+            }
+            ClientMessage::Audit {
+                action: b.action,
+                incident_id: b.incident_id,
+                units: b.units,
+            }
+        }
+        "audit_query" => {
+            let b: AuditQuery = body(kind, raw.body)?;
+            ClientMessage::AuditQuery {
+                request_id: b.request_id,
+                before_id: b.before_id,
+                limit: b.limit,
             }
         }
         "set_unit_status" => {
@@ -418,7 +755,10 @@ pub fn parse_client(text: &str) -> Result<ClientMessage, ProtocolError> {
         other => {
             return Err(perr(
                 "unknown_kind",
-                format!("\"{other}\" (expected hello, dispatch, set_unit_status or ping)"),
+                format!(
+                    "\"{other}\" (expected hello, dispatch, set_unit_status, \
+                     set_incident_status, reassign, move_up, audit, audit_query or ping)"
+                ),
             ));
         }
     })
@@ -434,9 +774,40 @@ pub fn client_json(msg: &ClientMessage) -> String {
             request_id,
             incident_id,
             unit_id,
+            rank,
         } => {
-            serde_json::json!({"request_id": request_id, "incident_id": incident_id, "unit_id": unit_id})
+            serde_json::json!({"request_id": request_id, "incident_id": incident_id, "unit_id": unit_id, "rank": rank})
         }
+        ClientMessage::SetIncidentStatus {
+            request_id,
+            incident_id,
+            status,
+        } => {
+            serde_json::json!({"request_id": request_id, "incident_id": incident_id, "status": status})
+        }
+        ClientMessage::Reassign {
+            request_id,
+            incident_id,
+            from_unit,
+            to_unit,
+        } => {
+            serde_json::json!({"request_id": request_id, "incident_id": incident_id, "from_unit": from_unit, "to_unit": to_unit})
+        }
+        ClientMessage::MoveUp {
+            request_id,
+            unit_id,
+            post,
+        } => serde_json::json!({"request_id": request_id, "unit_id": unit_id, "post": post}),
+        ClientMessage::Audit {
+            action,
+            incident_id,
+            units,
+        } => serde_json::json!({"action": action, "incident_id": incident_id, "units": units}),
+        ClientMessage::AuditQuery {
+            request_id,
+            before_id,
+            limit,
+        } => serde_json::json!({"request_id": request_id, "before_id": before_id, "limit": limit}),
         ClientMessage::SetUnitStatus {
             request_id,
             unit_id,
@@ -468,6 +839,7 @@ pub fn parse_server(text: &str) -> Result<Envelope, ProtocolError> {
             ServerEvent::UnitRemoved { id: b.id }
         }
         "command_result" => ServerEvent::CommandResult(body(kind, raw.body)?),
+        "audit_page" => ServerEvent::AuditPage(body(kind, raw.body)?),
         "heartbeat" => ServerEvent::Heartbeat,
         "error" => ServerEvent::Error(body(kind, raw.body)?),
         other => return Err(perr("unknown_kind", format!("\"{other}\""))),
@@ -523,6 +895,7 @@ impl FeedState {
             ServerEvent::UnitStatus(s) => {
                 if let Some(u) = self.units.get_mut(&s.id) {
                     u.status = s.status;
+                    u.posted = s.post.clone();
                 }
             }
             ServerEvent::UnitJoined(u) => {
@@ -558,6 +931,7 @@ mod tests {
             reported_at: 1_000,
             status: IncidentStatus::New,
             assigned_units: vec![],
+            times: IncidentTimes::default(),
         }
     }
 
@@ -610,6 +984,76 @@ mod tests {
             "x".repeat(20_000)
         );
         assert_eq!(parse_client(&big).unwrap_err().code, "too_large");
+    }
+
+    #[test]
+    fn lifecycle_times_are_stamped_once_and_give_response_figures() {
+        use IncidentStatus::*;
+        assert!(New.can_become(Dispatched) && Dispatched.can_become(OnScene));
+        assert!(OnScene.can_become(Cleared) && EnRoute.can_become(Cancelled));
+        assert!(!New.can_become(OnScene) && !Cleared.can_become(Cancelled));
+        assert!(!OnScene.can_become(Dispatched) && !Cancelled.can_become(New));
+        let mut v1 = incident("I-1");
+        v1.stamp(None, 1_000);
+        assert_eq!(v1.times, IncidentTimes::default(), "new has no stamp");
+        let mut v2 = Incident {
+            status: Dispatched,
+            ..v1.clone()
+        };
+        v2.stamp(Some(&v1), 31_000);
+        // Stood down and dispatched again: the first dispatch time stays.
+        let mut v3 = Incident {
+            status: New,
+            times: IncidentTimes::default(),
+            ..v2.clone()
+        };
+        v3.stamp(Some(&v2), 40_000);
+        let mut v4 = Incident {
+            status: Dispatched,
+            ..v3.clone()
+        };
+        v4.stamp(Some(&v3), 50_000);
+        let mut v5 = Incident {
+            status: OnScene,
+            ..v4.clone()
+        };
+        v5.stamp(Some(&v4), 271_000);
+        let mut v6 = Incident {
+            status: OnScene,
+            ..v5.clone()
+        };
+        v6.stamp(Some(&v5), 300_000);
+        assert_eq!(v6.times.dispatched_at, Some(31_000));
+        assert_eq!(
+            v6.times.on_scene_at,
+            Some(271_000),
+            "an unchanged status is no transition"
+        );
+        assert_eq!(v6.call_to_dispatch_s(), Some(30.0));
+        assert_eq!(v6.dispatch_to_arrival_s(), Some(240.0));
+        let stats = ResponseStats::of([&v1, &v6]);
+        assert_eq!(stats.incidents, 2);
+        assert_eq!(stats.call_to_dispatch.count, 1);
+        assert_eq!(stats.dispatch_to_arrival.median_s, 240.0);
+        let d = Durations::of((1..=10).map(f64::from).collect());
+        assert_eq!((d.median_s, d.p90_s), (6.0, 9.0));
+        // Times travel in the protocol and an old record without them still parses.
+        let text = Envelope {
+            seq: 1,
+            ts: 0,
+            event: ServerEvent::IncidentUpdated(v6.clone()),
+        }
+        .to_json();
+        assert!(text.contains("\"on_scene_at\":271000"), "{text}");
+        let old = text.replace(
+            &format!(",\"times\":{}", serde_json::to_string(&v6.times).unwrap()),
+            "",
+        );
+        assert_ne!(old, text);
+        match parse_server(&old).unwrap().event {
+            ServerEvent::IncidentUpdated(i) => assert_eq!(i.times, IncidentTimes::default()),
+            e => panic!("{e:?}"),
+        }
     }
 
     #[test]

@@ -56,6 +56,7 @@ fn incident(n: u64) -> ServerEvent {
         reported_at: now_ms(),
         status: IncidentStatus::New,
         assigned_units: vec![],
+        times: Default::default(),
     })
 }
 
@@ -78,6 +79,7 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
                     heading_deg: 0.0,
                     speed_kmh: 0.0,
                     fix_at: now_ms(),
+                    posted: None,
                 })
             })
             .collect(),

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use onemap_core::feed::{Envelope, FeedState, ServerEvent, parse_server};
+use onemap_core::feed::{AuditEntry, Envelope, FeedState, ServerEvent, parse_server};
 use rusqlite::{Connection, params};
 
 pub const SNAPSHOT_EVERY: u64 = 20_000;
@@ -30,7 +30,11 @@ impl EventLog {
              CREATE TABLE IF NOT EXISTS events (
                  seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, json TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS snapshots (
-                 seq INTEGER PRIMARY KEY, json TEXT NOT NULL);",
+                 seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS audit (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, client TEXT NOT NULL,
+                 action TEXT NOT NULL, incident_id TEXT, unit_id TEXT, ok INTEGER,
+                 detail TEXT NOT NULL);",
         )
         .with_context(|| format!("{} is not a usable OneMap event log", path.display()))?;
         Ok(Self {
@@ -139,6 +143,87 @@ impl EventLog {
         }
         Ok(out)
     }
+}
+
+impl EventLog {
+    /// Append one audit entry (its `id` is assigned here); returns the id.
+    pub fn audit(&mut self, e: &AuditEntry) -> anyhow::Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO audit (ts, client, action, incident_id, unit_id, ok, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                e.ts,
+                e.client,
+                e.action,
+                e.incident_id,
+                e.unit_id,
+                e.ok,
+                e.detail
+            ])
+            .context("cannot write to the audit log")?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest `limit` audit entries with an id below `before` (all if `None`), newest
+    /// first.
+    pub fn audit_page(&self, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
+             WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                ts: r.get(1)?,
+                client: r.get(2)?,
+                action: r.get(3)?,
+                incident_id: r.get(4)?,
+                unit_id: r.get(5)?,
+                ok: r.get(6)?,
+                detail: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Audit entries as CSV (RFC 4180 quoting), oldest first, with a header.
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    }
+    let mut out = String::from("id,time_utc,ts_ms,client,action,incident_id,unit_id,ok,detail\n");
+    let mut sorted: Vec<&AuditEntry> = entries.iter().collect();
+    sorted.sort_by_key(|e| e.id);
+    for e in sorted {
+        let time = chrono::DateTime::from_timestamp_millis(e.ts)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+            .unwrap_or_default();
+        let ok = match e.ok {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            e.id,
+            time,
+            e.ts,
+            field(&e.client),
+            field(&e.action),
+            field(e.incident_id.as_deref().unwrap_or("")),
+            field(e.unit_id.as_deref().unwrap_or("")),
+            ok,
+            field(&e.detail)
+        ));
+    }
+    out
 }
 
 /// A snapshot envelope of `state` at its `last_seq`.

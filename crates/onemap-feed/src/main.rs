@@ -49,6 +49,14 @@ enum Cmd {
         #[arg(long, default_value_t = 20)]
         auto_dispatch_s: i64,
     },
+    /// Export the audit log (recommendations shown, commands and their results) as CSV.
+    Audit {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+        /// Where to write the CSV (`-`: standard output).
+        #[arg(long, default_value = "-")]
+        csv: PathBuf,
+    },
     /// Load benchmark: 50 clients, 500 units at 1 Hz plus incidents, then a burst of 10,000
     /// position updates per second; prints throughput, latency, loss and memory.
     Bench {
@@ -110,6 +118,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
             }
+        }
+        Cmd::Audit { db, csv } => {
+            if !db.is_file() {
+                anyhow::bail!("no event log at {}", db.display());
+            }
+            let log = onemap_feed::log::EventLog::open(&db)?;
+            let text = onemap_feed::log::audit_csv(&log.audit_page(None, u32::MAX)?);
+            if csv.as_os_str() == "-" {
+                print!("{text}");
+            } else {
+                std::fs::write(&csv, text)
+                    .with_context(|| format!("cannot write {}", csv.display()))?;
+            }
+            Ok(())
         }
         Cmd::Bench {
             clients,

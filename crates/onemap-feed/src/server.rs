@@ -19,8 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 use futures_util::{SinkExt, StreamExt};
 use onemap_core::feed::{
-    ClientMessage, CommandResult, Envelope, ErrorBody, FeedState, IncidentStatus, ServerEvent,
-    UnitStatus, UnitStatusChange, parse_client,
+    AuditEntry, AuditPage, ClientMessage, CommandResult, Envelope, ErrorBody, FeedState, Incident,
+    IncidentStatus, ServerEvent, UnitStatus, UnitStatusChange, parse_client,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -173,6 +173,19 @@ impl Hub {
             return Ok(Vec::new());
         }
         let ts = now_ms();
+        // Stamp the incidents' transition times against their previous versions.
+        let mut latest: HashMap<String, Incident> = HashMap::new();
+        let mut events = events;
+        for e in &mut events {
+            if let ServerEvent::IncidentCreated(i) | ServerEvent::IncidentUpdated(i) = e {
+                let prev = latest
+                    .get(&i.id)
+                    .or_else(|| self.state.incidents.get(&i.id))
+                    .cloned();
+                i.stamp(prev.as_ref(), ts);
+                latest.insert(i.id.clone(), i.clone());
+            }
+        }
         let envs: Vec<Envelope> = events
             .into_iter()
             .map(|event| Envelope {
@@ -257,86 +270,207 @@ impl Hub {
         id
     }
 
-    fn handle_command(&mut self, queue: &ClientQueue, msg: ClientMessage) -> anyhow::Result<()> {
-        let reply = |hub: &mut Hub, request_id: String, ok: bool, message: String| {
-            hub.direct(
-                queue,
-                ServerEvent::CommandResult(CommandResult {
-                    request_id,
-                    ok,
-                    message,
-                }),
-            );
+    /// Record an audit entry; a failure to write it is reported, not fatal to the command.
+    fn audit(
+        &mut self,
+        client: &str,
+        action: &str,
+        incident_id: Option<&str>,
+        unit_id: Option<&str>,
+        ok: Option<bool>,
+        detail: String,
+    ) {
+        let entry = AuditEntry {
+            id: 0,
+            ts: now_ms(),
+            client: client.to_owned(),
+            action: action.to_owned(),
+            incident_id: incident_id.map(str::to_owned),
+            unit_id: unit_id.map(str::to_owned),
+            ok,
+            detail,
+        };
+        if let Err(e) = self.log.audit(&entry) {
+            eprintln!("onemap-feed: {e:#}");
+        }
+    }
+
+    /// The newest audit entries (for tools and tests).
+    pub fn audit_page(&self, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<AuditEntry>> {
+        self.log.audit_page(before, limit)
+    }
+
+    /// Validate a command and turn it into state events, or say why not.
+    fn command_events(&self, msg: &ClientMessage) -> Result<(Vec<ServerEvent>, String), String> {
+        let incident = |id: &str| {
+            self.state
+                .incidents
+                .get(id)
+                .ok_or_else(|| format!("no incident {id}"))
+        };
+        let unit = |id: &str| {
+            self.state
+                .units
+                .get(id)
+                .ok_or_else(|| format!("no unit {id}"))
+        };
+        let available = |id: &str| {
+            let u = unit(id)?;
+            if u.status == UnitStatus::Available {
+                Ok(u)
+            } else {
+                Err(format!(
+                    "conflict: unit {id} is not available ({})",
+                    status_name(u.status)
+                ))
+            }
+        };
+        let open = |id: &str| {
+            let i = incident(id)?;
+            if i.status.is_open() {
+                Ok(i)
+            } else {
+                Err(format!(
+                    "incident {id} is {}",
+                    incident_status_name(i.status)
+                ))
+            }
+        };
+        let unit_event = |id: &str, status: UnitStatus, incident_id: Option<&str>| {
+            ServerEvent::UnitStatus(UnitStatusChange {
+                id: id.to_owned(),
+                status,
+                incident_id: incident_id.map(str::to_owned),
+                post: None,
+            })
         };
         match msg {
             ClientMessage::Dispatch {
-                request_id,
                 incident_id,
                 unit_id,
+                ..
             } => {
-                let check = match (
-                    self.state.incidents.get(&incident_id),
-                    self.state.units.get(&unit_id),
-                ) {
-                    (None, _) => Err(format!("no incident {incident_id}")),
-                    (_, None) => Err(format!("no unit {unit_id}")),
-                    (Some(i), _) if !i.status.is_open() => {
-                        Err(format!("incident {incident_id} is {:?}", i.status).to_lowercase())
-                    }
-                    (_, Some(u)) if u.status != UnitStatus::Available => Err(format!(
-                        "conflict: unit {unit_id} is not available ({:?})",
-                        u.status
-                    )),
-                    (Some(i), Some(_)) => Ok(dispatch_events(i, &unit_id)),
-                };
-                match check {
-                    Ok(events) => {
-                        self.publish(events)?;
-                        reply(
-                            self,
-                            request_id,
-                            true,
-                            format!("{unit_id} dispatched to {incident_id}"),
-                        );
-                    }
-                    Err(why) => reply(self, request_id, false, why),
-                }
+                let i = open(incident_id)?;
+                available(unit_id)?;
+                Ok((
+                    dispatch_events(i, unit_id),
+                    format!("{unit_id} dispatched to {incident_id}"),
+                ))
             }
             ClientMessage::SetUnitStatus {
-                request_id,
-                unit_id,
-                status,
+                unit_id, status, ..
             } => {
-                if self.state.units.contains_key(&unit_id) {
-                    let mut events = vec![ServerEvent::UnitStatus(UnitStatusChange {
-                        id: unit_id.clone(),
-                        status,
-                        incident_id: None,
-                    })];
-                    // Standing a unit down releases it from its incidents.
-                    if matches!(status, UnitStatus::Available | UnitStatus::OffDuty) {
-                        for i in self.state.incidents.values() {
-                            if i.status.is_open() && i.assigned_units.contains(&unit_id) {
-                                let mut i = i.clone();
-                                i.assigned_units.retain(|u| u != &unit_id);
-                                if i.assigned_units.is_empty() {
-                                    i.status = IncidentStatus::New;
-                                }
-                                events.push(ServerEvent::IncidentUpdated(i));
+                unit(unit_id)?;
+                let mut events = vec![unit_event(unit_id, *status, None)];
+                // Standing a unit down releases it from its incidents.
+                if matches!(status, UnitStatus::Available | UnitStatus::OffDuty) {
+                    for i in self.state.incidents.values() {
+                        if i.status.is_open() && i.assigned_units.contains(unit_id) {
+                            let mut i = i.clone();
+                            i.assigned_units.retain(|u| u != unit_id);
+                            if i.assigned_units.is_empty() {
+                                i.status = IncidentStatus::New;
                             }
+                            events.push(ServerEvent::IncidentUpdated(i));
                         }
                     }
-                    self.publish(events)?;
-                    reply(
-                        self,
-                        request_id,
-                        true,
-                        format!("{unit_id} is {status:?}").to_lowercase(),
-                    );
-                } else {
-                    reply(self, request_id, false, format!("no unit {unit_id}"));
                 }
+                Ok((events, format!("{unit_id} is {}", status_name(*status))))
             }
+            ClientMessage::SetIncidentStatus {
+                incident_id,
+                status,
+                ..
+            } => {
+                let i = open(incident_id)?;
+                let allowed = matches!(
+                    status,
+                    IncidentStatus::OnScene | IncidentStatus::Cleared | IncidentStatus::Cancelled
+                );
+                if !allowed || !i.status.can_become(*status) {
+                    return Err(format!(
+                        "incident {incident_id} cannot go from {} to {}{}",
+                        incident_status_name(i.status),
+                        incident_status_name(*status),
+                        if allowed {
+                            ""
+                        } else {
+                            " by command (dispatch a unit instead)"
+                        }
+                    ));
+                }
+                let mut events = vec![ServerEvent::IncidentUpdated(Incident {
+                    status: *status,
+                    ..i.clone()
+                })];
+                for u in &i.assigned_units {
+                    if self.state.units.contains_key(u) {
+                        events.push(if *status == IncidentStatus::OnScene {
+                            unit_event(u, UnitStatus::OnScene, Some(incident_id))
+                        } else {
+                            unit_event(u, UnitStatus::Available, None)
+                        });
+                    }
+                }
+                Ok((
+                    events,
+                    format!("{incident_id} is {}", incident_status_name(*status)),
+                ))
+            }
+            ClientMessage::Reassign {
+                incident_id,
+                from_unit,
+                to_unit,
+                ..
+            } => {
+                let i = open(incident_id)?;
+                if !i.assigned_units.contains(from_unit) {
+                    return Err(format!("{from_unit} is not assigned to {incident_id}"));
+                }
+                available(to_unit)?;
+                let mut assigned: Vec<String> = i
+                    .assigned_units
+                    .iter()
+                    .filter(|u| *u != from_unit)
+                    .cloned()
+                    .collect();
+                assigned.push(to_unit.clone());
+                Ok((
+                    vec![
+                        ServerEvent::IncidentUpdated(Incident {
+                            status: IncidentStatus::Dispatched,
+                            assigned_units: assigned,
+                            ..i.clone()
+                        }),
+                        unit_event(from_unit, UnitStatus::Available, None),
+                        unit_event(to_unit, UnitStatus::Dispatched, Some(incident_id)),
+                    ],
+                    format!("{to_unit} replaces {from_unit} on {incident_id}"),
+                ))
+            }
+            ClientMessage::MoveUp { unit_id, post, .. } => {
+                available(unit_id)?;
+                Ok((
+                    vec![ServerEvent::UnitStatus(UnitStatusChange {
+                        id: unit_id.clone(),
+                        status: UnitStatus::Available,
+                        incident_id: None,
+                        post: Some(post.clone()),
+                    })],
+                    format!("{unit_id} moves up to {}", post.post),
+                ))
+            }
+            _ => Err(format!("{} is not a command", msg.kind())),
+        }
+    }
+
+    fn handle_command(
+        &mut self,
+        queue: &ClientQueue,
+        client: &str,
+        msg: ClientMessage,
+    ) -> anyhow::Result<()> {
+        match msg {
             ClientMessage::Ping => self.direct(queue, ServerEvent::Heartbeat),
             ClientMessage::Hello { .. } => self.direct(
                 queue,
@@ -345,9 +479,128 @@ impl Hub {
                     message: "hello was already received on this connection".into(),
                 }),
             ),
+            ClientMessage::Audit {
+                action,
+                incident_id,
+                units,
+            } => {
+                let detail = serde_json::to_string(&units).unwrap_or_default();
+                let unit = units.first().map(|u| u.unit_id.as_str());
+                self.audit(client, &action, incident_id.as_deref(), unit, None, detail);
+            }
+            ClientMessage::AuditQuery {
+                request_id,
+                before_id,
+                limit,
+            } => {
+                let entries = self.log.audit_page(before_id, limit.min(1000))?;
+                self.direct(
+                    queue,
+                    ServerEvent::AuditPage(AuditPage {
+                        request_id,
+                        entries,
+                    }),
+                );
+            }
+            command => {
+                let (request_id, incident_id, unit_id) = command_ids(&command);
+                let body = onemap_core::feed::client_json(&command);
+                let detail = serde_json::from_str::<serde_json::Value>(&body)
+                    .map(|v| v["body"].to_string())
+                    .unwrap_or(body);
+                let action = command.kind();
+                self.audit(
+                    client,
+                    action,
+                    incident_id.as_deref(),
+                    unit_id.as_deref(),
+                    None,
+                    detail,
+                );
+                let (ok, message) = match self.command_events(&command) {
+                    Ok((events, message)) => {
+                        self.publish(events)?;
+                        (true, message)
+                    }
+                    Err(why) => (false, why),
+                };
+                self.audit(
+                    client,
+                    "result",
+                    incident_id.as_deref(),
+                    unit_id.as_deref(),
+                    Some(ok),
+                    format!("{action} {request_id}: {message}"),
+                );
+                self.direct(
+                    queue,
+                    ServerEvent::CommandResult(CommandResult {
+                        request_id,
+                        ok,
+                        message,
+                    }),
+                );
+            }
         }
         Ok(())
     }
+}
+
+/// A command's request id, incident and unit (for the audit log).
+fn command_ids(msg: &ClientMessage) -> (String, Option<String>, Option<String>) {
+    match msg {
+        ClientMessage::Dispatch {
+            request_id,
+            incident_id,
+            unit_id,
+            ..
+        } => (
+            request_id.clone(),
+            Some(incident_id.clone()),
+            Some(unit_id.clone()),
+        ),
+        ClientMessage::SetUnitStatus {
+            request_id,
+            unit_id,
+            ..
+        }
+        | ClientMessage::MoveUp {
+            request_id,
+            unit_id,
+            ..
+        } => (request_id.clone(), None, Some(unit_id.clone())),
+        ClientMessage::SetIncidentStatus {
+            request_id,
+            incident_id,
+            ..
+        } => (request_id.clone(), Some(incident_id.clone()), None),
+        ClientMessage::Reassign {
+            request_id,
+            incident_id,
+            to_unit,
+            ..
+        } => (
+            request_id.clone(),
+            Some(incident_id.clone()),
+            Some(to_unit.clone()),
+        ),
+        _ => (String::new(), None, None),
+    }
+}
+
+/// Protocol names of statuses, for messages.
+pub fn status_name(s: UnitStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn incident_status_name(s: IncidentStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn error_env(seq: u64, code: &str, message: String) -> Envelope {
@@ -567,6 +820,7 @@ async fn connection(
         let _ = sink.close().await;
     });
     let mut client_id: Option<u64> = None;
+    let mut client_name = peer.to_string();
     let (mut tokens, mut last_refill) = (RATE_BURST, Instant::now());
     let mut rejected = 0u32;
     let mut last_rate_error: Option<Instant> = None;
@@ -632,7 +886,11 @@ async fn connection(
                     }),
                 );
             }
-            Ok(ClientMessage::Hello { last_seq, .. }) if client_id.is_none() => {
+            Ok(ClientMessage::Hello { last_seq, client }) if client_id.is_none() => {
+                if !client.is_empty() {
+                    client_name =
+                        format!("{} ({peer})", client.chars().take(64).collect::<String>());
+                }
                 client_id = Some(lock(&hub).subscribe(&queue, last_seq));
             }
             Ok(msg) if client_id.is_none() => {
@@ -646,7 +904,7 @@ async fn connection(
             }
             Ok(msg) => {
                 let mut h = lock(&hub);
-                if let Err(e) = h.handle_command(&queue, msg) {
+                if let Err(e) = h.handle_command(&queue, &client_name, msg) {
                     eprintln!("onemap-feed: {peer}: {e:#}");
                 }
             }

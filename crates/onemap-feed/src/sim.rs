@@ -60,7 +60,12 @@ impl World {
 enum Task {
     Patrol,
     Responding(String),
-    OnScene { incident: String, until_ms: i64 },
+    OnScene {
+        incident: String,
+        until_ms: i64,
+    },
+    /// A move-up: drive to the post and stand by there.
+    Standby(String),
 }
 
 #[derive(Clone, Debug)]
@@ -179,6 +184,7 @@ impl Sim {
                     heading_deg: 0.0,
                     speed_kmh: 0.0,
                     fix_at: now_ms,
+                    posted: None,
                 }));
             }
             sim.units.push(SimUnit {
@@ -330,7 +336,28 @@ impl Sim {
             reported_at: now_ms,
             status: IncidentStatus::New,
             assigned_units: Vec::new(),
+            times: Default::default(),
         })
+    }
+
+    /// Send unit `k` along the fastest path to the road nearest `to`, for `task`.
+    fn drive_to(&mut self, k: usize, to: LonLat, task: Task) {
+        let mode = self.units[k].mode;
+        let here = self.units[k].path[self.units[k].leg];
+        let target = self
+            .world
+            .graph
+            .snap(to, mode, MAX_SNAP_M)
+            .map(|s| self.world.graph.segments[s.seg as usize].b)
+            .unwrap_or(here);
+        let path = shortest_path(&self.world.graph, mode, here, target)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|| vec![here]);
+        let u = &mut self.units[k];
+        u.path = path;
+        u.leg = 0;
+        u.along_s = 0.0;
+        u.task = task;
     }
 
     /// Advance to `now_ms` given the current authoritative `state`; the events to publish.
@@ -408,26 +435,13 @@ impl Sim {
                     .values()
                     .find(|i| i.status.is_open() && i.assigned_units.contains(&id))
             {
-                let here = self.units[k].path[self.units[k].leg];
-                let target = self
-                    .world
-                    .graph
-                    .snap(inc.location.lonlat(), mode, MAX_SNAP_M)
-                    .map(|s| self.world.graph.segments[s.seg as usize].b)
-                    .unwrap_or(here);
-                let path = shortest_path(&self.world.graph, mode, here, target)
-                    .map(|(p, _)| p)
-                    .unwrap_or_else(|| vec![here]);
-                let u = &mut self.units[k];
-                u.path = path;
-                u.leg = 0;
-                u.along_s = 0.0;
-                u.task = Task::Responding(inc.id.clone());
+                self.drive_to(k, inc.location.lonlat(), Task::Responding(inc.id.clone()));
                 if unit.status != UnitStatus::EnRoute {
                     out.push(ServerEvent::UnitStatus(UnitStatusChange {
                         id: id.clone(),
                         status: UnitStatus::EnRoute,
                         incident_id: Some(inc.id.clone()),
+                        post: None,
                     }));
                 }
                 if inc.status == IncidentStatus::Dispatched {
@@ -447,8 +461,21 @@ impl Sim {
                         id: id.clone(),
                         status: UnitStatus::Available,
                         incident_id: None,
+                        post: None,
                     }));
                 }
+            }
+            // A move-up: drive to the post, then wait there; anything else ends it.
+            if unit.status == UnitStatus::Available
+                && let Some(post) = &unit.posted
+                && self.units[k].task != Task::Standby(post.post.clone())
+            {
+                self.drive_to(k, post.position.lonlat(), Task::Standby(post.post.clone()));
+            }
+            if matches!(self.units[k].task, Task::Standby(_))
+                && (unit.posted.is_none() || unit.status != UnitStatus::Available)
+            {
+                self.units[k].task = Task::Patrol;
             }
             if let Task::OnScene { incident, until_ms } = self.units[k].task.clone() {
                 if now_ms >= until_ms {
@@ -462,6 +489,7 @@ impl Sim {
                         id: id.clone(),
                         status: UnitStatus::Available,
                         incident_id: None,
+                        post: None,
                     }));
                     self.units[k].task = Task::Patrol;
                 }
@@ -498,6 +526,7 @@ impl Sim {
                             id: id.clone(),
                             status: UnitStatus::OnScene,
                             incident_id: Some(incident.clone()),
+                            post: None,
                         }));
                         if let Some(inc) = state.incidents.get(&incident) {
                             out.push(ServerEvent::IncidentUpdated(Incident {
@@ -558,6 +587,7 @@ pub fn dispatch_events(incident: &Incident, unit: &str) -> Vec<ServerEvent> {
             id: unit.to_owned(),
             status: UnitStatus::Dispatched,
             incident_id: Some(incident.id.clone()),
+            post: None,
         }),
     ]
 }

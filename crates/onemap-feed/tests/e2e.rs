@@ -170,6 +170,7 @@ fn incident(n: u32) -> Incident {
         reported_at: 0,
         status: IncidentStatus::New,
         assigned_units: vec![],
+        times: Default::default(),
     }
 }
 
@@ -393,6 +394,7 @@ fn a_slow_client_gets_positions_coalesced_and_incidents_complete() {
             heading_deg: 0.0,
             speed_kmh: 0.0,
             fix_at: 0,
+            posted: None,
         })])
         .unwrap();
     for k in 0..20_000 {

@@ -96,6 +96,11 @@ impl CoverageSetup {
     pub fn demand_points(&self) -> impl Iterator<Item = (Option<Snap>, f64)> + '_ {
         self.demand.iter().map(|d| (d.snap, d.weight))
     }
+
+    /// The beat of each demand point (in the order of [`Self::demand_points`]).
+    pub fn demand_beats(&self) -> impl Iterator<Item = Option<u32>> + '_ {
+        self.demand.iter().map(|d| d.beat)
+    }
 }
 
 /// Coverage figures of one area; vectors are per limit.

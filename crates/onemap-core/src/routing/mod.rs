@@ -15,6 +15,7 @@
 //! network only. Units: metres, seconds, km/h.
 
 pub mod coverage;
+pub mod dispatch;
 pub mod isochrone;
 pub mod mclp;
 mod speeds;

@@ -1,0 +1,945 @@
+//! Dispatch: which units reach an incident first over the real roads, the chosen unit's
+//! route, and what the city's coverage loses when a unit leaves (with the move-up that
+//! restores the most).
+//!
+//! The recommendation is exact. One reverse search per travel mode grows from the incident
+//! ("how long from here to the incident"); a unit's ETA is its turnout plus the time from its
+//! snapped position, known for certain once the search radius passes it. The search stops as
+//! soon as the `want` best units are certain and no unit still outside the radius could beat
+//! them (its ETA is at least its turnout plus the radius); a mode is not searched at all when
+//! the straight-line lower bound (distance ÷ the mode's fastest speed) of every one of its
+//! units is already slower than the `want`-th best. A unit faster than one shown is never
+//! omitted.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
+use super::coverage::CoverageSetup;
+use super::{Direction, MAX_SNAP_M, Mode, Origin, Queued, RoadGraph, Search, Snap, SnapError};
+use crate::coord::{LonLat, haversine_m};
+
+/// A unit that could be sent: where it is, how it travels, how long it needs to set off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Responder {
+    pub id: String,
+    pub mode: Mode,
+    pub turnout_s: f32,
+    pub at: LonLat,
+}
+
+/// A unit whose ETA is known exactly.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ranked {
+    /// Index into the responders.
+    pub index: usize,
+    pub eta_s: f32,
+    pub travel_s: f32,
+    /// Straight-line distance from its road position to the incident's, metres.
+    pub straight_m: f64,
+}
+
+/// A unit not ranked because it provably cannot beat the last ranked one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bounded {
+    pub index: usize,
+    /// Its ETA is at least this.
+    pub at_least_s: f32,
+}
+
+/// A unit (or, for a whole mode, the incident) that cannot be put on the network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unplaced {
+    pub index: usize,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recommendation {
+    /// Fastest first; every unit not here is at least as slow as the last one.
+    pub ranked: Vec<Ranked>,
+    /// The other units with a lower bound on their ETA, ascending.
+    pub rest: Vec<Bounded>,
+    pub unplaced: Vec<Unplaced>,
+    /// Nodes settled by the searches (the work done).
+    pub settled: usize,
+    /// The incident's position on each mode's network (`None`: that mode cannot get there).
+    pub incident_snaps: [Option<Snap>; 4],
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    travel_s: f32,
+    index: usize,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Pending {}
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Min-heap on travel time.
+        other
+            .travel_s
+            .total_cmp(&self.travel_s)
+            .then_with(|| other.index.cmp(&self.index))
+    }
+}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Seconds from `frac` along `seg` to node `a` and node `b` (infinite where the mode may not
+/// drive that way). Exactly on a node, every edge of the node is open.
+fn offsets(graph: &RoadGraph, mode: Mode, snap: &Snap) -> (f32, f32) {
+    let s = &graph.segments[snap.seg as usize];
+    let m = mode.index();
+    let f = snap.frac;
+    let to_a = if f <= 0.0 {
+        0.0
+    } else if s.time_ba[m].is_finite() {
+        f * s.time_ba[m]
+    } else {
+        f32::INFINITY
+    };
+    let to_b = if f >= 1.0 {
+        0.0
+    } else if s.time_ab[m].is_finite() {
+        (1.0 - f) * s.time_ab[m]
+    } else {
+        f32::INFINITY
+    };
+    (to_a, to_b)
+}
+
+/// Seconds along one segment from `from` to `to` (both on `seg`), infinite if not allowed.
+fn along(graph: &RoadGraph, mode: Mode, seg: u32, from: f32, to: f32) -> f32 {
+    let s = &graph.segments[seg as usize];
+    let m = mode.index();
+    if to >= from {
+        let t = s.time_ab[m];
+        if to == from { 0.0 } else { (to - from) * t }
+    } else {
+        (from - to) * s.time_ba[m]
+    }
+}
+
+/// Seconds to reach `target` from the nodes of a forward search (`cost`), or from `origin`
+/// directly when both are on the same segment.
+pub fn arrival_s(graph: &RoadGraph, mode: Mode, cost: &[f32], origin: &Snap, target: &Snap) -> f32 {
+    let s = &graph.segments[target.seg as usize];
+    let m = mode.index();
+    let f = target.frac;
+    let via_a = if f <= 0.0 {
+        cost[s.a as usize]
+    } else if s.time_ab[m].is_finite() {
+        cost[s.a as usize] + f * s.time_ab[m]
+    } else {
+        f32::INFINITY
+    };
+    let via_b = if f >= 1.0 {
+        cost[s.b as usize]
+    } else if s.time_ba[m].is_finite() {
+        cost[s.b as usize] + (1.0 - f) * s.time_ba[m]
+    } else {
+        f32::INFINITY
+    };
+    let mut best = via_a.min(via_b);
+    if origin.seg == target.seg {
+        best = best.min(along(graph, mode, target.seg, origin.frac, f));
+    }
+    best
+}
+
+/// Where a search from a snapped position starts: `(node, seconds)`.
+fn starts(graph: &RoadGraph, mode: Mode, snap: &Snap, dir: Direction) -> Vec<(u32, f32)> {
+    let s = &graph.segments[snap.seg as usize];
+    let (to_a, to_b) = match dir {
+        Direction::Forward => offsets(graph, mode, snap),
+        // Reverse: seconds from each node to the point.
+        Direction::Reverse => {
+            let m = mode.index();
+            let f = snap.frac;
+            let from_a = if f <= 0.0 {
+                0.0
+            } else if s.time_ab[m].is_finite() {
+                f * s.time_ab[m]
+            } else {
+                f32::INFINITY
+            };
+            let from_b = if f >= 1.0 {
+                0.0
+            } else if s.time_ba[m].is_finite() {
+                (1.0 - f) * s.time_ba[m]
+            } else {
+                f32::INFINITY
+            };
+            (from_a, from_b)
+        }
+    };
+    [(s.a, to_a), (s.b, to_b)]
+        .into_iter()
+        .filter(|(_, t)| t.is_finite())
+        .collect()
+}
+
+/// The exact ETA of one unit by a full forward search from it: the brute force the fast
+/// ranking is checked against.
+pub fn eta_brute_force(
+    graph: &RoadGraph,
+    search: &mut Search,
+    unit: &Snap,
+    mode: Mode,
+    turnout_s: f32,
+    incident: &Snap,
+) -> f32 {
+    let sources = starts(graph, mode, unit, Direction::Forward);
+    search.run(graph, mode, Direction::Forward, &sources, f32::INFINITY);
+    turnout_s + arrival_s(graph, mode, &search.cost, unit, incident)
+}
+
+/// Ranks responders for incidents; keeps its buffers and the units' road positions between
+/// calls (a unit that has not moved is not snapped again).
+pub struct Recommender {
+    cost: Vec<f32>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Queued>,
+    /// Fastest speed of each mode anywhere on the network, m/s.
+    vmax: [f64; 4],
+    snaps: HashMap<String, (LonLat, Mode, Result<Snap, SnapError>)>,
+}
+
+impl Recommender {
+    pub fn new(graph: &RoadGraph) -> Self {
+        let mut vmax = [0.1f64; 4];
+        for s in &graph.segments {
+            for m in Mode::ALL {
+                for t in [s.time_ab[m.index()], s.time_ba[m.index()]] {
+                    if t.is_finite() && t > 0.0 {
+                        vmax[m.index()] = vmax[m.index()].max(f64::from(s.length_m) / f64::from(t));
+                    }
+                }
+            }
+        }
+        Self {
+            cost: vec![f32::INFINITY; graph.node_count()],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+            vmax,
+            snaps: HashMap::new(),
+        }
+    }
+
+    /// Fastest speed of `mode` on this network, m/s.
+    pub fn max_speed(&self, mode: Mode) -> f64 {
+        self.vmax[mode.index()]
+    }
+
+    /// Where a responder is on its mode's network (cached while it stays put).
+    pub fn snap(&mut self, graph: &RoadGraph, r: &Responder) -> Result<Snap, SnapError> {
+        if let Some((at, mode, snap)) = self.snaps.get(&r.id)
+            && *at == r.at
+            && *mode == r.mode
+        {
+            return snap.clone();
+        }
+        let snap = graph.snap(r.at, r.mode, MAX_SNAP_M);
+        self.snaps
+            .insert(r.id.clone(), (r.at, r.mode, snap.clone()));
+        snap
+    }
+
+    /// The `want` fastest responders to `incident`, exactly, fastest first (more when they
+    /// are certain anyway); the others with lower bounds. `want = usize::MAX` ranks all.
+    pub fn recommend(
+        &mut self,
+        graph: &RoadGraph,
+        incident: LonLat,
+        responders: &[Responder],
+        want: usize,
+    ) -> Recommendation {
+        let want = want.max(1);
+        if self.cost.len() != graph.node_count() {
+            self.cost = vec![f32::INFINITY; graph.node_count()];
+            self.touched.clear();
+        }
+        if self.snaps.len() > 2 * responders.len() + 64 {
+            let ids: std::collections::HashSet<&str> =
+                responders.iter().map(|r| r.id.as_str()).collect();
+            self.snaps.retain(|id, _| ids.contains(id.as_str()));
+        }
+        let mut out = Recommendation::default();
+        let mut incident_err: [Option<String>; 4] = Default::default();
+        for m in Mode::ALL {
+            match graph.snap(incident, m, MAX_SNAP_M) {
+                Ok(s) => out.incident_snaps[m.index()] = Some(s),
+                Err(e) => incident_err[m.index()] = Some(format!("the incident: {e}")),
+            }
+        }
+        // Place every responder; group by mode with its straight-line lower bound.
+        let mut by_mode: [Vec<(usize, Snap, f32)>; 4] = Default::default();
+        let mut straight = vec![0.0f64; responders.len()];
+        for (i, r) in responders.iter().enumerate() {
+            let Some(target) = out.incident_snaps[r.mode.index()] else {
+                out.unplaced.push(Unplaced {
+                    index: i,
+                    reason: incident_err[r.mode.index()].clone().unwrap_or_default(),
+                });
+                continue;
+            };
+            match self.snap(graph, r) {
+                Ok(s) => {
+                    // Slightly under the true bound: haversine vs the segments' lengths.
+                    straight[i] = haversine_m(s.point, target.point);
+                    let lb = r.turnout_s + (straight[i] * 0.999 / self.vmax[r.mode.index()]) as f32;
+                    by_mode[r.mode.index()].push((i, s, lb));
+                }
+                Err(e) => out.unplaced.push(Unplaced {
+                    index: i,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        // Modes in order of their most promising unit.
+        let mut modes: Vec<Mode> = Mode::ALL
+            .into_iter()
+            .filter(|m| !by_mode[m.index()].is_empty())
+            .collect();
+        let min_lb = |m: Mode| {
+            by_mode[m.index()]
+                .iter()
+                .map(|u| u.2)
+                .fold(f32::INFINITY, f32::min)
+        };
+        modes.sort_by(|a, b| min_lb(*a).total_cmp(&min_lb(*b)));
+
+        // Exact ETAs so far, and the `want` best of them (a max-heap).
+        let mut exact: Vec<(usize, f32, f32)> = Vec::new();
+        let mut best = BinaryHeap::<OrdF32>::new();
+        let kth = |best: &BinaryHeap<OrdF32>| {
+            if best.len() >= want {
+                best.peek().map_or(f32::INFINITY, |x| x.0)
+            } else {
+                f32::INFINITY
+            }
+        };
+        let mut bounded: Vec<Bounded> = Vec::new();
+        let mut node_units: HashMap<u32, Vec<(usize, f32)>> = HashMap::new();
+        let mut tentative = vec![f32::INFINITY; responders.len()];
+        let mut done = vec![false; responders.len()];
+        for mode in modes {
+            let units = &by_mode[mode.index()];
+            let target = out.incident_snaps[mode.index()].unwrap_or_else(|| unreachable!());
+            if min_lb(mode) >= kth(&best) {
+                bounded.extend(units.iter().map(|&(index, _, lb)| Bounded {
+                    index,
+                    at_least_s: lb,
+                }));
+                continue;
+            }
+            let min_turnout = units
+                .iter()
+                .map(|&(i, ..)| responders[i].turnout_s)
+                .fold(f32::INFINITY, f32::min);
+            node_units.clear();
+            let mut pending = BinaryHeap::new();
+            for &(i, snap, _) in units {
+                let (to_a, to_b) = offsets(graph, mode, &snap);
+                let s = &graph.segments[snap.seg as usize];
+                if to_a.is_finite() {
+                    node_units.entry(s.a).or_default().push((i, to_a));
+                }
+                if to_b.is_finite() {
+                    node_units.entry(s.b).or_default().push((i, to_b));
+                }
+                if snap.seg == target.seg {
+                    let t = along(graph, mode, snap.seg, snap.frac, target.frac);
+                    if t < tentative[i] {
+                        tentative[i] = t;
+                        pending.push(Pending {
+                            travel_s: t,
+                            index: i,
+                        });
+                    }
+                }
+            }
+            let mut finished = 0usize;
+            let finalize = |p: Pending,
+                            tentative: &[f32],
+                            done: &mut [bool],
+                            exact: &mut Vec<(usize, f32, f32)>,
+                            best: &mut BinaryHeap<OrdF32>|
+             -> bool {
+                if done[p.index] || p.travel_s != tentative[p.index] {
+                    return false;
+                }
+                done[p.index] = true;
+                let eta = responders[p.index].turnout_s + p.travel_s;
+                exact.push((p.index, eta, p.travel_s));
+                best.push(OrdF32(eta));
+                if best.len() > want {
+                    best.pop();
+                }
+                true
+            };
+            // The reverse search from the incident.
+            for &v in &self.touched {
+                self.cost[v as usize] = f32::INFINITY;
+            }
+            self.touched.clear();
+            self.heap.clear();
+            for (node, t) in starts(graph, mode, &target, Direction::Reverse) {
+                if t < self.cost[node as usize] {
+                    if self.cost[node as usize].is_infinite() {
+                        self.touched.push(node);
+                    }
+                    self.cost[node as usize] = t;
+                    self.heap.push(Queued { cost_s: t, node });
+                }
+            }
+            let csr = &graph.csr[mode.index()][Direction::Reverse as usize];
+            let mut radius = 0.0f32;
+            let mut stopped = false;
+            loop {
+                let popped = loop {
+                    match self.heap.pop() {
+                        Some(q) if q.cost_s > self.cost[q.node as usize] => continue,
+                        other => break other,
+                    }
+                };
+                let r = popped.map_or(f32::INFINITY, |q| q.cost_s);
+                radius = radius.max(r.min(f32::MAX));
+                // Every unit at or inside the radius is certain.
+                while let Some(&p) = pending.peek() {
+                    if p.travel_s > r {
+                        break;
+                    }
+                    pending.pop();
+                    if finalize(p, &tentative, &mut done, &mut exact, &mut best) {
+                        finished += 1;
+                    }
+                }
+                if finished == units.len() {
+                    break;
+                }
+                let Some(Queued { cost_s, node }) = popped else {
+                    break;
+                };
+                if kth(&best) <= r + min_turnout {
+                    stopped = true;
+                    break;
+                }
+                out.settled += 1;
+                if let Some(list) = node_units.get(&node) {
+                    for &(i, off) in list {
+                        let t = cost_s + off;
+                        if t < tentative[i] {
+                            tentative[i] = t;
+                            pending.push(Pending {
+                                travel_s: t,
+                                index: i,
+                            });
+                        }
+                    }
+                }
+                for e in csr.range(node) {
+                    let head = csr.head[e];
+                    let next = cost_s + csr.time_s[e];
+                    let old = self.cost[head as usize];
+                    if next < old {
+                        if old.is_infinite() {
+                            self.touched.push(head);
+                        }
+                        self.cost[head as usize] = next;
+                        self.heap.push(Queued {
+                            cost_s: next,
+                            node: head,
+                        });
+                    }
+                }
+            }
+            for &(i, _, lb) in units {
+                if !done[i] {
+                    let at_least = if stopped {
+                        lb.max(responders[i].turnout_s + radius)
+                    } else {
+                        // Searched everything: not reachable at all.
+                        f32::INFINITY
+                    };
+                    if at_least.is_finite() {
+                        bounded.push(Bounded {
+                            index: i,
+                            at_least_s: at_least,
+                        });
+                    } else {
+                        out.unplaced.push(Unplaced {
+                            index: i,
+                            reason: format!(
+                                "no {} route from {} to the incident",
+                                mode.name(),
+                                responders[i].at
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        // Exact units beyond the certain prefix are bounds too (another unit may be faster).
+        let floor = bounded
+            .iter()
+            .map(|b| b.at_least_s)
+            .fold(f32::INFINITY, f32::min);
+        exact.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        for (index, eta_s, travel_s) in exact {
+            if eta_s <= floor {
+                out.ranked.push(Ranked {
+                    index,
+                    eta_s,
+                    travel_s,
+                    straight_m: straight[index],
+                });
+            } else {
+                bounded.push(Bounded {
+                    index,
+                    at_least_s: eta_s,
+                });
+            }
+        }
+        bounded.sort_by(|a, b| a.at_least_s.total_cmp(&b.at_least_s));
+        out.rest = bounded;
+        out
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OrdF32(f32);
+impl Eq for OrdF32 {}
+impl Ord for OrdF32 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+impl PartialOrd for OrdF32 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The fastest route from `from` to `to` for `mode`, as a line from the one point to the
+/// other over the roads, and its seconds. `None` if there is none.
+pub fn route(graph: &RoadGraph, mode: Mode, from: &Snap, to: &Snap) -> Option<(Vec<LonLat>, f32)> {
+    let n = graph.node_count();
+    let mut cost = vec![f32::INFINITY; n];
+    let mut parent = vec![u32::MAX; n];
+    let mut heap = BinaryHeap::new();
+    for (node, t) in starts(graph, mode, from, Direction::Forward) {
+        if t < cost[node as usize] {
+            cost[node as usize] = t;
+            heap.push(Queued { cost_s: t, node });
+        }
+    }
+    let target = &graph.segments[to.seg as usize];
+    let csr = &graph.csr[mode.index()][Direction::Forward as usize];
+    let mut settled_ends = 0;
+    while let Some(Queued { cost_s, node }) = heap.pop() {
+        if cost_s > cost[node as usize] {
+            continue;
+        }
+        if node == target.a || node == target.b {
+            settled_ends += 1;
+            if settled_ends == 2 || target.a == target.b {
+                break;
+            }
+        }
+        for e in csr.range(node) {
+            let head = csr.head[e];
+            let next = cost_s + csr.time_s[e];
+            if next < cost[head as usize] {
+                cost[head as usize] = next;
+                parent[head as usize] = node;
+                heap.push(Queued {
+                    cost_s: next,
+                    node: head,
+                });
+            }
+        }
+    }
+    let total = arrival_s(graph, mode, &cost, from, to);
+    if !total.is_finite() {
+        return None;
+    }
+    if from.seg == to.seg && along(graph, mode, to.seg, from.frac, to.frac) <= total {
+        return Some((vec![from.point, to.point], total));
+    }
+    // Which end of the incident's segment the route comes in by.
+    let m = mode.index();
+    let via_a = if to.frac <= 0.0 {
+        cost[target.a as usize]
+    } else {
+        cost[target.a as usize] + to.frac * target.time_ab[m]
+    };
+    let end = if via_a.is_finite() && (via_a - total).abs() <= 1e-3 * total.max(1.0) {
+        target.a
+    } else {
+        target.b
+    };
+    let mut nodes = vec![end];
+    let mut at = end;
+    while parent[at as usize] != u32::MAX {
+        at = parent[at as usize];
+        nodes.push(at);
+    }
+    nodes.reverse();
+    let mut line = Vec::with_capacity(nodes.len() + 2);
+    line.push(from.point);
+    line.extend(nodes.iter().map(|&v| graph.nodes[v as usize]));
+    line.push(to.point);
+    Some((line, total))
+}
+
+/// Which demand points a unit (or a post) reaches within each limit: sorted indices into the
+/// coverage setup's demand, per limit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CoverSets {
+    pub within: Vec<Vec<u32>>,
+}
+
+/// The demand `origin` reaches within each of `limits_s` (ascending) for `setup`'s mode.
+pub fn cover_sets(
+    graph: &RoadGraph,
+    search: &mut Search,
+    setup: &CoverageSetup,
+    origin: &Origin,
+    limits_s: &[f32],
+) -> CoverSets {
+    let mode = setup.mode;
+    let last = limits_s.last().copied().unwrap_or(0.0);
+    let mut sources: Vec<(u32, f32)> = starts(graph, mode, &origin.snap, Direction::Forward)
+        .into_iter()
+        .map(|(v, t)| (v, t + origin.delay_s))
+        .collect();
+    sources.retain(|s| s.1 <= last);
+    search.run(graph, mode, Direction::Forward, &sources, last);
+    let mut within = vec![Vec::new(); limits_s.len()];
+    for (i, (snap, _)) in setup.demand_points().enumerate() {
+        let Some(snap) = snap else { continue };
+        let t = origin.delay_s + arrival_s(graph, mode, &search.cost, &origin.snap, &snap);
+        for (k, &limit) in limits_s.iter().enumerate() {
+            if t <= limit {
+                within[k].push(i as u32);
+            }
+        }
+    }
+    CoverSets { within }
+}
+
+/// A beat whose covered demand drops when the unit leaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BeatLoss {
+    pub beat: usize,
+    pub demand: f64,
+    /// Covered demand per limit, before and after.
+    pub before: Vec<f64>,
+    pub after: Vec<f64>,
+}
+
+/// Move `unit` to `post` to win back `gain` covered demand (per limit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoveUp {
+    pub unit: usize,
+    pub post: usize,
+    pub gain: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Impact {
+    pub city_demand: f64,
+    /// City covered demand per limit: now, without the unit, and after the move-up.
+    pub before: Vec<f64>,
+    pub after: Vec<f64>,
+    pub after_move_up: Vec<f64>,
+    /// Beats that lose covered demand, the largest loss at the last limit first.
+    pub beats: Vec<BeatLoss>,
+    pub move_up: Option<MoveUp>,
+}
+
+/// What sending `leaving` costs the coverage given by `units` (each unit's [`CoverSets`]),
+/// and the best move-up among `candidates` `(unit, post, cover sets of that unit at that
+/// post)`: the one restoring the most demand at the last limit (then the first). Demand
+/// weights and beats are per demand point.
+pub fn impact(
+    weights: &[f64],
+    beats: &[Option<u32>],
+    beat_count: usize,
+    units: &[&CoverSets],
+    leaving: usize,
+    candidates: &[(usize, usize, &CoverSets)],
+) -> Impact {
+    let limits = units.first().map_or(0, |u| u.within.len());
+    let n = weights.len();
+    // How many units reach each point within each limit.
+    let mut count = vec![vec![0u16; n]; limits];
+    for u in units {
+        for (k, list) in u.within.iter().enumerate() {
+            for &i in list {
+                count[k][i as usize] = count[k][i as usize].saturating_add(1);
+            }
+        }
+    }
+    let mut out = Impact {
+        city_demand: weights.iter().sum(),
+        before: vec![0.0; limits],
+        after: vec![0.0; limits],
+        after_move_up: vec![0.0; limits],
+        ..Impact::default()
+    };
+    let mut per_beat = vec![(0.0, vec![0.0; limits], vec![0.0; limits]); beat_count];
+    for (i, &w) in weights.iter().enumerate() {
+        if let Some(b) = beats[i] {
+            per_beat[b as usize].0 += w;
+        }
+    }
+    let leaving_sets = units.get(leaving).map(|u| &u.within);
+    let mut after_count = count.clone();
+    if let Some(sets) = leaving_sets {
+        for (k, list) in sets.iter().enumerate() {
+            for &i in list {
+                after_count[k][i as usize] -= 1;
+            }
+        }
+    }
+    for k in 0..limits {
+        for i in 0..n {
+            let w = weights[i];
+            let b = beats[i];
+            if count[k][i] > 0 {
+                out.before[k] += w;
+                if let Some(b) = b {
+                    per_beat[b as usize].1[k] += w;
+                }
+            }
+            if after_count[k][i] > 0 {
+                out.after[k] += w;
+                if let Some(b) = b {
+                    per_beat[b as usize].2[k] += w;
+                }
+            }
+        }
+    }
+    out.beats = per_beat
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, before, after))| before.iter().zip(after).any(|(x, y)| y < x))
+        .map(|(beat, (demand, before, after))| BeatLoss {
+            beat,
+            demand,
+            before,
+            after,
+        })
+        .collect();
+    let last = limits.saturating_sub(1);
+    out.beats.sort_by(|x, y| {
+        let loss = |b: &BeatLoss| b.before[last] - b.after[last];
+        loss(y).total_cmp(&loss(x)).then(x.beat.cmp(&y.beat))
+    });
+    // Move-ups: the post's new cover minus what the moving unit alone covered.
+    let mut mark = vec![0u32; n];
+    let mut stamp = 0u32;
+    let mut best: Option<MoveUp> = None;
+    for &(unit, post, at_post) in candidates {
+        if unit == leaving || unit >= units.len() {
+            continue;
+        }
+        let mut gain = vec![0.0; limits];
+        for k in 0..limits {
+            stamp += 1;
+            for &i in &at_post.within[k] {
+                mark[i as usize] = stamp;
+                if after_count[k][i as usize] == 0 {
+                    gain[k] += weights[i as usize];
+                }
+            }
+            for &i in &units[unit].within[k] {
+                if after_count[k][i as usize] == 1 && mark[i as usize] != stamp {
+                    gain[k] -= weights[i as usize];
+                }
+            }
+        }
+        let better = match &best {
+            None => true,
+            Some(b) => gain[last]
+                .total_cmp(&b.gain[last])
+                .then(gain[0].total_cmp(&b.gain[0]))
+                .is_gt(),
+        };
+        if better {
+            best = Some(MoveUp { unit, post, gain });
+        }
+    }
+    out.move_up = best.filter(|m| m.gain[last] > 0.0 || m.gain.iter().any(|&g| g > 0.0));
+    for k in 0..limits {
+        out.after_move_up[k] = out.after[k] + out.move_up.as_ref().map_or(0.0, |m| m.gain[k]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{STEP, graph, road};
+    use super::*;
+    use crate::osm::{Oneway, RoadClass};
+
+    fn responder(id: &str, mode: Mode, turnout_s: f32, at: LonLat) -> Responder {
+        Responder {
+            id: id.into(),
+            mode,
+            turnout_s,
+            at,
+        }
+    }
+
+    #[test]
+    fn ranks_exactly_with_one_way_turnout_and_modes() {
+        // A straight east-west residential street of 10 steps, one-way eastwards, and a
+        // two-way street north of it joined at both ends.
+        let y = 53.55;
+        let south: Vec<(f64, f64)> = (0..=10).map(|i| (13.25 + i as f64 * STEP, y)).collect();
+        let north: Vec<(f64, f64)> = (0..=10)
+            .map(|i| (13.25 + i as f64 * STEP, y + STEP))
+            .collect();
+        let g = graph(vec![
+            road(RoadClass::Residential, Oneway::Forward, &south),
+            road(RoadClass::Residential, Oneway::No, &north),
+            road(RoadClass::Residential, Oneway::No, &[south[0], north[0]]),
+            road(RoadClass::Residential, Oneway::No, &[south[10], north[10]]),
+        ]);
+        let incident = LonLat::new(south[8].0, y);
+        let units = vec![
+            // West of the incident on the one-way: drives straight there.
+            responder("west", Mode::Car, 0.0, LonLat::new(south[2].0, y)),
+            // East of it on the one-way: must go round by the north street.
+            responder("east", Mode::Car, 0.0, LonLat::new(south[9].0, y)),
+            // The same place on foot: walks against the one-way, but slowly.
+            responder("foot", Mode::Foot, 0.0, LonLat::new(south[9].0, y)),
+            // West, with a long turnout.
+            responder("slow", Mode::Car, 600.0, LonLat::new(south[3].0, y)),
+            // In the Baltic.
+            responder("sea", Mode::Car, 0.0, LonLat::new(13.0, 54.5)),
+        ];
+        let mut rec = Recommender::new(&g);
+        let all = rec.recommend(&g, incident, &units, usize::MAX);
+        let order: Vec<&str> = all
+            .ranked
+            .iter()
+            .map(|r| units[r.index].id.as_str())
+            .collect();
+        assert_eq!(all.unplaced.len(), 1);
+        assert_eq!(all.unplaced[0].index, 4);
+        // Brute force agrees on every ETA.
+        let mut search = Search::new(&g);
+        for r in &all.ranked {
+            let u = &units[r.index];
+            let snap = g.snap(u.at, u.mode, MAX_SNAP_M).unwrap();
+            let target = all.incident_snaps[u.mode.index()].unwrap();
+            let brute = eta_brute_force(&g, &mut search, &snap, u.mode, u.turnout_s, &target);
+            assert!(
+                (brute - r.eta_s).abs() < 1e-2,
+                "{}: {brute} vs {}",
+                u.id,
+                r.eta_s
+            );
+        }
+        assert_eq!(order[0], "west", "{order:?}");
+        let eta = |id: &str| {
+            all.ranked
+                .iter()
+                .find(|r| units[r.index].id == id)
+                .unwrap()
+                .eta_s
+        };
+        // Going round (1 + 10 + 1 + ... steps) is slower than 6 steps straight.
+        assert!(eta("east") > eta("west"));
+        assert!((eta("slow") - 600.0 - eta("west") * 5.0 / 6.0).abs() < 1.0);
+        // Asking for one: exactly the best, and the others bounded no lower than it.
+        let one = rec.recommend(&g, incident, &units, 1);
+        assert_eq!(one.ranked[0].index, 0);
+        assert!((one.ranked[0].eta_s - eta("west")).abs() < 1e-3);
+        for b in &one.rest {
+            assert!(b.at_least_s >= one.ranked.last().unwrap().eta_s);
+            assert!(
+                b.at_least_s <= eta(&units[b.index].id) + 1e-3,
+                "bounds are lower bounds"
+            );
+        }
+        assert!(
+            one.settled < all.settled,
+            "{} vs {}",
+            one.settled,
+            all.settled
+        );
+        // The route of the best unit runs along the street to the incident.
+        let from = g.snap(units[0].at, Mode::Car, MAX_SNAP_M).unwrap();
+        let to = all.incident_snaps[0].unwrap();
+        let (line, secs) = route(&g, Mode::Car, &from, &to).unwrap();
+        assert!((secs - eta("west")).abs() < 1e-2);
+        assert!(line.iter().all(|p| (p.lat - y).abs() < 1e-9), "{line:?}");
+        // The east unit's route goes round by the north street.
+        let from = g.snap(units[1].at, Mode::Car, MAX_SNAP_M).unwrap();
+        let (line, secs) = route(&g, Mode::Car, &from, &to).unwrap();
+        assert!((secs - eta("east")).abs() < 1e-2);
+        assert!(line.iter().any(|p| (p.lat - y - STEP).abs() < 1e-9));
+    }
+
+    #[test]
+    fn impact_counts_lost_demand_and_finds_the_move_up() {
+        // Five demand points. Unit 0 covers 0, 1, 2; unit 1 covers 2, 3; unit 2 covers 3.
+        // Sending unit 0 leaves 0 and 1 uncovered (beat 0 loses everything; beat 1 keeps 2
+        // through unit 1). Moving unit 2 to the post covering 0 and 1 wins both back and
+        // loses nothing (3 stays with unit 1); moving unit 1 would lose 2.
+        let weights = vec![1.0, 1.0, 1.0, 1.0, 1.0];
+        let beats = vec![Some(0), Some(0), Some(1), Some(1), None];
+        let sets = |v: &[u32]| CoverSets {
+            within: vec![v.to_vec()],
+        };
+        let (u0, u1, u2) = (sets(&[0, 1, 2]), sets(&[2, 3]), sets(&[3]));
+        let (post_near, post_far) = (sets(&[0, 1]), sets(&[4]));
+        let out = impact(
+            &weights,
+            &beats,
+            2,
+            &[&u0, &u1, &u2],
+            0,
+            &[
+                (1, 0, &post_near),
+                (2, 1, &post_far),
+                (2, 0, &post_near),
+                (0, 0, &post_near),
+            ],
+        );
+        assert_eq!(out.before, vec![4.0]);
+        assert_eq!(out.after, vec![2.0]);
+        assert_eq!(out.beats.len(), 1, "{:?}", out.beats);
+        assert_eq!(out.beats[0].beat, 0);
+        assert_eq!((out.beats[0].before[0], out.beats[0].after[0]), (2.0, 0.0));
+        let m = out.move_up.unwrap();
+        assert_eq!((m.unit, m.post, m.gain[0]), (2, 0, 2.0));
+        assert_eq!(out.after_move_up, vec![4.0]);
+        // Nothing to win back: no suggestion.
+        let none = impact(
+            &weights,
+            &beats,
+            2,
+            &[&u0, &u1, &u2],
+            2,
+            &[(1, 1, &post_far)],
+        );
+        assert_eq!(none.after, none.before);
+        assert!(none.beats.is_empty());
+        // Moving unit 1 away would win point 4 but lose point 3: no suggestion.
+        assert!(none.move_up.is_none(), "{:?}", none.move_up);
+    }
+}
