@@ -27,8 +27,10 @@ use crate::ui::i18n::{Lang, T, tr};
 use crate::ui::labels;
 use crate::ui::theme::{ThemeKind, UiTheme, ui_theme};
 
+mod dispatch;
 mod live;
 mod planning;
+pub use dispatch::DispatchState;
 pub use live::queue_order;
 pub use planning::{CoverageSort, PlanSettings, PlanState};
 
@@ -254,6 +256,7 @@ pub struct OneMapApp {
     pub last_ops_drawn: OpsDrawn,
     pub plan: PlanState,
     pub feed: crate::feed::LiveFeed,
+    pub dispatch: DispatchState,
 }
 
 /// Register the embedded CJK font as a fallback for every text style.
@@ -352,6 +355,7 @@ impl OneMapApp {
             last_ops_drawn: OpsDrawn::default(),
             plan,
             feed,
+            dispatch: DispatchState::default(),
         })
     }
 
@@ -725,6 +729,8 @@ impl OneMapApp {
             self.commands.push(Command::Select(None));
         }
         self.update_plan();
+        self.queue_keys(ctx);
+        self.update_dispatch();
         // Live feed: apply what arrived, within a budget so a burst never stalls a frame.
         if self.feed.drain(Duration::from_millis(4)) {
             if matches!(
@@ -776,6 +782,7 @@ impl OneMapApp {
         }
         egui::CentralPanel::no_frame().show(ui, |ui| self.map_ui(ui, &theme));
         self.coverage_window(ui.ctx());
+        self.audit_window(ui.ctx());
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
         }
@@ -1299,6 +1306,7 @@ impl OneMapApp {
                     row(ui, T::Age, format!("{}:{:02}", age_s / 60, age_s % 60));
                     row(ui, T::AssignedUnits, i.assigned_units.join(", "));
                 });
+                self.dispatch_ui(ui, theme, &i);
                 self.point_related_ui(ui, layers, related, lang);
             }
         }
@@ -1548,6 +1556,9 @@ impl OneMapApp {
         let feed = &self.feed;
         let planning_on = plan.settings.enabled;
         let selection = self.selection.clone();
+        let recommendation = self.dispatch.output.as_deref().filter(
+            |o| matches!(&selection, Some(Selection::Incident(id)) if *id == o.incident_id),
+        );
         let (edit_mode, tool, drag) = (self.edit_mode, self.tool, self.drag);
         let drag_started = ui.input(|i| i.pointer.primary_pressed());
         let pan_buttons = if dragging_feature {
@@ -1578,6 +1589,13 @@ impl OneMapApp {
                     theme,
                     settings.lang,
                     Instant::now(),
+                );
+                dispatch::draw(
+                    &painter,
+                    projector,
+                    recommendation,
+                    &ops.layers.beats,
+                    theme,
                 );
                 map::live::draw_selected(&painter, projector, feed, selection.as_ref(), theme);
                 map::overlays_ui(ui, response, projector, &city, &settings, theme, &mut frame);

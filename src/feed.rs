@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onemap_core::feed::{FeedState, ServerEvent};
+use onemap_core::feed::{AuditPage, ClientMessage, FeedState, ServerEvent};
 use onemap_feed::client::{ClientEvent, ConnStatus, FeedClient};
 use onemap_feed::server::{ServerConfig, ServerHandle, start};
 use onemap_feed::sim::{SimConfig, World};
@@ -56,8 +56,34 @@ pub struct LiveFeed {
     pub first_seen: HashMap<String, Instant>,
     pub bad_messages: u64,
     pub last_error: Option<String>,
+    /// Commands sent and not yet answered: request id → what it was (for the UI).
+    pub pending: HashMap<String, Pending>,
+    /// Answers to commands, newest last (the UI shows the recent ones).
+    pub notices: Vec<Notice>,
+    /// The last audit page received.
+    pub audit: Option<AuditPage>,
+    /// Incidents this console has acknowledged (they stop pulsing).
+    pub acknowledged: std::collections::HashSet<String>,
+    next_request: u64,
     client: Option<FeedClient>,
     server: Option<ServerHandle>,
+}
+
+/// A command on its way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub kind: &'static str,
+    pub unit_id: Option<String>,
+    pub incident_id: Option<String>,
+    pub sent: Instant,
+}
+
+/// A command's outcome, as the server reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub ok: bool,
+    pub message: String,
+    pub at: Instant,
 }
 
 impl LiveFeed {
@@ -70,6 +96,11 @@ impl LiveFeed {
             first_seen: HashMap::new(),
             bad_messages: 0,
             last_error: None,
+            pending: HashMap::new(),
+            notices: Vec::new(),
+            audit: None,
+            acknowledged: Default::default(),
+            next_request: 0,
             client: None,
             server: None,
         }
@@ -105,7 +136,8 @@ impl LiveFeed {
             }
         };
         feed.link = Link::Connecting;
-        match FeedClient::spawn(url.clone(), "onemap-console".into(), 20_000, 0) {
+        let name = format!("onemap-console-{}", std::process::id());
+        match FeedClient::spawn(url.clone(), name, 20_000, 0) {
             Ok(c) => feed.client = Some(c),
             Err(e) => feed.last_error = Some(e.to_string()),
         }
@@ -167,6 +199,18 @@ impl LiveFeed {
                         ServerEvent::Error(e) => {
                             self.last_error = Some(format!("{}: {}", e.code, e.message));
                         }
+                        ServerEvent::CommandResult(r) => {
+                            self.pending.remove(&r.request_id);
+                            self.notices.push(Notice {
+                                ok: r.ok,
+                                message: r.message.clone(),
+                                at: now,
+                            });
+                            if self.notices.len() > 50 {
+                                self.notices.remove(0);
+                            }
+                        }
+                        ServerEvent::AuditPage(p) => self.audit = Some(p.clone()),
                         _ => {}
                     }
                     self.state.apply(&env);
@@ -174,6 +218,75 @@ impl LiveFeed {
             }
         }
         changed
+    }
+
+    /// A fresh request id for a command from this console.
+    pub fn request_id(&mut self) -> String {
+        self.next_request += 1;
+        format!("c{}-{}", std::process::id(), self.next_request)
+    }
+
+    /// Send a command (its request id must come from [`Self::request_id`]); it is pending
+    /// until the server answers. Nothing changes here until the server's events arrive, so
+    /// a refused command (a unit someone else just sent) leaves the view as the server has it.
+    pub fn command(&mut self, msg: ClientMessage) {
+        let (kind, request_id, unit_id, incident_id) = match &msg {
+            ClientMessage::Dispatch {
+                request_id,
+                incident_id,
+                unit_id,
+                ..
+            } => ("dispatch", request_id, Some(unit_id), Some(incident_id)),
+            ClientMessage::SetUnitStatus {
+                request_id,
+                unit_id,
+                ..
+            }
+            | ClientMessage::MoveUp {
+                request_id,
+                unit_id,
+                ..
+            } => (msg.kind(), request_id, Some(unit_id), None),
+            ClientMessage::SetIncidentStatus {
+                request_id,
+                incident_id,
+                ..
+            } => (msg.kind(), request_id, None, Some(incident_id)),
+            ClientMessage::Reassign {
+                request_id,
+                incident_id,
+                to_unit,
+                ..
+            } => (msg.kind(), request_id, Some(to_unit), Some(incident_id)),
+            _ => {
+                self.send(msg);
+                return;
+            }
+        };
+        self.pending.insert(
+            request_id.clone(),
+            Pending {
+                kind,
+                unit_id: unit_id.cloned(),
+                incident_id: incident_id.cloned(),
+                sent: Instant::now(),
+            },
+        );
+        self.send(msg);
+    }
+
+    /// Send a message that expects no answer (audit notes, queries).
+    pub fn send(&self, msg: ClientMessage) {
+        if let Some(c) = &self.client {
+            c.send(msg);
+        }
+    }
+
+    /// Whether a command for this unit is on its way.
+    pub fn is_pending(&self, unit_id: &str) -> bool {
+        self.pending
+            .values()
+            .any(|p| p.unit_id.as_deref() == Some(unit_id))
     }
 
     /// Whether the data is stale: connected but silent.

@@ -9,6 +9,7 @@ pub mod basemap;
 pub mod bench;
 pub mod bench_routing;
 pub mod city;
+pub mod dispatcher;
 pub mod feed;
 pub mod map;
 pub mod ops;

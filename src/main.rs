@@ -382,6 +382,9 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 }),
                 sim: onemap_feed::sim::SimConfig {
                     seed: cli.seed,
+                    // The commander dispatches; calls left waiting 2 minutes are taken by the
+                    // simulated neighbouring desk so the demo city never piles up.
+                    auto_dispatch_after_ms: Some(120_000),
                     ..Default::default()
                 },
             },

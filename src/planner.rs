@@ -12,6 +12,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
+
+use crate::dispatcher::{DispatchOutput, DispatchRequest, DispatchWorker};
 use onemap_core::coord::LonLat;
 use onemap_core::layers::{Beat, OpLayers};
 use onemap_core::osm::OsmData;
@@ -78,11 +80,19 @@ pub struct PlanOutput {
 pub enum PlannerEvent {
     Ready { nodes: usize, build_ms: f64 },
     Output(Box<PlanOutput>),
+    Dispatch(Box<DispatchOutput>),
+}
+
+/// One slot per kind of work: a newer request replaces one not yet started.
+#[derive(Default)]
+struct Slots {
+    plan: Option<PlanRequest>,
+    dispatch: Option<DispatchRequest>,
 }
 
 #[derive(Default)]
 struct Mailbox {
-    request: Mutex<Option<PlanRequest>>,
+    request: Mutex<Slots>,
     wake: Condvar,
 }
 
@@ -143,11 +153,27 @@ impl Planner {
         request.id = self.next_id;
         self.latest.store(self.next_id, Ordering::SeqCst);
         if let Ok(mut slot) = self.mailbox.request.lock() {
-            *slot = Some(request);
+            slot.plan = Some(request);
         }
         self.mailbox.wake.notify_one();
         self.next_id
     }
+
+    /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
+    pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
+        self.next_id += 1;
+        request.id = self.next_id;
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.dispatch = Some(request);
+        }
+        self.mailbox.wake.notify_one();
+        self.next_id
+    }
+}
+
+enum Work {
+    Plan(PlanRequest),
+    Dispatch(DispatchRequest),
 }
 
 fn worker(
@@ -169,6 +195,16 @@ fn worker(
     let addresses: Vec<LonLat> = osm.addresses.iter().map(|a| a.pos).collect();
     let mut setups: Vec<(Mode, CoverageSetup)> = Vec::new();
     let mut ws = Workspace::new(&graph);
+    let mut dispatcher = DispatchWorker::new(&graph);
+    let make_setup = |mode: Mode| {
+        CoverageSetup::new(
+            &graph,
+            mode,
+            Some((&index, layers.beats.len())),
+            &addresses,
+            &[],
+        )
+    };
     if tx
         .send(PlannerEvent::Ready {
             nodes: graph.node_count(),
@@ -185,13 +221,27 @@ fn worker(
                 return;
             };
             loop {
-                if let Some(r) = slot.take() {
-                    break r;
+                if let Some(r) = slot.dispatch.take() {
+                    break Work::Dispatch(r);
+                }
+                if let Some(r) = slot.plan.take() {
+                    break Work::Plan(r);
                 }
                 slot = match mailbox.wake.wait(slot) {
                     Ok(s) => s,
                     Err(_) => return,
                 };
+            }
+        };
+        let request = match request {
+            Work::Plan(r) => r,
+            Work::Dispatch(r) => {
+                let out = dispatcher.handle(&graph, &make_setup, &mut setups, r);
+                if tx.send(PlannerEvent::Dispatch(Box::new(out))).is_err() {
+                    return;
+                }
+                repaint();
+                continue;
             }
         };
         let t = Instant::now();
@@ -205,14 +255,7 @@ fn worker(
             let setup = match setups.iter().position(|(m, _)| *m == mode) {
                 Some(i) => &setups[i].1,
                 None => {
-                    let s = CoverageSetup::new(
-                        &graph,
-                        mode,
-                        Some((&index, layers.beats.len())),
-                        &addresses,
-                        &[],
-                    );
-                    setups.push((mode, s));
+                    setups.push((mode, make_setup(mode)));
                     &setups[setups.len() - 1].1
                 }
             };

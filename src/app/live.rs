@@ -172,7 +172,23 @@ impl OneMapApp {
     pub(super) fn incident_queue_ui(&mut self, ui: &mut Ui, theme: &UiTheme) {
         let lang = self.settings.lang;
         let queue = queue_order(self.feed.state.incidents.values().cloned());
-        ui.heading(format!("{} ({})", tr(lang, T::IncidentQueue), queue.len()));
+        ui.horizontal(|ui| {
+            ui.heading(format!("{} ({})", tr(lang, T::IncidentQueue), queue.len()));
+            if ui.small_button(tr(lang, T::AuditLog)).clicked() {
+                self.dispatch.audit_open = true;
+                self.request_audit();
+            }
+        });
+        self.response_figures_ui(ui, theme);
+        ui.label(
+            RichText::new(tr(lang, T::QueueKeys))
+                .small()
+                .color(theme.muted_text),
+        );
+        let selected = match &self.selection {
+            Some(super::Selection::Incident(id)) => Some(id.clone()),
+            _ => None,
+        };
         if queue.is_empty() {
             ui.label(RichText::new(tr(lang, T::NoIncidents)).color(theme.muted_text));
             return;
@@ -180,7 +196,20 @@ impl OneMapApp {
         let now_ms = onemap_feed::server::now_ms();
         for inc in queue.iter().take(60) {
             let colour = priority_colour(inc.priority, theme);
+            let is_selected = selected.as_deref() == Some(inc.id.as_str());
+            let unseen =
+                inc.status == IncidentStatus::New && !self.feed.acknowledged.contains(&inc.id);
             ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(if is_selected {
+                        "→"
+                    } else if unseen {
+                        "●"
+                    } else {
+                        " "
+                    })
+                    .color(colour),
+                );
                 ui.label(
                     RichText::new(format!(
                         "P{} {}",

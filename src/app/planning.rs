@@ -112,6 +112,16 @@ impl OneMapApp {
                         self.plan.output = Some(o);
                     }
                 }
+                PlannerEvent::Dispatch(o) => {
+                    if self
+                        .dispatch
+                        .output
+                        .as_ref()
+                        .is_none_or(|old| o.id > old.id)
+                    {
+                        self.dispatch.output = Some(o);
+                    }
+                }
             }
         }
         let s = &self.plan.settings;

@@ -185,6 +185,40 @@ strings! {
     UnitOffDuty => "下勤", "Off duty";
     ReverseRings => "反向：谁能在时限内到达此处", "Reverse: who can reach here in time";
     ReverseRingsHint => "显示能在 1/3/5 分钟内到达所选位置的道路范围", "Roads from which the selected place is reached within 1/3/5 minutes";
+    Recommended => "推荐警力", "Recommended units";
+    RecommendWaiting => "正在计算路网到达时间…", "Computing road travel times…";
+    RecommendNone => "没有可派的空闲单位", "No available unit to send";
+    DispatchKey => "派警", "Dispatch";
+    DispatchHint => "派出此单位（D 派出选中或第一位）", "Send this unit (D sends the chosen or first one)";
+    MoreUnits => "另有 {n} 个单位，到达时间均不少于 {t}", "{n} more units, none faster than {t}";
+    Unplaced => "{n} 个单位无法上路", "{n} units not on the road network";
+    ChosenRoute => "路线", "Route";
+    Eta => "预计到达", "ETA";
+    CoverageImpact => "覆盖影响：若 {u} 离开", "Coverage impact if {u} leaves";
+    CityCoverage => "全市 1 分钟 {a} → {b} · 3 分钟 {c} → {d}", "City 1 min {a} → {b} · 3 min {c} → {d}";
+    BeatsFalling => "覆盖下降的辖区", "Beats losing coverage";
+    NoBeatsFalling => "没有辖区的覆盖下降", "No beat loses coverage";
+    MoveUpSuggest => "建议调防：{u} → {p}（3 分钟 +{g} 个地址）", "Move-up: {u} → {p} (+{g} addresses within 3 min)";
+    MoveUpApply => "执行调防", "Apply move-up";
+    NoMoveUp => "没有能补回覆盖的调防", "No move-up restores coverage";
+    Arrived => "到场", "Arrived";
+    ClearIncident => "结案", "Clear";
+    CancelIncident => "撤销", "Cancel";
+    ReassignTo => "改派给 {u}", "Reassign to {u}";
+    StandDown => "收队", "Stand down";
+    Acknowledge => "确认", "Acknowledge";
+    Acknowledged => "已确认", "Acknowledged";
+    CallToDispatch => "报警→派警", "Call to dispatch";
+    DispatchToArrival => "派警→到场", "Dispatch to arrival";
+    ResponseFigures => "响应：报警→派警 中位 {a}（{n} 起）· 派警→到场 中位 {b}（{m} 起）", "Response: call→dispatch median {a} ({n}) · dispatch→arrival median {b} ({m})";
+    QueueKeys => "J/K 上下 · Enter 打开 · D 派第一位 · A 确认 · 1–8 选择", "J/K next/prev · Enter open · D dispatch · A acknowledge · 1–8 choose";
+    AuditLog => "审计日志", "Audit log";
+    AuditRefresh => "刷新", "Refresh";
+    AuditExport => "导出 CSV", "Export CSV";
+    AuditEmpty => "暂无记录", "No entries yet";
+    Pending => "等待答复…", "Waiting for the server…";
+    KindFilter => "单位类型", "Unit kinds";
+    PostedAt => "调防至", "Posted at";
 }
 
 #[cfg(test)]

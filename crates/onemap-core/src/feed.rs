@@ -135,6 +135,31 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
+    pub const ALL: [UnitKind; 5] = [
+        UnitKind::PatrolCar,
+        UnitKind::Motorbike,
+        UnitKind::FootPatrol,
+        UnitKind::EbikeVolunteer,
+        UnitKind::Drone,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Seconds from the call to rolling, by default: a car crew gets in and starts, a
+    /// motorbike is quicker, a foot patrol walks off at once, a volunteer unlocks a bike, a
+    /// drone is readied.
+    pub fn default_turnout_s(self) -> f32 {
+        match self {
+            UnitKind::PatrolCar => 30.0,
+            UnitKind::Motorbike => 20.0,
+            UnitKind::FootPatrol => 0.0,
+            UnitKind::EbikeVolunteer => 15.0,
+            UnitKind::Drone => 60.0,
+        }
+    }
+
     /// How the unit travels on the road network (drones are routed as cars for now).
     pub fn travel_mode(self) -> crate::routing::Mode {
         use crate::routing::Mode;
