@@ -1306,7 +1306,7 @@ impl OneMapApp {
                     row(ui, T::Age, format!("{}:{:02}", age_s / 60, age_s % 60));
                     row(ui, T::AssignedUnits, i.assigned_units.join(", "));
                 });
-                self.dispatch_ui(ui, theme, &i);
+                self.dispatch_ui(ui, theme, &i, layers);
                 self.point_related_ui(ui, layers, related, lang);
             }
         }

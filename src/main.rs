@@ -80,7 +80,7 @@ enum Cmd {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
-        /// Only this part: "basemap", "layers" or "routing".
+        /// Only this part: "basemap", "layers", "routing" or "dispatch".
         #[arg(long)]
         only: Option<String>,
         /// Routing: start isochrones at these graph nodes (one id per line).
@@ -244,9 +244,9 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }) => {
             let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
             if let Some(o) = only.as_deref()
-                && !["basemap", "layers", "routing"].contains(&o)
+                && !["basemap", "layers", "routing", "dispatch"].contains(&o)
             {
-                anyhow::bail!("--only {o}: expected basemap, layers or routing");
+                anyhow::bail!("--only {o}: expected basemap, layers, routing or dispatch");
             }
             if part("basemap") {
                 onemap::bench::run(&osm_path, samples, started)?;
@@ -263,6 +263,10 @@ fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                     json_out.as_deref(),
                     mclp_out.as_deref(),
                 )?;
+            }
+            if part("dispatch") {
+                println!();
+                onemap::bench_routing::run_dispatch(&osm_path)?;
             }
             return Ok(());
         }

@@ -24,6 +24,9 @@ use crate::ui::theme::UiTheme;
 /// The chosen unit's route on the map.
 const ROUTE: Color32 = Color32::from_rgb(0, 184, 255);
 
+/// Beats that lose coverage if the chosen unit leaves.
+const IMPACT: Color32 = Color32::from_rgb(230, 0, 130);
+
 /// How often a shown recommendation is recomputed while units move.
 pub const REFRESH: Duration = Duration::from_secs(2);
 
@@ -309,7 +312,14 @@ impl OneMapApp {
     }
 
     /// The dispatch part of an incident's inspector.
-    pub(super) fn dispatch_ui(&mut self, ui: &mut Ui, theme: &UiTheme, inc: &Incident) {
+    /// `layers` are the operational layers (lent out of `self` while the inspector draws).
+    pub(super) fn dispatch_ui(
+        &mut self,
+        ui: &mut Ui,
+        theme: &UiTheme,
+        inc: &Incident,
+        layers: &onemap_core::layers::OpLayers,
+    ) {
         let lang = self.settings.lang;
         let t = |k| tr(lang, k);
         if let Some(s) = inc.call_to_dispatch_s() {
@@ -424,6 +434,10 @@ impl OneMapApp {
                 for (k, r) in rec.ranked.iter().enumerate() {
                     let u = &out.responders[r.index];
                     let unit = self.feed.state.units.get(&u.id);
+                    // Sent elsewhere since this was computed (the next answer drops it).
+                    if unit.is_none_or(|x| x.status != UnitStatus::Available) {
+                        continue;
+                    }
                     let kind = unit.map_or(UnitKind::PatrolCar, |x| x.kind);
                     let name = unit.map_or(u.id.clone(), |x| x.call_sign.clone());
                     let is_chosen = chosen.as_deref() == Some(u.id.as_str());
@@ -482,11 +496,17 @@ impl OneMapApp {
             )
             .on_hover_text(why.join("\n"));
         }
-        self.impact_ui(ui, theme, &out);
+        self.impact_ui(ui, theme, &out, layers);
         self.notices_ui(ui, theme);
     }
 
-    fn impact_ui(&mut self, ui: &mut Ui, theme: &UiTheme, out: &DispatchOutput) {
+    fn impact_ui(
+        &mut self,
+        ui: &mut Ui,
+        theme: &UiTheme,
+        out: &DispatchOutput,
+        layers: &onemap_core::layers::OpLayers,
+    ) {
         let lang = self.settings.lang;
         let t = |k| tr(lang, k);
         let Some(impact) = &out.impact else {
@@ -532,9 +552,10 @@ impl OneMapApp {
                 .num_columns(3)
                 .show(ui, |ui| {
                     for b in im.beats.iter().take(6) {
-                        let beat = self.ops.layers.beats.get(b.beat);
-                        let label = beat.map_or(b.beat.to_string(), |x| x.name.clone());
-                        ui.label(RichText::new(label).small().color(theme.problem));
+                        let beat = layers.beats.get(b.beat);
+                        let label =
+                            beat.map_or(b.beat.to_string(), |x| format!("{} {}", x.id, x.name));
+                        ui.label(RichText::new(label).small().color(IMPACT));
                         for k in 0..2 {
                             ui.label(
                                 RichText::new(format!(
@@ -714,7 +735,7 @@ pub fn draw(
             if let Some(beat) = beats.get(b.beat) {
                 for ring in &beat.rings {
                     let pts: Vec<Pos2> = ring.iter().map(|p| screen(projector, *p)).collect();
-                    painter.add(Shape::closed_line(pts, Stroke::new(2.5, theme.problem)));
+                    painter.add(Shape::closed_line(pts, Stroke::new(4.0, IMPACT)));
                 }
             }
         }
