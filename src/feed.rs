@@ -30,6 +30,8 @@ pub enum FeedSource {
 pub const STALE_FIX: Duration = Duration::from_secs(30);
 /// No message at all for this long while connected: the data is stale.
 pub const STALE_DATA: Duration = Duration::from_secs(6);
+/// A command unanswered this long is reported as lost.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a new incident pulses.
 pub const PULSE: Duration = Duration::from_secs(30);
 
@@ -151,11 +153,12 @@ impl LiveFeed {
 
     /// Apply what arrived, for at most `budget`; whether anything changed.
     pub fn drain(&mut self, budget: Duration) -> bool {
+        let start = Instant::now();
+        let expired = self.expire_pending(start);
         let Some(client) = &self.client else {
             return false;
         };
-        let start = Instant::now();
-        let mut changed = false;
+        let mut changed = expired;
         while start.elapsed() < budget {
             let Ok(event) = client.events.try_recv() else {
                 break;
@@ -287,6 +290,33 @@ impl LiveFeed {
         self.pending
             .values()
             .any(|p| p.unit_id.as_deref() == Some(unit_id))
+    }
+
+    /// Commands the server has not answered in [`COMMAND_TIMEOUT`] are reported as such (the
+    /// connection dropped with them, or the server is gone); the state stays the server's.
+    fn expire_pending(&mut self, now: Instant) -> bool {
+        let before = self.pending.len();
+        let mut expired = Vec::new();
+        self.pending.retain(|_, p| {
+            let alive = now.duration_since(p.sent) < COMMAND_TIMEOUT;
+            if !alive {
+                expired.push(p.clone());
+            }
+            alive
+        });
+        for p in expired {
+            self.notices.push(Notice {
+                ok: false,
+                message: format!(
+                    "{} {}: no answer from the server in {} s",
+                    p.kind,
+                    p.unit_id.or(p.incident_id).unwrap_or_default(),
+                    COMMAND_TIMEOUT.as_secs()
+                ),
+                at: now,
+            });
+        }
+        self.pending.len() != before
     }
 
     /// Whether the data is stale: connected but silent.

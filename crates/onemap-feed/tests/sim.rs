@@ -198,3 +198,67 @@ fn a_restarted_simulator_finishes_the_responses_under_way() {
             .all(|u| u.status == UnitStatus::Available)
     );
 }
+
+#[test]
+fn a_unit_moved_up_drives_to_its_post_and_stands_by_there() {
+    let cfg = SimConfig {
+        seed: 5,
+        units: 4,
+        incidents_per_hour: 0.0,
+        initial_incidents: 0,
+        auto_dispatch_after_ms: None,
+        ..SimConfig::default()
+    };
+    let t0 = 1_795_400_000_000;
+    let mut state = FeedState::default();
+    let (mut sim, first) = Sim::new(cfg, world(), &state, t0);
+    let mut seq = 0;
+    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState| {
+        for event in events {
+            seq += 1;
+            state.apply(&Envelope { seq, ts: 0, event });
+        }
+    };
+    apply(first, &mut state);
+    let unit = state.units.values().next().unwrap().id.clone();
+    // The Marktplatz in the centre of Neubrandenburg.
+    let post = onemap_core::coord::LonLat::new(13.2615, 53.5575);
+    apply(
+        vec![ServerEvent::UnitStatus(
+            onemap_core::feed::UnitStatusChange {
+                id: unit.clone(),
+                status: UnitStatus::Available,
+                incident_id: None,
+                post: Some(onemap_core::feed::Posting {
+                    post: "P-test".into(),
+                    position: post.into(),
+                }),
+            },
+        )],
+        &mut state,
+    );
+    let dist =
+        |s: &FeedState| onemap_core::coord::haversine_m(s.units[&unit].position.lonlat(), post);
+    let start = dist(&state);
+    let mut arrived_at = None;
+    for k in 1..=1800 {
+        let events = sim.step(t0 + k * 1000, &state);
+        apply(events, &mut state);
+        if arrived_at.is_none() && dist(&state) < 150.0 {
+            arrived_at = Some(k);
+        }
+    }
+    let k = arrived_at.unwrap_or_else(|| panic!("never reached the post ({start:.0} m away)"));
+    assert!(
+        dist(&state) < 150.0,
+        "stays at the post: {:.0} m",
+        dist(&state)
+    );
+    assert_eq!(
+        state.units[&unit].status,
+        UnitStatus::Available,
+        "available throughout"
+    );
+    assert!(state.units[&unit].posted.is_some());
+    eprintln!("moved up {start:.0} m in {k} s");
+}
