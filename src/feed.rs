@@ -233,45 +233,18 @@ impl LiveFeed {
     /// until the server answers. Nothing changes here until the server's events arrive, so
     /// a refused command (a unit someone else just sent) leaves the view as the server has it.
     pub fn command(&mut self, msg: ClientMessage) {
-        let (kind, request_id, unit_id, incident_id) = match &msg {
-            ClientMessage::Dispatch {
-                request_id,
-                incident_id,
-                unit_id,
-                ..
-            } => ("dispatch", request_id, Some(unit_id), Some(incident_id)),
-            ClientMessage::SetUnitStatus {
-                request_id,
-                unit_id,
-                ..
-            }
-            | ClientMessage::MoveUp {
-                request_id,
-                unit_id,
-                ..
-            } => (msg.kind(), request_id, Some(unit_id), None),
-            ClientMessage::SetIncidentStatus {
-                request_id,
-                incident_id,
-                ..
-            } => (msg.kind(), request_id, None, Some(incident_id)),
-            ClientMessage::Reassign {
-                request_id,
-                incident_id,
-                to_unit,
-                ..
-            } => (msg.kind(), request_id, Some(to_unit), Some(incident_id)),
-            _ => {
-                self.send(msg);
-                return;
-            }
+        let Some((request_id, incident_id, unit_id)) = msg.command_ids() else {
+            self.send(msg);
+            return;
         };
+        let (request_id, kind) = (request_id.to_owned(), msg.kind());
+        let (unit_id, incident_id) = (unit_id.map(str::to_owned), incident_id.map(str::to_owned));
         self.pending.insert(
-            request_id.clone(),
+            request_id,
             Pending {
                 kind,
-                unit_id: unit_id.cloned(),
-                incident_id: incident_id.cloned(),
+                unit_id,
+                incident_id,
                 sent: Instant::now(),
             },
         );

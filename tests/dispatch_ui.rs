@@ -7,12 +7,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::demo_city;
-use egui_kittest::Harness;
+use common::{demo_city, step_until};
 use egui_kittest::kittest::Queryable as _;
-use onemap::app::{AppOptions, OneMapApp, Selection};
+use onemap::app::{AppOptions, Selection};
 use onemap::feed::FeedSource;
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_core::feed::{
@@ -22,23 +19,6 @@ use onemap_feed::server::{ServerConfig, now_ms, start};
 
 fn zh(key: T) -> &'static str {
     tr(Lang::Zh, key)
-}
-
-fn step_until(
-    h: &mut Harness<'static, OneMapApp>,
-    what: &str,
-    mut done: impl FnMut(&OneMapApp) -> bool,
-) {
-    let end = Instant::now() + Duration::from_secs(40);
-    while Instant::now() < end {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]
@@ -183,8 +163,10 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
 
     // The audit log: the list shown, the choice (rank 1), the commands and results.
     let entries = server.lock().audit_page(None, 100).unwrap();
+    // The first list shown (later ones, after the dispatch, no longer hold the unit).
     let shown = entries
         .iter()
+        .rev()
         .find(|e| e.action == "recommendation")
         .expect("shown list logged");
     assert!(shown.detail.contains(&first));

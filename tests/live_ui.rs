@@ -6,35 +6,15 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::demo_city;
-use egui_kittest::Harness;
+use common::{demo_city, step_until};
 use egui_kittest::kittest::Queryable as _;
-use onemap::app::{AppOptions, OneMapApp};
+use onemap::app::AppOptions;
 use onemap::feed::{FeedSource, Link};
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_feed::sim::SimConfig;
 
 fn zh(key: T) -> &'static str {
     tr(Lang::Zh, key)
-}
-
-fn step_until(
-    h: &mut Harness<'static, OneMapApp>,
-    what: &str,
-    mut done: impl FnMut(&OneMapApp) -> bool,
-) {
-    let end = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < end {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use onemap::app::{AppOptions, Clock, OneMapApp};
@@ -90,4 +90,22 @@ pub fn drag(
         pressed: false,
         modifiers: Default::default(),
     });
+}
+
+/// Step the console until `done` holds (feed and worker threads run meanwhile); 40 s at most.
+pub fn step_until(
+    h: &mut Harness<'static, OneMapApp>,
+    what: &str,
+    mut done: impl FnMut(&OneMapApp) -> bool,
+) {
+    let end = Instant::now() + Duration::from_secs(40);
+    while Instant::now() < end {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
 }

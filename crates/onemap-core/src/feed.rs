@@ -557,6 +557,42 @@ impl ClientMessage {
             ClientMessage::Ping => "ping",
         }
     }
+
+    /// For a command (a message answered by `command_result`): its request id, and the
+    /// incident and unit it is about. `None` for other messages.
+    pub fn command_ids(&self) -> Option<(&str, Option<&str>, Option<&str>)> {
+        Some(match self {
+            ClientMessage::Dispatch {
+                request_id,
+                incident_id,
+                unit_id,
+                ..
+            } => (request_id, Some(incident_id), Some(unit_id)),
+            ClientMessage::SetUnitStatus {
+                request_id,
+                unit_id,
+                ..
+            }
+            | ClientMessage::MoveUp {
+                request_id,
+                unit_id,
+                ..
+            } => (request_id, None, Some(unit_id)),
+            ClientMessage::SetIncidentStatus {
+                request_id,
+                incident_id,
+                ..
+            } => (request_id, Some(incident_id), None),
+            ClientMessage::Reassign {
+                request_id,
+                incident_id,
+                to_unit,
+                ..
+            } => (request_id, Some(incident_id), Some(to_unit)),
+            _ => return None,
+        })
+        .map(|(r, i, u)| (r.as_str(), i.map(String::as_str), u.map(String::as_str)))
+    }
 }
 
 /// A message that cannot be used, with a code for the error event.

@@ -503,7 +503,10 @@ impl Hub {
                 );
             }
             command => {
-                let (request_id, incident_id, unit_id) = command_ids(&command);
+                let (request_id, incident_id, unit_id) = command
+                    .command_ids()
+                    .map(|(r, i, u)| (r.to_owned(), i.map(str::to_owned), u.map(str::to_owned)))
+                    .unwrap_or_default();
                 let body = onemap_core::feed::client_json(&command);
                 let detail = serde_json::from_str::<serde_json::Value>(&body)
                     .map(|v| v["body"].to_string())
@@ -543,48 +546,6 @@ impl Hub {
             }
         }
         Ok(())
-    }
-}
-
-/// A command's request id, incident and unit (for the audit log).
-fn command_ids(msg: &ClientMessage) -> (String, Option<String>, Option<String>) {
-    match msg {
-        ClientMessage::Dispatch {
-            request_id,
-            incident_id,
-            unit_id,
-            ..
-        } => (
-            request_id.clone(),
-            Some(incident_id.clone()),
-            Some(unit_id.clone()),
-        ),
-        ClientMessage::SetUnitStatus {
-            request_id,
-            unit_id,
-            ..
-        }
-        | ClientMessage::MoveUp {
-            request_id,
-            unit_id,
-            ..
-        } => (request_id.clone(), None, Some(unit_id.clone())),
-        ClientMessage::SetIncidentStatus {
-            request_id,
-            incident_id,
-            ..
-        } => (request_id.clone(), Some(incident_id.clone()), None),
-        ClientMessage::Reassign {
-            request_id,
-            incident_id,
-            to_unit,
-            ..
-        } => (
-            request_id.clone(),
-            Some(incident_id.clone()),
-            Some(to_unit.clone()),
-        ),
-        _ => (String::new(), None, None),
     }
 }
 

@@ -106,13 +106,8 @@ impl Console {
 
 fn request_id(msg: &ClientMessage) -> String {
     match msg {
-        ClientMessage::Dispatch { request_id, .. }
-        | ClientMessage::SetUnitStatus { request_id, .. }
-        | ClientMessage::SetIncidentStatus { request_id, .. }
-        | ClientMessage::Reassign { request_id, .. }
-        | ClientMessage::MoveUp { request_id, .. }
-        | ClientMessage::AuditQuery { request_id, .. } => request_id.clone(),
-        _ => String::new(),
+        ClientMessage::AuditQuery { request_id, .. } => request_id.clone(),
+        m => m.command_ids().map(|c| c.0.to_owned()).unwrap_or_default(),
     }
 }
 
