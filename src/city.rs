@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use onemap_core::coord::haversine_m;
 use onemap_core::osm::{OsmData, PlaceKind, import_pbf};
+use onemap_core::routing::Speeds;
 
 use crate::basemap::render::MapData;
 
@@ -109,4 +110,14 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
+}
+
+/// Read a speeds file, or the defaults.
+pub fn load_speeds(path: Option<&Path>) -> anyhow::Result<Speeds> {
+    let Some(path) = path else {
+        return Ok(Speeds::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read speeds file {}", path.display()))?;
+    Ok(Speeds::from_json(&path.display().to_string(), &text)?)
 }

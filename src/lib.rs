@@ -1,18 +1,23 @@
 //! OneMap (一张图): the desktop command console.
 //!
-//! Data flows one way: the city is loaded at the edge ([`city`]), the basemap renders tiles off
-//! the UI thread ([`basemap`]), [`app::OneMapApp::logic`] applies commands, and
-//! [`app::OneMapApp::ui`] draws state and emits commands.
+//! Rooms, bottom up (arrows point one way; see `docs/ARCHITECTURE.md`):
+//! [`model`] (selection, commands, settings) → [`state`] (the console's data and `apply`) →
+//! [`frame`] (a read-only view of the state for one frame, and the command sink) →
+//! [`panels`] and [`map`] (one file per panel and per layer) → [`layouts`] (where they go) →
+//! [`app`] (the shell: runs the frame, owns the IO: [`live`], [`workers`], [`basemap`]).
+//! Files are read at the edges ([`city`], [`ops`]) and written by [`export`].
 
 pub mod app;
 pub mod basemap;
-pub mod bench;
-pub mod bench_routing;
 pub mod city;
-pub mod dispatcher;
-pub mod feed;
+pub mod export;
+pub mod frame;
+pub mod layouts;
+pub mod live;
 pub mod map;
+pub mod model;
 pub mod ops;
-pub mod plan;
-pub mod planner;
+pub mod panels;
+pub mod state;
 pub mod ui;
+pub mod workers;

@@ -1,21 +1,27 @@
 //! Dispatch in the real console against a real feed server on 127.0.0.1: the keyboard selects
 //! an incident, the ranked units appear (exact network ETAs, the route drawn), the first one
 //! is dispatched from the keyboard, the arrival is reported with a button, a second console
-//! sees the same, and the server's audit log holds what was shown, chosen and done.
+//! sees the same, and the server's audit log holds what was shown, chosen and done. Then the
+//! server goes away: dispatching fails at once, in Chinese, and nothing is carried out when
+//! it comes back.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
 
 mod common;
 
-use common::{demo_city, step_until};
+use common::{demo_city, fake_clock, step_until};
 use egui_kittest::kittest::Queryable as _;
-use onemap::app::{AppOptions, Selection};
-use onemap::feed::FeedSource;
+use onemap::app::AppOptions;
+use onemap::live::{FeedSource, NoticeText};
+use onemap::model::{Command, Selection};
+use onemap::panels::notices::notice_text;
 use onemap::ui::i18n::{Lang, T, tr};
+use onemap_core::feed::lifecycle::{CreateIncident, Dispatch, SignOn};
 use onemap_core::feed::{
-    Category, Incident, IncidentStatus, Position, ServerEvent, Unit, UnitKind, UnitStatus,
+    Category, Command as FeedCommand, IncidentId, IncidentStatus, UnitId, UnitKind, UnitStatus,
 };
-use onemap_feed::server::{ServerConfig, now_ms, start};
+use onemap_feed::client::Unsent;
+use onemap_feed::server::{ServerConfig, start};
 
 fn zh(key: T) -> &'static str {
     tr(Lang::Zh, key)
@@ -24,16 +30,17 @@ fn zh(key: T) -> &'static str {
 #[test]
 fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
     let city = demo_city();
+    let clock = fake_clock();
     let db = std::env::temp_dir().join(format!("onemap-dispatch-ui-{}.sqlite", std::process::id()));
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     // A still city (no simulator): units at real addresses, one urgent call.
-    let server = start(ServerConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        db.clone(),
-    ))
-    .unwrap();
+    let config = ServerConfig {
+        clock: clock.clone(),
+        ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db.clone())
+    };
+    let server = start(config).unwrap();
     let addresses = &city.osm.addresses;
     let kinds = [
         UnitKind::PatrolCar,
@@ -43,42 +50,36 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         UnitKind::PatrolCar,
         UnitKind::PatrolCar,
     ];
-    let mut events: Vec<ServerEvent> = kinds
+    let mut setup: Vec<FeedCommand> = kinds
         .iter()
         .enumerate()
         .map(|(k, &kind)| {
-            ServerEvent::UnitJoined(Unit {
-                id: format!("U-{k}"),
+            FeedCommand::SignOn(SignOn {
+                unit_id: UnitId(format!("U-{k}")),
                 call_sign: format!("巡{k:02}"),
                 kind,
-                status: UnitStatus::Available,
                 position: addresses[500 + 1500 * k].pos.into(),
-                heading_deg: 0.0,
-                speed_kmh: 0.0,
-                fix_at: now_ms(),
-                posted: None,
             })
         })
         .collect();
     let at = &addresses[4000];
-    events.push(ServerEvent::IncidentCreated(Incident {
-        id: "I-1".into(),
+    setup.push(FeedCommand::CreateIncident(CreateIncident {
         category: Category::Robbery,
         priority: 1,
-        location: Position::from(at.pos),
+        location: at.pos.into(),
         address: at.label(),
-        reported_at: now_ms() - 40_000,
-        status: IncidentStatus::New,
-        assigned_units: vec![],
-        times: Default::default(),
+        reported_at_ms: Some(clock.now_ms() - 40_000),
     }));
-    server.publish(events).unwrap();
+    for r in server.submit("test", setup).unwrap() {
+        r.unwrap();
+    }
     let url = format!("ws://{}", server.addr);
     let console = |url: &str| {
         common::harness_with(
             city.clone(),
             AppOptions {
                 feed: FeedSource::External(url.to_owned()),
+                clock: clock.clone(),
                 ..AppOptions::default()
             },
         )
@@ -87,9 +88,10 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
     let mut b = console(&url);
     for h in [&mut a, &mut b] {
         step_until(h, "the feed", |app| {
-            app.feed.state.units.len() == 6 && app.plan.ready.is_some()
+            app.live.feed.units.len() == 6 && app.plan.ready.is_some()
         });
     }
+    let i1 = IncidentId::from("I-000001");
 
     // J selects the first incident in the queue; the recommendation arrives.
     a.key_press(egui::Key::J);
@@ -97,17 +99,21 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         app.recommendation()
             .is_some_and(|o| o.route.is_some() && o.impact.is_some())
     });
-    assert_eq!(a.state().selection, Some(Selection::Incident("I-1".into())));
+    assert_eq!(a.state().selection, Some(Selection::Incident(i1.clone())));
     let out = a.state().recommendation().unwrap().clone();
     let ranked = &out.recommendation.ranked;
     assert_eq!(ranked.len(), 6, "every available unit, all exact");
     assert!(ranked.windows(2).all(|w| w[0].eta_s <= w[1].eta_s));
-    let first = out.responders[ranked[0].index].id.clone();
+    let first = UnitId(out.responders[ranked[0].index].id.clone());
     let route = out.route.as_ref().unwrap();
-    assert_eq!(route.unit, first, "the fastest unit's route is drawn");
+    assert_eq!(
+        route.unit,
+        first.as_str(),
+        "the fastest unit's route is drawn"
+    );
     assert!((route.eta_s - ranked[0].eta_s).abs() < 0.05);
     assert!(route.line.len() >= 2);
-    let first_sign = a.state().feed.state.units[&first].call_sign.clone();
+    let first_sign = a.state().live.feed.units[&first].call_sign.clone();
     assert!(
         a.query_all_by_label_contains(&first_sign).next().is_some(),
         "{first_sign} listed"
@@ -121,68 +127,112 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
     a.key_press(egui::Key::D);
     for h in [&mut a, &mut b] {
         step_until(h, "the dispatch", |app| {
-            let i = &app.feed.state.incidents["I-1"];
+            let i = &app.live.feed.incidents[&i1];
             i.status == IncidentStatus::Dispatched && i.assigned_units == [first.clone()]
         });
     }
     assert_eq!(
-        a.state().feed.state.units[&first].status,
+        a.state().live.feed.units[&first].status,
         UnitStatus::Dispatched
     );
-    assert!(a.state().feed.notices.last().is_some_and(|n| n.ok));
+    step_until(&mut a, "the answer", |app| app.live.pending.is_empty());
+    assert!(a.state().live.notices.back().is_some_and(|n| n.ok));
 
     // The commander reports the arrival with the button; the second console follows.
     a.get_by_label(zh(T::Arrived)).click();
     for h in [&mut a, &mut b] {
         step_until(h, "on scene", |app| {
-            app.feed.state.incidents["I-1"].status == IncidentStatus::OnScene
-                && app.feed.state.units[&first].status == UnitStatus::OnScene
+            app.live.feed.incidents[&i1].status == IncidentStatus::OnScene
+                && app.live.feed.units[&first].status == UnitStatus::OnScene
         });
     }
-    assert_eq!(
-        a.state().feed.state.incidents,
-        b.state().feed.state.incidents
-    );
-    let times = &b.state().feed.state.incidents["I-1"].times;
-    assert!(times.dispatched_at.is_some() && times.on_scene_at.is_some());
+    assert_eq!(a.state().live.feed.incidents, b.state().live.feed.incidents);
+    let times = &b.state().live.feed.incidents[&i1].times;
+    assert!(times.dispatched_at_ms.is_some() && times.on_scene_at_ms.is_some());
 
-    // B tries to send the same unit elsewhere: refused, and its view stays the server's.
+    // B tries to send the same unit elsewhere: refused, worded in Chinese; its view stays the
+    // server's.
     b.state_mut()
-        .feed
-        .command(onemap_core::feed::ClientMessage::Dispatch {
-            request_id: "b-late".into(),
-            incident_id: "I-1".into(),
+        .push(Command::Send(FeedCommand::Dispatch(Dispatch {
+            incident_id: i1.clone(),
             unit_id: first.clone(),
             rank: None,
-        });
+        })));
     step_until(&mut b, "the refusal", |app| {
-        app.feed.pending.is_empty() && !app.feed.notices.is_empty()
+        app.live.pending.is_empty() && !app.live.notices.is_empty()
     });
-    let n = b.state().feed.notices.last().unwrap().clone();
-    assert!(!n.ok && n.message.contains("not available"), "{n:?}");
+    let n = b.state().live.notices.back().unwrap().clone();
+    assert!(!n.ok, "{n:?}");
+    let text = notice_text(Lang::Zh, &n.text);
+    assert!(
+        text.contains("冲突") && text.contains(first.as_str()),
+        "{text}"
+    );
+    assert!(b.query_by_label_contains(&text).is_some(), "shown: {text}");
 
     // The audit log: the list shown, the choice (rank 1), the commands and results.
-    let entries = server.lock().audit_page(None, 100).unwrap();
-    // The first list shown (later ones, after the dispatch, no longer hold the unit).
+    let entries = server.audit_page(None, 100).unwrap();
     let shown = entries
         .iter()
         .rev()
         .find(|e| e.action == "recommendation")
         .expect("shown list logged");
-    assert!(shown.detail.contains(&first));
+    assert!(shown.detail.contains(first.as_str()));
     let d = entries
         .iter()
         .rev()
-        .find(|e| e.action == "dispatch")
+        .find(|e| e.action == "dispatch" && e.client != "test")
         .unwrap();
     assert!(d.detail.contains("\"rank\":1") && d.client.starts_with("onemap-console"));
     assert!(entries.iter().any(|e| e.action == "set_incident_status"));
+    let ok_results = entries
+        .iter()
+        .filter(|e| e.action == "result" && e.ok == Some(true) && e.client != "test")
+        .count();
+    assert_eq!(ok_results, 2, "the dispatch and the arrival");
+
+    // The server goes away. Dispatch is refused at once, in the console's language; the
+    // buttons say why they are disabled; nothing is carried out when the server comes back.
+    let addr = server.addr;
+    server.stop();
+    step_until(&mut a, "the lost feed", |app| !app.live.is_connected());
+    let before = a.state().live.notices.len();
+    a.state_mut()
+        .push(Command::Send(FeedCommand::Dispatch(Dispatch {
+            incident_id: i1.clone(),
+            unit_id: UnitId::from("U-5"),
+            rank: None,
+        })));
+    a.run_steps(2);
+    let n = a.state().live.notices.back().unwrap().clone();
+    assert!(a.state().live.notices.len() > before, "told at once");
+    assert!(matches!(
+        n.text,
+        NoticeText::Unsent {
+            reason: Unsent::NotConnected,
+            ..
+        }
+    ));
+    let text = notice_text(Lang::Zh, &n.text);
+    assert!(text.contains("未发送"), "{text}");
+    assert!(a.query_by_label_contains(&text).is_some(), "shown: {text}");
+    assert!(
+        a.state().live.pending.is_empty(),
+        "nothing waits to be sent"
+    );
+    let server = start(ServerConfig {
+        clock: clock.clone(),
+        ..ServerConfig::new(addr, db.clone())
+    })
+    .unwrap();
+    step_until(&mut a, "the feed again", |app| app.live.is_connected());
+    clock.advance(30_000);
+    a.run_steps(3);
+    let state = server.state().unwrap();
     assert_eq!(
-        entries
-            .iter()
-            .filter(|e| e.action == "result" && e.ok == Some(true))
-            .count(),
-        2
+        state.units[&UnitId::from("U-5")].status,
+        UnitStatus::Available,
+        "the offline dispatch never happened"
     );
     server.stop();
     for ext in ["", "-wal", "-shm"] {

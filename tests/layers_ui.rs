@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use common::{demo_city, repo_path};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use onemap::app::{AppOptions, Command, OneMapApp, Selection};
+use onemap::app::{AppOptions, OneMapApp};
+use onemap::model::{Command, Selection};
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_core::layers::CameraId;
 

@@ -9,7 +9,9 @@ mod common;
 use common::{demo_city, step_until};
 use egui_kittest::kittest::Queryable as _;
 use onemap::app::AppOptions;
-use onemap::feed::{FeedSource, Link};
+use onemap::live::{FeedSource, Link};
+use onemap::model::{Command, Selection};
+use onemap::state::dispatch::queue_order;
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_feed::sim::SimConfig;
 
@@ -38,36 +40,38 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
         },
     );
     step_until(&mut h, "units and incidents", |app| {
-        app.feed.state.units.len() == 8 && app.feed.state.incidents.len() >= 4
+        app.live.feed.units.len() == 8 && app.live.feed.incidents.len() >= 4
     });
-    assert!(matches!(h.state().feed.link, Link::Connected { .. }));
+    assert!(matches!(h.state().live.link, Some(Link::Connected { .. })));
     assert!(
         h.query_by_label_contains(zh(T::FeedConnected)).is_some(),
         "banner says connected"
     );
-    let open = onemap::app::queue_order(h.state().feed.state.incidents.values().cloned());
-    assert!(!open.is_empty());
-    let header = format!("{} ({})", zh(T::IncidentQueue), open.len());
+    let (count, first_address) = {
+        let open = queue_order(h.state().live.feed.incidents.values());
+        assert!(!open.is_empty());
+        (open.len(), open[0].address.clone())
+    };
+    let header = format!("{} ({count})", zh(T::IncidentQueue));
     assert!(h.query_by_label(&header).is_some(), "queue header {header}");
     // The most urgent open incident is listed first with its address.
-    assert!(h.query_by_label_contains(&open[0].address).is_some());
+    assert!(h.query_by_label_contains(&first_address).is_some());
 
     // Select a foot patrol: the inspector shows it; in planner mode its rings are on foot.
     let walker = h
         .state()
+        .live
         .feed
-        .state
         .units
         .values()
         .find(|u| u.kind == onemap_core::feed::UnitKind::FootPatrol)
         .cloned()
         .expect("the simulator has foot patrols");
-    h.state_mut().push(onemap::app::Command::Select(Some(
-        onemap::app::Selection::Unit(walker.id.clone()),
-    )));
+    h.state_mut()
+        .push(Command::Select(Some(Selection::Unit(walker.id.clone()))));
     let mut plan = h.state().plan.settings.clone();
     plan.enabled = true;
-    h.state_mut().push(onemap::app::Command::SetPlan(plan));
+    h.state_mut().push(Command::SetPlan(plan));
     step_until(&mut h, "rings from the unit", |app| {
         app.plan.is_current()
             && app.plan.last_request.as_ref().is_some_and(|r| {
@@ -90,14 +94,14 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
     );
 
     // The server goes away: the console says so and keeps what it knew.
-    let incidents = h.state().feed.state.incidents.len();
-    h.state_mut().feed.stop_embedded_server();
+    let incidents = h.state().live.feed.incidents.len();
+    h.state_mut().stop_embedded_server();
     step_until(&mut h, "reconnecting", |app| {
-        matches!(app.feed.link, Link::Reconnecting { .. })
+        matches!(app.live.link, Some(Link::Reconnecting { .. }))
     });
     assert!(h.query_by_label_contains(zh(T::FeedReconnecting)).is_some());
     assert_eq!(
-        h.state().feed.state.incidents.len(),
+        h.state().live.feed.incidents.len(),
         incidents,
         "nothing valid is lost"
     );

@@ -10,7 +10,9 @@ use std::time::Duration;
 use common::{demo_city, repo_path};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use onemap::app::{AppOptions, Command, CoverageSort, OneMapApp};
+use onemap::app::{AppOptions, OneMapApp};
+use onemap::model::Command;
+use onemap::model::CoverageSort;
 use onemap::ui::i18n::{Lang, T, tr};
 
 fn zh(key: T) -> &'static str {
@@ -95,7 +97,10 @@ fn planner_mode_shows_city_coverage_table_and_exports() {
     let id = beat.id.clone();
     h.get_by_label(&label).click();
     h.run_steps(2);
-    assert_eq!(h.state().selection, Some(onemap::app::Selection::Beat(id)));
+    assert_eq!(
+        h.state().selection,
+        Some(onemap::model::Selection::Beat(id))
+    );
 
     h.state_mut().push(Command::ExportPlan);
     h.run_steps(2);
@@ -179,7 +184,7 @@ fn a_point_in_the_lake_is_explained_and_reverse_rings_work() {
     // The middle of the Tollensesee.
     let lake = onemap_core::coord::LonLat::new(13.2145, 53.5);
     h.state_mut()
-        .push(Command::Select(Some(onemap::app::Selection::Point(lake))));
+        .push(Command::Select(Some(onemap::model::Selection::Point(lake))));
     h.run_steps(2);
     run_until_planned(&mut h);
     let out = h.state().plan.output.clone().unwrap();
@@ -196,7 +201,7 @@ fn a_point_in_the_lake_is_explained_and_reverse_rings_work() {
     // Reverse rings from a post: who can reach it.
     let post = h.state().ops.layers.posts[0].clone();
     h.state_mut()
-        .push(Command::Select(Some(onemap::app::Selection::Post(
+        .push(Command::Select(Some(onemap::model::Selection::Post(
             post.id.clone(),
         ))));
     settings.reverse = true;

@@ -19,13 +19,13 @@ fn starts_in_chinese_with_the_city_drawn() {
     h.get_by_label("Neubrandenburg"); // the city name from the OSM data (no name:zh there)
     h.get_by_label("2026-11-23 08:30:00");
     h.get_by_label_contains("实时数据");
-    let drawn = &h.state().last_ops_drawn;
+    let drawn = &h.state().last_ops_drawn();
     assert!(drawn.stations >= 4, "police and fire stations: {drawn:?}");
     assert!(
         drawn.beats > 50 && drawn.clusters > 20 && drawn.posts > 5,
         "{drawn:?}"
     );
-    assert!(h.state().last_map_frame.scale_bar_m.is_some());
+    assert!(h.state().last_map_frame().scale_bar_m.is_some());
     h.get_by_label(tr(Lang::Zh, T::GeneratedData));
 }
 
@@ -48,7 +48,7 @@ fn language_switch_changes_visible_labels() {
 fn layer_toggles_hide_each_layer() {
     let mut h = harness(demo_city());
     h.run_steps(3);
-    type Count = fn(&onemap::map::ops::OpsDrawn) -> usize;
+    type Count = fn(&onemap::map::layer::Drawn) -> usize;
     let layers: [(T, Count); 4] = [
         (T::StationsLayer, |d| d.stations),
         (T::Posts, |d| d.posts),
@@ -56,16 +56,16 @@ fn layer_toggles_hide_each_layer() {
         (T::Beats, |d| d.beats),
     ];
     for (key, count) in layers {
-        assert!(count(&h.state().last_ops_drawn) > 0, "{key:?} drawn");
+        assert!(count(h.state().last_ops_drawn()) > 0, "{key:?} drawn");
         let checkbox = || egui::accesskit::Role::CheckBox;
         h.get_by_role_and_label(checkbox(), tr(Lang::Zh, key))
             .click();
         h.run_steps(3);
-        assert_eq!(count(&h.state().last_ops_drawn), 0, "{key:?} hidden");
+        assert_eq!(count(h.state().last_ops_drawn()), 0, "{key:?} hidden");
         h.get_by_role_and_label(checkbox(), tr(Lang::Zh, key))
             .click();
         h.run_steps(3);
-        assert!(count(&h.state().last_ops_drawn) > 0, "{key:?} shown again");
+        assert!(count(h.state().last_ops_drawn()) > 0, "{key:?} shown again");
     }
 }
 

@@ -13,7 +13,8 @@ use onemap_core::osm::{PlaceKind, RoadClass};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use super::render::MapData;
+use super::projected::{ProjPlace, ProjRoad};
+use super::text::GlyphFont;
 
 /// Minimum distance between two labels of the same street, in pixels.
 pub const STREET_REPEAT_PX: f64 = 320.0;
@@ -81,19 +82,23 @@ fn street_size(class: RoadClass, z: u8) -> Option<f32> {
     }
 }
 
-pub fn layout(data: &MapData, z: u8) -> LabelLayout {
+pub fn layout(
+    all_roads: &[ProjRoad],
+    all_places: &[ProjPlace],
+    font: &GlyphFont,
+    z: u8,
+) -> LabelLayout {
     let scale = 2f64.powi(i32::from(z));
     let mut placed = Placer::default();
 
     // Places, most important first.
-    let mut places: Vec<_> = data
-        .places
+    let mut places: Vec<_> = all_places
         .iter()
         .filter_map(|p| place_style(p.kind, z).map(|size| (p, size)))
         .collect();
     places.sort_by(|(a, _), (b, _)| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)));
     for (place, size) in places {
-        let width = f64::from(data.font.width_px(&place.name, size));
+        let width = f64::from(font.width_px(&place.name, size));
         let anchor = [place.pos[0] * scale, place.pos[1] * scale];
         placed.try_place(
             Label {
@@ -109,15 +114,14 @@ pub fn layout(data: &MapData, z: u8) -> LabelLayout {
     }
 
     // Streets, main roads first, then by name for determinism.
-    let mut roads: Vec<(usize, f32)> = data
-        .roads
+    let mut roads: Vec<(usize, f32)> = all_roads
         .iter()
         .enumerate()
         .filter(|(_, r)| r.name.is_some())
         .filter_map(|(i, r)| street_size(r.class, z).map(|s| (i, s)))
         .collect();
     roads.sort_by(|(a, _), (b, _)| {
-        let (ra, rb) = (&data.roads[*a], &data.roads[*b]);
+        let (ra, rb) = (&all_roads[*a], &all_roads[*b]);
         ra.class
             .cmp(&rb.class)
             .then_with(|| ra.name.cmp(&rb.name))
@@ -125,9 +129,9 @@ pub fn layout(data: &MapData, z: u8) -> LabelLayout {
     });
     let mut last_by_name: HashMap<Arc<str>, Vec<[f64; 2]>> = HashMap::new();
     for (i, size) in roads {
-        let road = &data.roads[i];
+        let road = &all_roads[i];
         let Some(name) = &road.name else { continue };
-        let text_px = f64::from(data.font.width_px(name, size));
+        let text_px = f64::from(font.width_px(name, size));
         let need = text_px + 12.0;
         let pts: Vec<[f64; 2]> = road
             .points

@@ -4,6 +4,7 @@
 //! theme is instant once the tiles exist, and hands walkers the one in use.
 
 pub mod labels;
+pub mod projected;
 pub mod render;
 pub mod sources;
 pub mod text;

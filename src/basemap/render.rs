@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use onemap_core::coord::{LonLat, mercator};
-use onemap_core::osm::{LandKind, LineKind, OsmData, PlaceKind, RoadClass};
+use onemap_core::osm::{LandKind, LineKind, OsmData, RoadClass};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use tiny_skia::{
@@ -16,6 +16,7 @@ use tiny_skia::{
 };
 
 use super::labels::{self, LabelKind, LabelLayout};
+pub use super::projected::{P, ProjArea, ProjPlace, ProjRoad};
 use super::text::GlyphFont;
 use crate::ui::theme::{BasemapPalette, ThemeKind};
 
@@ -50,25 +51,7 @@ impl RenderOptions {
     }
 }
 
-type P = [f64; 2];
 type Indexed = GeomWithData<Rectangle<P>, u32>;
-
-pub struct ProjRoad {
-    pub class: RoadClass,
-    pub is_link: bool,
-    pub name: Option<Arc<str>>,
-    pub points: Vec<P>,
-}
-
-pub struct ProjArea {
-    pub rings: Vec<Vec<P>>,
-}
-
-pub struct ProjPlace {
-    pub kind: PlaceKind,
-    pub name: Arc<str>,
-    pub pos: P,
-}
 
 /// The city projected to zoom-0 world pixels, indexed for tile rendering.
 pub struct MapData {
@@ -170,7 +153,8 @@ impl MapData {
     /// that zoom so labels crossing tile edges line up.
     pub fn labels(&self, z: u8) -> &LabelLayout {
         let z = z.min(MAX_ZOOM);
-        self.label_layouts[usize::from(z)].get_or_init(|| labels::layout(self, z))
+        self.label_layouts[usize::from(z)]
+            .get_or_init(|| labels::layout(&self.roads, &self.places, &self.font, z))
     }
 
     /// Render tile `z/x/y`. Pure: the same inputs give the same pixels.

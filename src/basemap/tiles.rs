@@ -115,7 +115,7 @@ struct Queue {
 type Outcome = (TileId, Result<Option<TextureHandle>, String>, Duration);
 
 /// Counters shown in the status bar and used by the benchmark.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TileStats {
     pub pending: usize,
     pub errors: usize,

@@ -1,260 +1,284 @@
-//! What the console draws on top of the basemap each frame: the operational layers
-//! ([`ops`]), the scale bar, attribution, zoom and "whole city" controls, the cursor position
-//! and the legend. Everything here reads state and reports back through [`MapFrame`] and
-//! commands; nothing mutates the app.
+//! The map: the basemap through walkers, the layer stack on top ([`layers`], each behind the
+//! [`layer::MapLayer`] trait), the overlays, and what the pointer does (select, add a
+//! feature, drag a post or a camera's heading). [`MapView`] holds the view (centre, zoom) and
+//! the pointer's state between frames; everything else it reads from the frame and answers
+//! with commands.
 
-pub mod live;
-pub mod ops;
+pub mod draw;
+pub mod layer;
+pub mod layers;
+pub mod legend;
+pub mod overlays;
 
-use egui::{Align2, FontId, Painter, Rect, Response, Stroke, Ui, pos2, vec2};
-use onemap_core::coord::LonLat;
-use onemap_core::layers::{CameraKind, CameraStatus, Extra, PostKind, StationKind};
-use walkers::Projector;
+use egui::{Pos2, Ui};
+use onemap_core::coord::{BBox, LonLat, mercator};
+use walkers::{Map, MapMemory, Tiles, lon_lat};
 
-use crate::app::{Command, Settings};
-use crate::city::City;
-use crate::ui::i18n::{Lang, T, tr};
-use crate::ui::labels;
-use crate::ui::theme::UiTheme;
+use crate::frame::Frame;
+use crate::model::{Command, Selection, Tool};
+use layer::{Drawn, LayerCtx, MapLayer};
+use layers::cameras::WEDGE_ZOOM;
+use overlays::MapFrame;
 
-/// What the map did this frame.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MapFrame {
-    /// Geographic position under the pointer.
-    pub cursor: Option<LonLat>,
-    /// Length the scale bar shows, metres.
-    pub scale_bar_m: Option<f64>,
+/// Where the selected marker and its heading handle were last frame, so a press on them can
+/// start a drag that moves the feature instead of the map.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Handles {
+    marker: Option<Pos2>,
+    heading: Option<Pos2>,
 }
 
-/// The legend: one row per symbol the map uses.
-pub fn legend_ui(ui: &mut Ui, theme: &UiTheme, lang: Lang) {
-    let icon = |ui: &mut Ui, draw: &dyn Fn(&Painter, egui::Pos2), key: T| {
-        ui.horizontal(|ui| {
-            let (rect, _) = ui.allocate_exact_size(vec2(22.0, 18.0), egui::Sense::hover());
-            draw(ui.painter(), rect.center());
-            ui.label(tr(lang, key));
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DragKind {
+    Move,
+    Heading,
+}
+
+pub struct MapView {
+    memory: MapMemory,
+    layers: Vec<Box<dyn MapLayer>>,
+    handles: Handles,
+    drag: Option<DragKind>,
+    /// Size of the map widget last frame, for "fit city".
+    size: egui::Vec2,
+    fit_pending: bool,
+    bounds: BBox,
+    /// What the map drew last frame (for the status bar and tests).
+    pub last_frame: MapFrame,
+    pub last_drawn: Drawn,
+}
+
+impl MapView {
+    /// A view of the city (`bounds`), on `initial` (centre, zoom) or fitted to the window.
+    pub fn new(bounds: BBox, initial: Option<(LonLat, f64)>) -> Self {
+        let mut memory = MapMemory::default();
+        let (centre, zoom) = initial.unwrap_or_else(|| {
+            (
+                bounds.center(),
+                mercator::zoom_to_fit(&bounds, 1100.0, 750.0),
+            )
         });
-    };
-    icon(
-        ui,
-        &|p, c| {
-            p.rect_stroke(
-                Rect::from_center_size(c, vec2(16.0, 12.0)),
-                0.0,
-                Stroke::new(1.6, theme.beat_palette[0]),
-                egui::StrokeKind::Middle,
-            );
-        },
-        T::Beats,
-    );
-    let sample = |status| onemap_core::layers::Camera {
-        id: "legend".into(),
-        name: String::new(),
-        kind: CameraKind::Public,
-        pos: LonLat::default(),
-        heading_deg: 45.0,
-        fov_deg: 60.0,
-        range_m: 1.0,
-        status,
-        extra: Extra::new(),
-    };
-    for (status, key) in [
-        (CameraStatus::Online, T::Online),
-        (CameraStatus::Offline, T::Offline),
-    ] {
-        let c = sample(status);
-        let online = status == CameraStatus::Online;
-        icon(
-            ui,
-            &|p, centre| {
-                let at = centre + vec2(-6.0, 6.0);
-                let fill = if online {
-                    theme.wedge_fill
-                } else {
-                    theme.wedge_fill_offline
+        memory.center_at(lon_lat(centre.lon, centre.lat));
+        let _ = memory.set_zoom(zoom);
+        Self {
+            memory,
+            layers: layers::stack(),
+            handles: Handles::default(),
+            drag: None,
+            size: egui::Vec2::ZERO,
+            fit_pending: initial.is_none(),
+            bounds,
+            last_frame: MapFrame::default(),
+            last_drawn: Drawn::default(),
+        }
+    }
+
+    pub fn zoom(&self) -> f64 {
+        self.memory.zoom()
+    }
+
+    /// The map centre.
+    pub fn centre(&self) -> LonLat {
+        let c = self.memory.detached().unwrap_or_else(|| {
+            let c = self.bounds.center();
+            lon_lat(c.lon, c.lat)
+        });
+        LonLat::new(c.x(), c.y())
+    }
+
+    /// Whether the first fit to the window is still to come.
+    pub fn fit_pending(&self) -> bool {
+        self.fit_pending
+    }
+
+    /// Where the selected feature's marker and (for a camera at street zoom) its heading
+    /// handle were drawn last frame, in screen points.
+    pub fn handle_positions(&self) -> (Option<Pos2>, Option<Pos2>) {
+        (self.handles.marker, self.handles.heading)
+    }
+
+    /// Before a frame: fit the city once the widget's size is known.
+    pub fn before_frame(&mut self) {
+        if self.fit_pending && self.size.x > 0.0 {
+            self.fit_pending = false;
+            self.fit_city();
+        }
+    }
+
+    fn fit_city(&mut self) {
+        let (w, h) = (f64::from(self.size.x), f64::from(self.size.y));
+        let zoom = mercator::zoom_to_fit(&self.bounds, w.max(200.0), h.max(200.0));
+        let c = self.bounds.center();
+        self.memory.center_at(lon_lat(c.lon, c.lat));
+        let _ = self.memory.set_zoom(zoom);
+    }
+
+    /// Centre on `p`, zooming in to `at_least` if further out.
+    pub fn fly_to(&mut self, p: LonLat, at_least: f64) {
+        self.memory.center_at(lon_lat(p.lon, p.lat));
+        if self.memory.zoom() < at_least {
+            let _ = self.memory.set_zoom(at_least);
+        }
+    }
+
+    /// Apply a view command (zoom, home, fly to); other commands are not the view's.
+    pub fn apply(&mut self, command: &Command) {
+        match command {
+            Command::ZoomIn => {
+                let _ = self.memory.zoom_in();
+            }
+            Command::ZoomOut => {
+                let _ = self.memory.zoom_out();
+            }
+            Command::Home => self.fit_city(),
+            Command::FlyTo(p) => self.fly_to(*p, 16.0),
+            _ => {}
+        }
+    }
+
+    /// Draw the map for one frame; the commands the pointer gave.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        f: &Frame<'_>,
+        tiles: Option<&mut dyn Tiles>,
+    ) -> Vec<Command> {
+        self.size = ui.available_size();
+        let state = f.state;
+        let centre = self.bounds.center();
+        let my_position = lon_lat(centre.lon, centre.lat);
+        self.start_drag(ui, state.edit_mode);
+        let dragging_feature = self.drag.is_some();
+        let drag_started = ui.input(|i| i.pointer.primary_pressed());
+        let pan_buttons = if dragging_feature {
+            egui::DragPanButtons::empty()
+        } else {
+            egui::DragPanButtons::PRIMARY
+        };
+        let mut commands = Vec::new();
+        let mut frame = MapFrame::default();
+        let mut drawn = Drawn::default();
+        let mut handles = Handles::default();
+        let (layers, drag) = (&mut self.layers, self.drag);
+        Map::new(tiles, &mut self.memory, my_position)
+            .zoom_with_ctrl(false)
+            .double_click_to_zoom(true)
+            .drag_pan_buttons(pan_buttons)
+            .show(ui, |ui, response, projector, _memory| {
+                let painter = ui.painter().with_clip_rect(response.rect);
+                let ctx = LayerCtx {
+                    frame: f,
+                    projector,
+                    painter: &painter,
                 };
-                let line = if online {
-                    theme.camera_online
-                } else {
-                    theme.camera_offline
-                };
-                for shape in ops::wedge_shapes(at, &c, 16.0, fill, Stroke::new(1.0, line)) {
-                    p.add(shape);
+                for layer in layers.iter_mut() {
+                    layer.draw(&ctx, &mut drawn);
                 }
-                ops::camera_dot(p, at, online, theme);
-            },
-            key,
-        );
-    }
-    icon(
-        ui,
-        &|p, c| {
-            p.circle(
-                c,
-                8.0,
-                theme.cluster_fill,
-                Stroke::new(1.5, theme.marker_outline),
-            );
-            p.text(
-                c,
-                Align2::CENTER_CENTER,
-                "12",
-                FontId::proportional(9.0),
-                theme.cluster_text,
-            );
-        },
-        T::CameraCluster,
-    );
-    for kind in [
-        PostKind::QuickResponse,
-        PostKind::Workstation,
-        PostKind::Checkpoint,
-    ] {
-        icon(
-            ui,
-            &|p, c| ops::post_icon(p, c, kind, theme, lang),
-            labels::post_kind(kind),
-        );
-    }
-    for kind in [
-        StationKind::Police,
-        StationKind::Fire,
-        StationKind::Hospital,
-    ] {
-        icon(
-            ui,
-            &|p, c| ops::station_icon(p, c, kind, theme, lang),
-            labels::station_kind(kind),
-        );
-    }
-}
-
-pub fn overlays_ui(
-    ui: &mut Ui,
-    response: &Response,
-    projector: &Projector<'_>,
-    city: &City,
-    settings: &Settings,
-    theme: &UiTheme,
-    frame: &mut MapFrame,
-) {
-    let _ = city;
-    let rect = response.rect;
-    let painter = ui.painter().with_clip_rect(rect);
-
-    if let Some(p) = response.hover_pos() {
-        let geo = projector.unproject(p.to_vec2());
-        frame.cursor = Some(LonLat::new(geo.x(), geo.y()));
+                overlays::overlays_ui(ui, response, projector, f.lang(), f.theme, &mut frame);
+                overlays::controls_ui(ui, f.lang(), &mut commands);
+                handles = selected_handles(&ctx);
+                let pointer = response
+                    .hover_pos()
+                    .or_else(|| response.interact_pointer_pos());
+                if let (Some(kind), Some(p)) = (drag, pointer) {
+                    if response.dragged() || response.is_pointer_button_down_on() {
+                        commands.extend(drag_command(&ctx, kind, p, !drag_started));
+                    }
+                } else if response.clicked()
+                    && let Some(p) = response.interact_pointer_pos()
+                {
+                    commands.push(click_command(&ctx, layers, p));
+                } else if let Some(p) = response.hover_pos()
+                    && let Some(text) = hover_text(&ctx, layers, p)
+                {
+                    response.clone().on_hover_text_at_pointer(text);
+                }
+            });
+        self.handles = handles;
+        self.last_frame = frame;
+        self.last_drawn = drawn;
+        commands
     }
 
-    frame.scale_bar_m = Some(scale_bar_ui(
-        &painter,
-        projector,
-        rect,
-        settings.lang,
-        theme,
-    ));
-
-    // Attribution, bottom right (ODbL requires it to be visible).
-    let text = tr(settings.lang, T::Attribution);
-    let galley = painter.layout_no_wrap(
-        text.to_string(),
-        FontId::proportional(11.0),
-        theme.overlay_text,
-    );
-    let pos = rect.right_bottom() - vec2(galley.size().x + 8.0, galley.size().y + 6.0);
-    painter.rect_filled(
-        Rect::from_min_size(pos - vec2(4.0, 2.0), galley.size() + vec2(8.0, 4.0)),
-        3.0,
-        theme.overlay_bg,
-    );
-    painter.galley(pos, galley, theme.overlay_text);
-}
-
-/// A "nice" length (1, 2 or 5 × 10^k metres) that spans at most `max_px` pixels.
-pub fn nice_scale_m(metres_per_px: f64, max_px: f64) -> f64 {
-    let max_m = metres_per_px * max_px;
-    let magnitude = 10f64.powf(max_m.log10().floor());
-    [5.0, 2.0, 1.0]
-        .iter()
-        .map(|f| f * magnitude)
-        .find(|m| *m <= max_m)
-        .unwrap_or(magnitude)
-}
-
-fn scale_bar_ui(
-    painter: &Painter,
-    projector: &Projector<'_>,
-    rect: Rect,
-    lang: Lang,
-    theme: &UiTheme,
-) -> f64 {
-    let centre = projector.unproject(rect.center().to_vec2());
-    let px_per_m = f64::from(projector.scale_pixel_per_meter(centre));
-    let metres = nice_scale_m(1.0 / px_per_m.max(1e-9), 140.0);
-    let len_px = (metres * px_per_m) as f32;
-    let origin = rect.left_bottom() + vec2(14.0, -14.0);
-    let label = if metres >= 1000.0 {
-        format!("{} {}", metres / 1000.0, tr(lang, T::Kilometres))
-    } else {
-        format!("{metres} {}", tr(lang, T::Metres))
-    };
-    painter.rect_filled(
-        Rect::from_min_max(origin + vec2(-6.0, -26.0), origin + vec2(len_px + 6.0, 6.0)),
-        3.0,
-        theme.overlay_bg,
-    );
-    let stroke = Stroke::new(2.0, theme.scale_bar);
-    painter.line_segment([origin, origin + vec2(len_px, 0.0)], stroke);
-    painter.line_segment([origin, origin + vec2(0.0, -6.0)], stroke);
-    painter.line_segment(
-        [origin + vec2(len_px, 0.0), origin + vec2(len_px, -6.0)],
-        stroke,
-    );
-    painter.text(
-        origin + vec2(len_px / 2.0, -8.0),
-        Align2::CENTER_BOTTOM,
-        label,
-        FontId::proportional(12.0),
-        theme.scale_bar,
-    );
-    metres
-}
-
-/// Zoom buttons and "whole city", top right of the map.
-pub fn controls_ui(
-    ui: &mut Ui,
-    settings: &Settings,
-    _theme: &UiTheme,
-    commands: &mut Vec<Command>,
-) {
-    let rect = ui.max_rect();
-    let size = vec2(48.0, 30.0);
-    let x = rect.right() - size.x - 12.0;
-    let buttons = [
-        ("+", T::ZoomIn, Command::ZoomIn),
-        ("-", T::ZoomOut, Command::ZoomOut),
-        (tr(settings.lang, T::Home), T::Home, Command::Home),
-    ];
-    for (i, (text, hover, command)) in buttons.into_iter().enumerate() {
-        let min = pos2(x, rect.top() + 12.0 + i as f32 * (size.y + 6.0));
-        let button = egui::Button::new(egui::RichText::new(text).size(16.0)).min_size(size);
-        let response = ui.put(Rect::from_min_size(min, size), button);
-        if response.on_hover_text(tr(settings.lang, hover)).clicked() {
-            commands.push(command);
+    /// A press on the selected marker or its heading handle drags the feature, not the map.
+    fn start_drag(&mut self, ui: &Ui, edit_mode: bool) {
+        let (pressed, press_origin) =
+            ui.input(|i| (i.pointer.primary_down(), i.pointer.press_origin()));
+        if !pressed {
+            self.drag = None;
+        } else if self.drag.is_none()
+            && edit_mode
+            && let Some(origin) = press_origin
+        {
+            let near = |p: Option<Pos2>| p.is_some_and(|p| p.distance(origin) <= 12.0);
+            if near(self.handles.heading) {
+                self.drag = Some(DragKind::Heading);
+            } else if near(self.handles.marker) {
+                self.drag = Some(DragKind::Move);
+            }
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scale_bar_lengths_are_round() {
-        assert_eq!(nice_scale_m(1.0, 140.0), 100.0);
-        assert_eq!(nice_scale_m(10.0, 140.0), 1000.0);
-        assert_eq!(nice_scale_m(3.0, 140.0), 200.0);
-        assert_eq!(nice_scale_m(0.3, 140.0), 20.0);
+/// Where the selected camera or post and its heading handle are, for next frame's press test.
+fn selected_handles(ctx: &LayerCtx<'_>) -> Handles {
+    let state = ctx.frame.state;
+    let mut handles = Handles::default();
+    if let Some(c) = state.selected_camera() {
+        handles.marker = Some(draw::screen(ctx.projector, c.pos));
+        if ctx.projector.zoom() >= WEDGE_ZOOM {
+            handles.heading = Some(draw::heading_handle(ctx.projector, c));
+        }
+    } else if let Some(p) = state.selected_post() {
+        handles.marker = Some(draw::screen(ctx.projector, p.pos));
     }
+    handles
+}
+
+fn drag_command(ctx: &LayerCtx<'_>, kind: DragKind, p: Pos2, continues: bool) -> Option<Command> {
+    match kind {
+        DragKind::Move => Some(Command::MoveSelected {
+            to: draw::geo(ctx.projector, p),
+            continues,
+        }),
+        DragKind::Heading => {
+            let c = ctx.frame.state.selected_camera()?;
+            let from = draw::screen(ctx.projector, c.pos);
+            let heading = f64::from((p.x - from.x).atan2(from.y - p.y).to_degrees());
+            Some(Command::SetSelectedHeading {
+                heading_deg: heading,
+                continues,
+            })
+        }
+    }
+}
+
+/// The feature under `p`, top layer first.
+fn hit(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Option<Selection> {
+    layers.iter().rev().find_map(|l| l.hit_test(ctx, p))
+}
+
+fn click_command(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Command {
+    let state = ctx.frame.state;
+    let at = draw::geo(ctx.projector, p);
+    match (state.edit_mode, state.tool) {
+        (true, Some(Tool::AddCamera)) => Command::AddCamera(at),
+        (true, Some(Tool::AddPost)) => Command::AddPost(at),
+        _ => {
+            // A planner clicks places: rings from the point, not the beat around it (the
+            // point's inspector names its beat).
+            let planning = state.plan.settings.enabled;
+            let hit =
+                hit(ctx, layers, p).filter(|h| !(planning && matches!(h, Selection::Beat(_))));
+            Command::Select(Some(hit.unwrap_or(Selection::Point(at))))
+        }
+    }
+}
+
+fn hover_text(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Option<String> {
+    let selection = hit(ctx, layers, p)?;
+    layers
+        .iter()
+        .find_map(|l| l.describe(ctx, &selection))
+        .filter(|t| !t.is_empty())
 }

@@ -219,6 +219,33 @@ strings! {
     Pending => "等待答复…", "Waiting for the server…";
     KindFilter => "单位类型", "Unit kinds";
     PostedAt => "调防至", "Posted at";
+    CommandsNeedFeed => "实时数据未连接：指令无法发送", "The feed is not connected: commands cannot be sent";
+    CmdDispatch => "派警", "Dispatch";
+    CmdUnitStatus => "单位状态", "Unit status";
+    CmdIncidentStatus => "警情状态", "Incident status";
+    CmdReassign => "改派", "Reassign";
+    CmdMoveUp => "调防", "Move-up";
+    CmdSignOn => "上线", "Sign on";
+    CmdSignOff => "下线", "Sign off";
+    CmdReportPosition => "位置上报", "Position report";
+    CmdCreateIncident => "接警", "New call";
+    CmdOther => "指令", "Command";
+    CommandDone => "{c}：已执行", "{c}: done";
+    CommandRefused => "{c}：未执行（{r}）", "{c}: not carried out ({r})";
+    UnsentNotConnected => "{c}：未发送，未连接到实时数据服务器", "{c}: not sent, not connected to the feed server";
+    UnsentBusy => "{c}：未发送，待发指令过多", "{c}: not sent, too many commands waiting";
+    UnsentExpired => "{c}：未发送，已超过时限", "{c}: not sent, its deadline passed";
+    NoAnswer => "{c}：服务器在 {t} 前未答复，此后不会执行，请核对状态", "{c}: no answer from the server by {t}; it will not be carried out after that, check the state";
+    RefusedExpired => "已过时限，服务器未执行", "its deadline had passed, the server did not act";
+    RefusedNoDeadline => "缺少时限", "no deadline given";
+    RefusedNoIncident => "无此警情 {i}", "no incident {i}";
+    RefusedNoUnit => "无此单位 {u}", "no unit {u}";
+    RefusedUnitBusy => "冲突：{u} 不可用（{s}）", "conflict: {u} is not available ({s})";
+    RefusedClosed => "警情 {i} 已{s}", "incident {i} is {s}";
+    RefusedTransition => "{i} 不能从“{a}”变为“{b}”", "{i} cannot go from {a} to {b}";
+    RefusedNotAssigned => "{u} 未派往 {i}", "{u} is not assigned to {i}";
+    RefusedInvalid => "无效的 {f}：{r}", "invalid {f}: {r}";
+    Dismiss => "关闭此提示", "Dismiss";
 }
 
 #[cfg(test)]

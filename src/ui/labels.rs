@@ -1,9 +1,11 @@
-//! The string keys for the layers' enumerations, so panels and tooltips name them alike.
+//! The words for the layers' and the live feed's enumerations, so panels, tooltips and the
+//! map name them alike.
 
+use onemap_core::feed::{Category, IncidentStatus, UnitKind, UnitStatus};
 use onemap_core::layers::{AreaType, CameraKind, CameraStatus, PostKind, StationKind};
 use onemap_core::search::HitKind;
 
-use super::i18n::T;
+use super::i18n::{Lang, T, tr};
 
 pub fn camera_kind(k: CameraKind) -> T {
     match k {
@@ -57,4 +59,61 @@ pub fn hit_kind(k: HitKind) -> T {
         HitKind::Address => T::Address,
         HitKind::Poi => T::Poi,
     }
+}
+
+pub fn category_label(lang: Lang, c: Category) -> &'static str {
+    tr(
+        lang,
+        match c {
+            Category::Theft => T::CatTheft,
+            Category::Robbery => T::CatRobbery,
+            Category::Assault => T::CatAssault,
+            Category::Dispute => T::CatDispute,
+            Category::TrafficAccident => T::CatTraffic,
+            Category::Fire => T::CatFire,
+            Category::Medical => T::CatMedical,
+            Category::Suspicious => T::CatSuspicious,
+            Category::Other => T::CatOther,
+        },
+    )
+}
+
+pub fn incident_status_label(lang: Lang, s: IncidentStatus) -> &'static str {
+    tr(
+        lang,
+        match s {
+            IncidentStatus::New => T::StNew,
+            IncidentStatus::Dispatched => T::StDispatched,
+            IncidentStatus::EnRoute => T::StEnRoute,
+            IncidentStatus::OnScene => T::StOnScene,
+            IncidentStatus::Cleared => T::StCleared,
+            IncidentStatus::Cancelled => T::StCancelled,
+        },
+    )
+}
+
+pub fn unit_kind_label(lang: Lang, k: UnitKind) -> &'static str {
+    tr(
+        lang,
+        match k {
+            UnitKind::PatrolCar => T::ModeCar,
+            UnitKind::Motorbike => T::ModeMotorbike,
+            UnitKind::FootPatrol => T::FootPatrol,
+            UnitKind::EbikeVolunteer => T::ModeEBike,
+            UnitKind::Drone => T::Drone,
+        },
+    )
+}
+
+pub fn unit_status_label(lang: Lang, s: UnitStatus) -> &'static str {
+    tr(
+        lang,
+        match s {
+            UnitStatus::Available => T::UnitAvailable,
+            UnitStatus::Dispatched => T::StDispatched,
+            UnitStatus::EnRoute => T::StEnRoute,
+            UnitStatus::OnScene => T::StOnScene,
+            UnitStatus::OffDuty => T::UnitOffDuty,
+        },
+    )
 }

@@ -167,6 +167,12 @@ pub struct UiTheme {
     pub marker_outline: Color32,
     pub marker_radius_px: f32,
     pub title_size: f32,
+    /// Notices (command outcomes): large enough to read at a glance.
+    pub notice_size: f32,
+    /// The chosen unit's route on the map.
+    pub route: Color32,
+    /// Beats that lose coverage if the chosen unit leaves.
+    pub impact: Color32,
     /// Beat outlines, one colour per responsible station (cycled).
     pub beat_palette: [Color32; 8],
     pub beat_label: Color32,
@@ -233,6 +239,9 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             marker_outline: rgb(255, 255, 255),
             marker_radius_px: 7.0,
             title_size: 18.0,
+            notice_size: 14.0,
+            route: Color32::from_rgb(0, 184, 255),
+            impact: Color32::from_rgb(230, 0, 130),
             beat_palette: BEATS_DAY,
             beat_label: rgb(40, 40, 60),
             selection: rgb(255, 200, 0),
@@ -283,6 +292,9 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             marker_outline: rgb(10, 12, 16),
             marker_radius_px: 7.0,
             title_size: 18.0,
+            notice_size: 14.0,
+            route: Color32::from_rgb(0, 184, 255),
+            impact: Color32::from_rgb(230, 0, 130),
             beat_palette: BEATS_NIGHT,
             beat_label: rgb(220, 225, 235),
             selection: rgb(255, 220, 60),

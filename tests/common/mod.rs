@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use chrono::TimeZone as _;
 use egui_kittest::Harness;
-use onemap::app::{AppOptions, Clock, OneMapApp};
+use onemap::app::{AppOptions, OneMapApp};
 use onemap::city::{City, load_city};
+use onemap_feed::clock::Clock;
 
 pub fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -24,12 +26,14 @@ pub fn demo_city() -> Arc<City> {
     .clone()
 }
 
-pub fn fixed_clock() -> Clock {
-    Clock::Fixed(
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
-            .and_then(|d| d.and_hms_opt(8, 30, 0))
-            .expect("valid date"),
-    )
+/// A fake clock standing at 2026-11-23 08:30:00 local time (it moves only when a test moves
+/// it; [`step_until`] moves it on as the frames go).
+pub fn fake_clock() -> Clock {
+    let t = chrono::Local
+        .with_ymd_and_hms(2026, 11, 23, 8, 30, 0)
+        .single()
+        .expect("a valid local time");
+    Clock::fake(t.timestamp_millis())
 }
 
 /// The real app in a kittest harness (no GPU, no window), tiles rendered in memory.
@@ -37,15 +41,18 @@ pub fn harness(city: Arc<City>) -> Harness<'static, OneMapApp> {
     harness_with(city, AppOptions::default())
 }
 
-/// Like [`harness`], with these options (the clock is always fixed).
+/// Like [`harness`], with these options (on a fake clock: the given one if it is fake, so a
+/// test's server and consoles can share one; else a fresh [`fake_clock`]).
 pub fn harness_with(city: Arc<City>, options: AppOptions) -> Harness<'static, OneMapApp> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |cc| {
-            let options = AppOptions {
-                clock: fixed_clock(),
-                ..options
+            let clock = if options.clock.is_fake() {
+                options.clock.clone()
+            } else {
+                fake_clock()
             };
+            let options = AppOptions { clock, ..options };
             OneMapApp::new(&cc.egui_ctx, city, options).expect("app starts")
         })
 }
@@ -92,7 +99,8 @@ pub fn drag(
     });
 }
 
-/// Step the console until `done` holds (feed and worker threads run meanwhile); 40 s at most.
+/// Step the console until `done` holds (feed and worker threads run meanwhile, the fake
+/// clock moves on 20 ms a step); 40 s at most.
 pub fn step_until(
     h: &mut Harness<'static, OneMapApp>,
     what: &str,
@@ -105,6 +113,7 @@ pub fn step_until(
             h.run_steps(2);
             return;
         }
+        h.state().clock().advance(20);
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("timed out waiting for {what}");

@@ -6,7 +6,8 @@
 
 use onemap_core::coord::LonLat;
 use onemap_core::osm::{OsmData, import_pbf};
-use onemap_core::routing::isochrone::{Workspace, isochrones, polygons, rasterize};
+use onemap_core::routing::isochrone::{Workspace, isochrones};
+use onemap_core::routing::rings::{polygons, rasterize};
 use onemap_core::routing::{
     Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Search, SnapError, Speeds,
 };

@@ -2,7 +2,7 @@
 //!
 //! An in-process server (no simulator) with `units` units reporting at 1 Hz and an incident a
 //! second, `clients` console clients, for `seconds`; then a burst of 10,000 position updates a
-//! second for 3 s. Prints throughput, latency from just before the append to the log until a
+//! second for 3 s. Everything enters as commands through the same rules as any producer's. Prints throughput, latency from just before the append to the log until a
 //! client has the parsed event, incident loss (must be 0), positions coalesced for clients
 //! that fell behind, and the process's peak memory (server and all clients together).
 
@@ -11,13 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use onemap_core::feed::{
-    Category, Incident, IncidentStatus, Position, ServerEvent, Unit, UnitKind, UnitPosition,
-    UnitStatus,
-};
+use onemap_core::feed::lifecycle::{CreateIncident, ReportPosition, SignOn};
+use onemap_core::feed::{Category, Command, Position, ServerEvent, UnitKind};
 
-use crate::client::{ClientEvent, FeedClient};
-use crate::server::{ServerConfig, now_ms, start};
+use crate::client::{ClientConfig, ClientEvent, FeedClient};
+use crate::clock::system_now_ms;
+use crate::server::{ServerConfig, start};
 
 struct Received {
     /// (seq, when) of every state event, in arrival order.
@@ -32,31 +31,27 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn position(u: usize, k: u64) -> ServerEvent {
+fn position(u: usize, k: u64) -> Command {
     let t = k as f64 * 1e-5;
-    ServerEvent::UnitPosition(UnitPosition {
-        id: format!("B-{u:04}"),
+    Command::ReportPosition(ReportPosition {
+        unit_id: format!("B-{u:04}").as_str().into(),
         position: Position([
             13.20 + (u % 50) as f64 * 0.002 + t,
             53.52 + (u / 50) as f64 * 0.002,
         ]),
         heading_deg: 90.0,
         speed_kmh: 30.0,
-        fix_at: now_ms(),
+        fix_at_ms: system_now_ms(),
     })
 }
 
-fn incident(n: u64) -> ServerEvent {
-    ServerEvent::IncidentCreated(Incident {
-        id: format!("L-{n:06}"),
+fn incident(n: u64) -> Command {
+    Command::CreateIncident(CreateIncident {
         category: Category::ALL[(n % 9) as usize],
         priority: (n % 4) as u8 + 1,
         location: Position([13.26, 53.55]),
         address: format!("Lasttest {n}"),
-        reported_at: now_ms(),
-        status: IncidentStatus::New,
-        assigned_units: vec![],
-        times: Default::default(),
+        reported_at_ms: None,
     })
 }
 
@@ -67,19 +62,15 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     }
     let server = start(ServerConfig::new(([127, 0, 0, 1], 0).into(), db.clone()))?;
     let url = format!("ws://{}", server.addr);
-    server.publish(
+    server.submit(
+        "bench",
         (0..units)
             .map(|u| {
-                ServerEvent::UnitJoined(Unit {
-                    id: format!("B-{u:04}"),
+                Command::SignOn(SignOn {
+                    unit_id: format!("B-{u:04}").as_str().into(),
                     call_sign: format!("B{u}"),
                     kind: UnitKind::PatrolCar,
-                    status: UnitStatus::Available,
                     position: Position([13.2, 53.5]),
-                    heading_deg: 0.0,
-                    speed_kmh: 0.0,
-                    fix_at: now_ms(),
-                    posted: None,
                 })
             })
             .collect(),
@@ -87,28 +78,33 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
 
     // Clients, each drained by its own thread as the console's logic() would.
     let done = Arc::new(AtomicBool::new(false));
+    let backlog = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut handles = Vec::new();
-    let mut feed_clients = Vec::new();
     for c in 0..clients {
-        let client = FeedClient::spawn(url.clone(), format!("bench-{c}"), 20_000, 0)?;
-        let rx = client.events.clone();
-        feed_clients.push(client);
-        let done = done.clone();
+        let mut client =
+            FeedClient::spawn(ClientConfig::new(url.clone(), format!("bench-{c}")), || {})?;
+        let (done, backlog) = (done.clone(), backlog.clone());
         handles.push(std::thread::spawn(move || {
             let mut r = Received {
                 events: Vec::with_capacity(200_000),
                 incidents: 0,
             };
             while !done.load(Ordering::SeqCst) {
-                if let Ok(ClientEvent::Event(env)) = rx.recv_timeout(Duration::from_millis(20))
-                    && env.event.is_state()
-                {
-                    r.events.push((env.seq, Instant::now()));
-                    if matches!(env.event, ServerEvent::IncidentCreated(_)) {
-                        r.incidents += 1;
+                match client.try_recv() {
+                    Some(ClientEvent::Event(env)) if env.event.is_state() => {
+                        r.events.push((env.seq, Instant::now()));
+                        if matches!(env.event, ServerEvent::IncidentCreated(_)) {
+                            r.incidents += 1;
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        backlog.fetch_max(client.backlog(), Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(1));
                     }
                 }
             }
+            client.stop();
             r
         }));
     }
@@ -117,12 +113,14 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
     let mut incidents_sent = 0u64;
     let mut positions_sent = 0u64;
-    let publish = |events: Vec<ServerEvent>| -> anyhow::Result<()> {
+    let publish = |commands: Vec<Command>| -> anyhow::Result<()> {
         let t0 = Instant::now();
-        let seqs = server.publish(events)?;
+        let results = server.submit("bench", commands)?;
         let mut s = sent.lock().unwrap_or_else(|e| e.into_inner());
-        for q in seqs {
-            s.insert(q, t0);
+        for seqs in results.into_iter().flatten() {
+            for q in seqs {
+                s.insert(q, t0);
+            }
         }
         Ok(())
     };
@@ -133,7 +131,7 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     let mut next = started;
     while Instant::now() < steady_end {
         let slice = (k % 10) as usize;
-        let batch: Vec<ServerEvent> = (0..units)
+        let batch: Vec<Command> = (0..units)
             .filter(|u| u % 10 == slice)
             .map(|u| position(u, k))
             .collect();
@@ -148,13 +146,13 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
     let steady_s = started.elapsed().as_secs_f64();
-    let burst_from = server.lock().state.last_seq;
+    let burst_from = server.state()?.last_seq;
     // Burst: 10,000 positions a second for 3 s (100 every 10 ms), incidents twice a second.
     let burst_start = Instant::now();
     let mut next = burst_start;
     let mut j = 0u64;
     while burst_start.elapsed() < Duration::from_secs(3) {
-        let batch: Vec<ServerEvent> = (0..100)
+        let batch: Vec<Command> = (0..100)
             .map(|i| position((j as usize * 100 + i) % units, j))
             .collect();
         positions_sent += 100;
@@ -168,21 +166,19 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
     let burst_s = burst_start.elapsed().as_secs_f64();
-    let last_seq = server.lock().state.last_seq;
+    let last_seq = server.state()?.last_seq;
     // Let the clients catch up (up to 15 s), then stop.
     let wait = Instant::now();
     while wait.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(100));
-        let behind = feed_clients.iter().any(|c| !c.events.is_empty());
+        backlog.store(0, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(200));
+        let behind = backlog.load(Ordering::SeqCst) > 0;
         if !behind && wait.elapsed() > Duration::from_secs(1) {
             break;
         }
     }
     done.store(true, Ordering::SeqCst);
     let received: Vec<Received> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-    for c in feed_clients {
-        c.stop();
-    }
     let total_s = started.elapsed().as_secs_f64();
 
     let sent = sent.lock().unwrap_or_else(|e| e.into_inner());

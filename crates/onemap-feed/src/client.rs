@@ -1,22 +1,33 @@
-//! The feed client the console uses: a named background thread running tokio, a bounded
-//! channel out, reconnection with exponential backoff and jitter, resume by `seq`.
+//! The feed client the console uses: a named background thread running tokio, bounded
+//! channels both ways, reconnection with exponential backoff and jitter, resume by `seq`.
 //!
-//! The thread forwards every event it receives, in order, through a bounded channel; when the
-//! channel is full it waits (the server then coalesces positions for us), so nothing is lost
-//! between the socket and the UI. On reconnect it says `hello` with the last state `seq` it
-//! forwarded and the server replays what was missed (or sends a snapshot).
+//! Events: every event received is forwarded, in order, through a bounded channel; when the
+//! channel is full the thread stops reading the socket until there is room (so the server,
+//! not the UI, coalesces positions), waiting asynchronously, never blocking inside async code.
+//!
+//! Commands act now or not at all: [`FeedClient::send`] fails at once while disconnected, a
+//! command is tagged with the connection it was sent on and is never written to a later one,
+//! a command whose deadline passed before it could be written is not written, and whatever
+//! is still queued when a connection drops is reported back as [`ClientEvent::Unsent`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
 use futures_util::{SinkExt, StreamExt};
-use onemap_core::feed::{ClientMessage, Envelope, ServerEvent, client_json, parse_server};
+use onemap_core::feed::wire::Hello;
+use onemap_core::feed::{
+    ClientEnvelope, ClientMessage, Envelope, RequestId, ServerEvent, parse_server,
+};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
+
+use crate::clock::Clock;
 
 /// Silence after which a connection is considered dead (the server beats every 2 s).
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(10);
+/// Commands waiting to be written, at most.
+pub const COMMAND_QUEUE: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConnStatus {
@@ -32,34 +43,89 @@ pub enum ConnStatus {
     },
 }
 
+/// Why a command never reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unsent {
+    #[error("not connected to the feed server")]
+    NotConnected,
+    #[error("too many commands waiting to be sent")]
+    Busy,
+    #[error("its deadline passed before it could be sent")]
+    Expired,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientEvent {
     Status(ConnStatus),
     Event(Envelope),
     /// A message from the server that could not be used (skipped, connection kept).
     BadMessage(String),
+    /// A command that was accepted by [`FeedClient::send`] but never written to the server.
+    Unsent {
+        request_id: Option<RequestId>,
+        reason: Unsent,
+    },
+}
+
+/// How to connect.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// `ws://host:port`.
+    pub url: String,
+    /// A name for the server's logs.
+    pub name: String,
+    /// Events buffered for the UI.
+    pub capacity: usize,
+    /// The last state `seq` already seen (0: start with a snapshot).
+    pub resume_from: u64,
+    /// The clock commands' deadlines are read against.
+    pub clock: Clock,
+}
+
+impl ClientConfig {
+    pub fn new(url: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            name: name.into(),
+            capacity: 20_000,
+            resume_from: 0,
+            clock: Clock::system(),
+        }
+    }
+}
+
+struct Queued {
+    connection: u64,
+    env: ClientEnvelope,
+}
+
+/// What the UI and the thread share about the link.
+#[derive(Default)]
+struct Shared {
+    connected: AtomicBool,
+    /// Counts connections; a command carries the one it was sent on.
+    connection: AtomicU64,
+    stop: AtomicBool,
 }
 
 pub struct FeedClient {
-    pub events: Receiver<ClientEvent>,
-    commands: tokio::sync::mpsc::UnboundedSender<ClientMessage>,
-    stop: Arc<AtomicBool>,
+    events: mpsc::Receiver<ClientEvent>,
+    commands: mpsc::Sender<Queued>,
+    shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FeedClient {
-    /// Connect to `url` (ws://host:port) in the background; events arrive on `events`.
-    /// `resume_from`: the last state `seq` already seen (0: start with a snapshot).
+    /// Connect in the background; take events with [`Self::try_recv`]. `wake` is called after events
+    /// were forwarded (the console asks egui for a repaint).
     pub fn spawn(
-        url: String,
-        name: String,
-        capacity: usize,
-        resume_from: u64,
+        config: ClientConfig,
+        wake: impl Fn() + Send + 'static,
     ) -> std::io::Result<FeedClient> {
-        let (tx, rx) = crossbeam_channel::bounded(capacity);
-        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
+        let (tx, rx) = mpsc::channel(config.capacity.max(1));
+        let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+        let shared = Arc::new(Shared::default());
+        let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("feed-client".into())
             .spawn(move || {
@@ -69,7 +135,7 @@ impl FeedClient {
                 {
                     Ok(rt) => rt,
                     Err(e) => {
-                        let _ = tx.send(ClientEvent::Status(ConnStatus::Disconnected {
+                        let _ = tx.try_send(ClientEvent::Status(ConnStatus::Disconnected {
                             error: format!("cannot start: {e}"),
                             attempt: 0,
                             retry_in: Duration::MAX,
@@ -77,29 +143,76 @@ impl FeedClient {
                         return;
                     }
                 };
-                rt.block_on(run(url, name, resume_from, tx, cmd_rx, s));
+                let link = Link {
+                    config,
+                    tx,
+                    shared: s,
+                    wake: Box::new(wake),
+                };
+                rt.block_on(link.run(cmd_rx));
             })?;
         Ok(FeedClient {
             events: rx,
             commands: cmd_tx,
-            stop,
+            shared,
             thread: Some(thread),
         })
     }
 
-    /// Send a command (dispatch, status); queued while disconnected.
-    pub fn send(&self, msg: ClientMessage) {
-        let _ = self.commands.send(msg);
+    /// The next event, if one has arrived (never waits).
+    pub fn try_recv(&mut self) -> Option<ClientEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event, waiting up to `timeout` (tests and tools; the console never waits).
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<ClientEvent> {
+        let end = Instant::now() + timeout;
+        loop {
+            if let Ok(e) = self.events.try_recv() {
+                return Some(e);
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Events waiting to be taken.
+    pub fn backlog(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::SeqCst)
+    }
+
+    /// Send a message now, or fail now: `NotConnected` while there is no connection, `Busy`
+    /// when [`COMMAND_QUEUE`] commands are already waiting. Nothing is kept for later.
+    pub fn send(&self, env: ClientEnvelope) -> Result<(), Unsent> {
+        let connection = self.shared.connection.load(Ordering::SeqCst);
+        if !self.shared.connected.load(Ordering::SeqCst) {
+            return Err(Unsent::NotConnected);
+        }
+        self.commands
+            .try_send(Queued { connection, env })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Unsent::Busy,
+                mpsc::error::TrySendError::Closed(_) => Unsent::NotConnected,
+            })
     }
 
     pub fn stop(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = self.commands.send(ClientMessage::Ping);
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
-            // The thread may be blocked on a full channel nobody drains: don't wait forever.
+            // The thread notices within its polling interval.
             let deadline = Instant::now() + Duration::from_secs(2);
             while !t.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(5));
             }
             if t.is_finished() {
                 let _ = t.join();
@@ -110,7 +223,7 @@ impl FeedClient {
 
 impl Drop for FeedClient {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.shared.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -126,106 +239,179 @@ pub fn backoff(attempt: u32, jitter_seed: u64) -> Duration {
     Duration::from_millis((capped * jitter) as u64)
 }
 
-async fn run(
-    url: String,
-    name: String,
-    resume_from: u64,
-    tx: Sender<ClientEvent>,
-    mut commands: tokio::sync::mpsc::UnboundedReceiver<ClientMessage>,
-    stop: Arc<AtomicBool>,
-) {
-    let mut last_seq = resume_from;
-    let mut attempt = 0u32;
-    let seed = std::process::id() as u64 ^ Instant::now().elapsed().as_nanos() as u64;
-    let forward = |e: ClientEvent| tx.send(e).is_ok();
-    while !stop.load(Ordering::SeqCst) {
-        attempt += 1;
-        if !forward(ClientEvent::Status(ConnStatus::Connecting { attempt })) {
-            return;
+struct Link {
+    config: ClientConfig,
+    tx: mpsc::Sender<ClientEvent>,
+    shared: Arc<Shared>,
+    wake: Box<dyn Fn() + Send>,
+}
+
+/// Why a connection ended.
+enum End {
+    Lost(String),
+    Stopped,
+}
+
+impl Link {
+    fn stopped(&self) -> bool {
+        self.shared.stop.load(Ordering::SeqCst)
+    }
+
+    /// Hand an event to the UI, waiting (asynchronously: woken as soon as the UI takes one)
+    /// while its channel is full; `false` once the UI is gone or the client stops.
+    async fn forward(&self, event: ClientEvent) -> bool {
+        loop {
+            match tokio::time::timeout(Duration::from_millis(100), self.tx.reserve()).await {
+                Ok(Ok(permit)) => {
+                    permit.send(event);
+                    (self.wake)();
+                    return true;
+                }
+                Ok(Err(_)) => return false,
+                Err(_) if self.stopped() => return false,
+                Err(_) => {}
+            }
         }
-        let error = match tokio::time::timeout(
-            Duration::from_secs(5),
-            tokio_tungstenite::connect_async(&url),
-        )
-        .await
-        {
-            Err(_) => "connection timed out".to_owned(),
-            Ok(Err(e)) => e.to_string(),
-            Ok(Ok((ws, _))) => {
-                let (mut sink, mut source) = ws.split();
-                let hello = ClientMessage::Hello {
-                    last_seq,
-                    client: name.clone(),
+    }
+
+    async fn run(self, mut commands: mpsc::Receiver<Queued>) {
+        let mut last_seq = self.config.resume_from;
+        let mut attempt = 0u32;
+        let seed = std::process::id() as u64 ^ crate::clock::system_now_ms() as u64;
+        while !self.stopped() {
+            attempt += 1;
+            if !self
+                .forward(ClientEvent::Status(ConnStatus::Connecting { attempt }))
+                .await
+            {
+                return;
+            }
+            let error = match self
+                .connection(&mut commands, &mut last_seq, &mut attempt)
+                .await
+            {
+                End::Stopped => return,
+                End::Lost(e) => e,
+            };
+            self.shared.connected.store(false, Ordering::SeqCst);
+            // Nothing waits for the next connection: whatever is queued is reported unsent.
+            while let Ok(q) = commands.try_recv() {
+                let event = ClientEvent::Unsent {
+                    request_id: q.env.request_id,
+                    reason: Unsent::NotConnected,
                 };
-                if let Err(e) = sink.send(Message::text(client_json(&hello))).await {
-                    e.to_string()
-                } else {
-                    attempt = 0;
-                    if !forward(ClientEvent::Status(ConnStatus::Connected)) {
-                        return;
+                if !self.forward(event).await {
+                    return;
+                }
+            }
+            if self.stopped() {
+                return;
+            }
+            let retry_in = backoff(attempt.max(1), seed);
+            let status = ConnStatus::Disconnected {
+                error,
+                attempt: attempt.max(1),
+                retry_in,
+            };
+            if !self.forward(ClientEvent::Status(status)).await {
+                return;
+            }
+            let until = Instant::now() + retry_in;
+            while Instant::now() < until && !self.stopped() {
+                tokio::time::sleep(Duration::from_millis(20).min(retry_in)).await;
+            }
+        }
+    }
+
+    /// One connection, from connecting to its end.
+    async fn connection(
+        &self,
+        commands: &mut mpsc::Receiver<Queued>,
+        last_seq: &mut u64,
+        attempt: &mut u32,
+    ) -> End {
+        let connect = tokio_tungstenite::connect_async(&self.config.url);
+        let ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
+            Err(_) => return End::Lost("connection timed out".to_owned()),
+            Ok(Err(e)) => return End::Lost(e.to_string()),
+            Ok(Ok((ws, _))) => ws,
+        };
+        let (mut sink, mut source) = ws.split();
+        let hello = ClientEnvelope::plain(ClientMessage::Hello(Hello {
+            last_seq: *last_seq,
+            client: self.config.name.clone(),
+        }));
+        if let Err(e) = sink.send(Message::text(hello.to_json())).await {
+            return End::Lost(e.to_string());
+        }
+        *attempt = 0;
+        let connection = self.shared.connection.fetch_add(1, Ordering::SeqCst) + 1;
+        self.shared.connected.store(true, Ordering::SeqCst);
+        if !self
+            .forward(ClientEvent::Status(ConnStatus::Connected))
+            .await
+        {
+            return End::Stopped;
+        }
+        let mut poll = tokio::time::interval(Duration::from_millis(50));
+        let mut last_heard = Instant::now();
+        loop {
+            if self.stopped() {
+                let _ = sink.close().await;
+                return End::Stopped;
+            }
+            tokio::select! {
+                msg = source.next() => {
+                    last_heard = Instant::now();
+                    let event = match msg {
+                        None => return End::Lost("the server closed the connection".to_owned()),
+                        Some(Err(e)) => return End::Lost(e.to_string()),
+                        Some(Ok(Message::Close(_))) => return End::Lost("the server closed the connection".to_owned()),
+                        Some(Ok(Message::Text(text))) => match parse_server(&text) {
+                            Ok(env) => {
+                                if env.event.is_state() {
+                                    *last_seq = (*last_seq).max(env.seq);
+                                } else if matches!(env.event, ServerEvent::Snapshot(_)) {
+                                    *last_seq = env.seq;
+                                }
+                                ClientEvent::Event(env)
+                            }
+                            Err(e) => ClientEvent::BadMessage(e.to_string()),
+                        },
+                        Some(Ok(Message::Binary(_))) => ClientEvent::BadMessage("a binary frame".into()),
+                        Some(Ok(_)) => continue,
+                    };
+                    if !self.forward(event).await {
+                        return End::Stopped;
                     }
-                    loop {
-                        if stop.load(Ordering::SeqCst) {
-                            let _ = sink.close().await;
-                            return;
+                }
+                queued = commands.recv() => {
+                    let Some(q) = queued else { return End::Stopped };
+                    let late = q.env.not_after_ms.is_some_and(|t| t < self.config.clock.now_ms());
+                    let reason = if q.connection != connection {
+                        Some(Unsent::NotConnected)
+                    } else if late {
+                        Some(Unsent::Expired)
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = reason {
+                        let event = ClientEvent::Unsent { request_id: q.env.request_id, reason };
+                        if !self.forward(event).await {
+                            return End::Stopped;
                         }
-                        tokio::select! {
-                            msg = tokio::time::timeout(SILENCE_LIMIT, source.next()) => {
-                                match msg {
-                                    Err(_) => break format!("no message for {} s", SILENCE_LIMIT.as_secs()),
-                                    Ok(None) => break "the server closed the connection".to_owned(),
-                                    Ok(Some(Err(e))) => break e.to_string(),
-                                    Ok(Some(Ok(Message::Text(text)))) => match parse_server(&text) {
-                                        Ok(env) => {
-                                            if env.event.is_state() || matches!(env.event, ServerEvent::Snapshot(_)) {
-                                                last_seq = last_seq.max(env.seq);
-                                                if matches!(env.event, ServerEvent::Snapshot(_)) {
-                                                    last_seq = env.seq;
-                                                }
-                                            }
-                                            if !forward(ClientEvent::Event(env)) {
-                                                return;
-                                            }
-                                        }
-                                        Err(e) => {
-                                            if !forward(ClientEvent::BadMessage(e.to_string())) {
-                                                return;
-                                            }
-                                        }
-                                    },
-                                    Ok(Some(Ok(Message::Close(_)))) => break "the server closed the connection".to_owned(),
-                                    Ok(Some(Ok(Message::Binary(_)))) => {
-                                        if !forward(ClientEvent::BadMessage("a binary frame".into())) {
-                                            return;
-                                        }
-                                    }
-                                    Ok(Some(Ok(_))) => {}
-                                }
-                            }
-                            cmd = commands.recv() => {
-                                if let Some(cmd) = cmd
-                                    && !stop.load(Ordering::SeqCst)
-                                    && let Err(e) = sink.send(Message::text(client_json(&cmd))).await
-                                {
-                                    break e.to_string();
-                                }
-                            }
-                        }
+                        continue;
+                    }
+                    if let Err(e) = sink.send(Message::text(q.env.to_json())).await {
+                        return End::Lost(e.to_string());
+                    }
+                }
+                _ = poll.tick() => {
+                    if last_heard.elapsed() > SILENCE_LIMIT {
+                        return End::Lost(format!("no message for {} s", SILENCE_LIMIT.as_secs()));
                     }
                 }
             }
-        };
-        if stop.load(Ordering::SeqCst) {
-            return;
         }
-        let retry_in = backoff(attempt.max(1), seed);
-        if !forward(ClientEvent::Status(ConnStatus::Disconnected {
-            error,
-            attempt: attempt.max(1),
-            retry_in,
-        })) {
-            return;
-        }
-        tokio::time::sleep(retry_in).await;
     }
 }

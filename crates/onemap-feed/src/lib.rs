@@ -1,9 +1,14 @@
-//! OneMap's live feed: the WebSocket server with its SQLite event log ([`server`], [`log`]),
-//! the simulator on real roads ([`sim`]), and the client the console uses ([`client`]).
-//! The protocol itself is in the core (`onemap_core::feed`, `docs/protocol.md`).
+//! OneMap's live feed: the WebSocket server ([`server`]: a [`hub`] thread that owns the state
+//! and its [`store`], [`session`]s that speak the protocol), the simulator on real roads
+//! ([`sim`]), and the client the console uses ([`client`]). The protocol and its rules are in
+//! the core (`onemap_core::feed`, `docs/protocol.md`); time comes from one [`clock`].
 
 pub mod bench;
 pub mod client;
-pub mod log;
+pub mod clock;
+pub mod hub;
+pub mod queue;
 pub mod server;
+pub mod session;
 pub mod sim;
+pub mod store;

@@ -113,7 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "onemap-feed: serving ws://{} (log {}, last seq {})",
                 server.addr,
                 db.display(),
-                server.lock().state.last_seq
+                server.state()?.last_seq
             );
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
@@ -123,8 +123,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !db.is_file() {
                 anyhow::bail!("no event log at {}", db.display());
             }
-            let log = onemap_feed::log::EventLog::open(&db)?;
-            let text = onemap_feed::log::audit_csv(&log.audit_page(None, u32::MAX)?);
+            use onemap_feed::store::{EventStore, SqliteStore, sqlite::audit_csv};
+            let mut store = SqliteStore::open(&db)?;
+            let text = audit_csv(&store.audit_page(None, u32::MAX)?);
             if csv.as_os_str() == "-" {
                 print!("{text}");
             } else {

@@ -4,167 +4,83 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+mod common;
 
+use common::{Console, call, request, sign_on, temp_db};
+use onemap_core::feed::lifecycle::{Dispatch, MoveUp, Reassign, SetIncidentStatus, SetUnitStatus};
+use onemap_core::feed::wire::{AuditAction, AuditNote, AuditQuery};
 use onemap_core::feed::{
-    Category, ClientMessage, CommandResult, FeedState, Incident, IncidentStatus, Position, Posting,
-    ServerEvent, ShownUnit, Unit, UnitKind, UnitStatus,
+    ClientEnvelope, ClientMessage, Command, IncidentId, IncidentStatus, Position, Posting,
+    ServerEvent, ShownUnit, UnitId, UnitStatus,
 };
-use onemap_feed::client::{ClientEvent, FeedClient};
-use onemap_feed::log::audit_csv;
+use onemap_feed::clock::system_now_ms;
 use onemap_feed::server::{ServerConfig, ServerHandle, start};
+use onemap_feed::store::sqlite::audit_csv;
 
-fn temp_db(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "onemap-dispatch-{name}-{}.sqlite",
-        std::process::id()
-    ));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-    }
-    p
-}
-
-fn unit(id: &str) -> ServerEvent {
-    ServerEvent::UnitJoined(Unit {
-        id: id.into(),
-        call_sign: id.into(),
-        kind: UnitKind::PatrolCar,
-        status: UnitStatus::Available,
-        position: Position([13.26, 53.56]),
-        heading_deg: 0.0,
-        speed_kmh: 0.0,
-        fix_at: 0,
-        posted: None,
-    })
-}
-
-fn incident(id: &str, reported_at: i64) -> ServerEvent {
-    ServerEvent::IncidentCreated(Incident {
-        id: id.into(),
-        category: Category::Assault,
-        priority: 1,
-        location: Position([13.27, 53.55]),
-        address: "Treptowstraße 1".into(),
-        reported_at,
-        status: IncidentStatus::New,
-        assigned_units: vec![],
-        times: Default::default(),
-    })
-}
-
-struct Console {
-    client: FeedClient,
-    state: FeedState,
-    results: Vec<CommandResult>,
-    other: Vec<ServerEvent>,
-}
-
-impl Console {
-    fn connect(server: &ServerHandle, name: &str) -> Console {
-        let client =
-            FeedClient::spawn(format!("ws://{}", server.addr), name.into(), 10_000, 0).unwrap();
-        let mut c = Console {
-            client,
-            state: FeedState::default(),
-            results: Vec::new(),
-            other: Vec::new(),
-        };
-        c.pump_until(|c| c.state.last_seq > 0);
-        c
-    }
-
-    fn pump_until(&mut self, mut done: impl FnMut(&Console) -> bool) {
-        let end = Instant::now() + Duration::from_secs(10);
-        while !done(self) {
-            assert!(Instant::now() < end, "timed out");
-            if let Ok(ClientEvent::Event(env)) =
-                self.client.events.recv_timeout(Duration::from_millis(20))
-            {
-                match &env.event {
-                    ServerEvent::CommandResult(r) => self.results.push(r.clone()),
-                    e if !e.is_state() => self.other.push(e.clone()),
-                    _ => {}
-                }
-                self.state.apply(&env);
-            }
-        }
-    }
-
-    fn command(&mut self, msg: ClientMessage) -> CommandResult {
-        let id = request_id(&msg);
-        self.client.send(msg);
-        self.pump_until(|c| c.results.iter().any(|r| r.request_id == id));
-        self.results
-            .iter()
-            .find(|r| r.request_id == id)
-            .unwrap()
-            .clone()
+fn setup(server: &ServerHandle, commands: Vec<Command>) {
+    for r in server.submit("test", commands).unwrap() {
+        r.unwrap();
     }
 }
 
-fn request_id(msg: &ClientMessage) -> String {
-    match msg {
-        ClientMessage::AuditQuery { request_id, .. } => request_id.clone(),
-        m => m.command_ids().map(|c| c.0.to_owned()).unwrap_or_default(),
-    }
+fn connect(server: &ServerHandle, name: &str) -> Console {
+    Console::connect(&format!("ws://{}", server.addr), name)
 }
 
-fn dispatch(request: &str, incident: &str, unit: &str) -> ClientMessage {
-    ClientMessage::Dispatch {
-        request_id: request.into(),
+fn dispatch(incident: &str, unit: &str) -> Command {
+    Command::Dispatch(Dispatch {
         incident_id: incident.into(),
         unit_id: unit.into(),
         rank: Some(1),
-    }
+    })
 }
 
-fn set_incident(request: &str, incident: &str, status: IncidentStatus) -> ClientMessage {
-    ClientMessage::SetIncidentStatus {
-        request_id: request.into(),
+fn set_incident(incident: &str, status: IncidentStatus) -> Command {
+    Command::SetIncidentStatus(SetIncidentStatus {
         incident_id: incident.into(),
         status,
-    }
+    })
 }
+
+fn u(id: &str) -> UnitId {
+    UnitId::from(id)
+}
+
+fn i(id: &str) -> IncidentId {
+    IncidentId::from(id)
+}
+
+const I1: &str = "I-000001";
+const I2: &str = "I-000002";
 
 #[test]
 fn double_dispatch_race_has_exactly_one_winner_and_both_consoles_agree() {
     let db = temp_db("race");
     let server = start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)).unwrap();
-    let now = onemap_feed::server::now_ms();
-    server
-        .publish(vec![
-            unit("U-1"),
-            unit("U-2"),
-            incident("I-1", now - 30_000),
-            incident("I-2", now - 20_000),
-        ])
-        .unwrap();
-    let mut a = Console::connect(&server, "console-a");
-    let mut b = Console::connect(&server, "console-b");
+    let now = system_now_ms();
+    setup(
+        &server,
+        vec![
+            sign_on("U-1"),
+            sign_on("U-2"),
+            call("Treptowstraße 1", now - 30_000),
+            call("Treptowstraße 2", now - 20_000),
+        ],
+    );
+    let mut a = connect(&server, "console-a");
+    let mut b = connect(&server, "console-b");
     a.pump_until(|c| c.state.incidents.len() == 2);
     b.pump_until(|c| c.state.incidents.len() == 2);
 
     for round in 0..10 {
         // Both commanders send U-1 at once, each to their own incident.
         let (ra, rb) = (format!("a{round}"), format!("b{round}"));
-        a.client.send(dispatch(&ra, "I-1", "U-1"));
-        b.client.send(dispatch(&rb, "I-2", "U-1"));
-        a.pump_until(|c| c.results.iter().any(|r| r.request_id == ra));
-        b.pump_until(|c| c.results.iter().any(|r| r.request_id == rb));
-        let result_a = a
-            .results
-            .iter()
-            .find(|r| r.request_id == ra)
-            .unwrap()
-            .clone();
-        let result_b = b
-            .results
-            .iter()
-            .find(|r| r.request_id == rb)
-            .unwrap()
-            .clone();
+        a.client.send(request(&ra, dispatch(I1, "U-1"))).unwrap();
+        b.client.send(request(&rb, dispatch(I2, "U-1"))).unwrap();
+        a.pump_until(|c| c.result(&ra).is_some());
+        b.pump_until(|c| c.result(&rb).is_some());
+        let result_a = a.result(&ra).unwrap();
+        let result_b = b.result(&rb).unwrap();
         assert!(
             result_a.ok != result_b.ok,
             "exactly one wins: {result_a:?} {result_b:?}"
@@ -177,32 +93,34 @@ fn double_dispatch_race_has_exactly_one_winner_and_both_consoles_agree() {
             "{}",
             loser.message
         );
-        let winner_incident = if result_a.ok { "I-1" } else { "I-2" };
+        let winner_incident = i(if result_a.ok { I1 } else { I2 });
         // Both views converge on the winner's dispatch.
         for c in [&mut a, &mut b] {
             c.pump_until(|c| {
-                c.state.units["U-1"].status == UnitStatus::Dispatched
-                    && c.state.incidents[winner_incident].assigned_units == ["U-1"]
+                c.state.units[&u("U-1")].status == UnitStatus::Dispatched
+                    && c.state.incidents[&winner_incident].assigned_units == [u("U-1")]
             });
         }
         assert_eq!(a.state.incidents, b.state.incidents);
-        let other = if winner_incident == "I-1" {
-            "I-2"
+        let other = i(if winner_incident.as_str() == I1 {
+            I2
         } else {
-            "I-1"
-        };
-        assert!(a.state.incidents[other].assigned_units.is_empty());
-        assert_eq!(a.state.incidents[other].status, IncidentStatus::New);
-        // Stand the unit down for the next round.
-        let r = a.command(ClientMessage::SetUnitStatus {
-            request_id: format!("free{round}"),
-            unit_id: "U-1".into(),
-            status: UnitStatus::Available,
+            I1
         });
+        assert!(a.state.incidents[&other].assigned_units.is_empty());
+        assert_eq!(a.state.incidents[&other].status, IncidentStatus::New);
+        // Stand the unit down for the next round.
+        let r = a.command(
+            &format!("free{round}"),
+            Command::SetUnitStatus(SetUnitStatus {
+                unit_id: "U-1".into(),
+                status: UnitStatus::Available,
+            }),
+        );
         assert!(r.ok, "{r:?}");
         for c in [&mut a, &mut b] {
             c.pump_until(|c| {
-                c.state.units["U-1"].status == UnitStatus::Available
+                c.state.units[&u("U-1")].status == UnitStatus::Available
                     && c.state
                         .incidents
                         .values()
@@ -217,23 +135,24 @@ fn double_dispatch_race_has_exactly_one_winner_and_both_consoles_agree() {
 fn lifecycle_by_command_with_times_move_up_and_audit() {
     let db = temp_db("lifecycle");
     let server = start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)).unwrap();
-    let now = onemap_feed::server::now_ms();
-    server
-        .publish(vec![
-            unit("U-1"),
-            unit("U-2"),
-            unit("U-3"),
-            incident("I-1", now - 45_000),
-            incident("I-2", now - 10_000),
-        ])
-        .unwrap();
-    let mut c = Console::connect(&server, "desk-1");
+    let now = system_now_ms();
+    setup(
+        &server,
+        vec![
+            sign_on("U-1"),
+            sign_on("U-2"),
+            sign_on("U-3"),
+            call("Treptowstraße 1", now - 45_000),
+            call("Treptowstraße 2", now - 10_000),
+        ],
+    );
+    let mut c = connect(&server, "desk-1");
     c.pump_until(|c| c.state.incidents.len() == 2 && c.state.units.len() == 3);
 
     // What the commander saw, then the choice.
-    c.client.send(ClientMessage::Audit {
-        action: "recommendation".into(),
-        incident_id: Some("I-1".into()),
+    c.send(ClientMessage::Audit(AuditNote {
+        action: AuditAction::Recommendation,
+        incident_id: Some(i(I1)),
         units: vec![
             ShownUnit {
                 unit_id: "U-1".into(),
@@ -244,83 +163,95 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
                 eta_s: 140.0,
             },
         ],
-    });
-    assert!(c.command(dispatch("d1", "I-1", "U-1")).ok);
-    c.pump_until(|c| c.state.incidents["I-1"].status == IncidentStatus::Dispatched);
-    let i1 = &c.state.incidents["I-1"];
+    }));
+    assert!(c.command("d1", dispatch(I1, "U-1")).ok);
+    c.pump_until(|c| c.state.incidents[&i(I1)].status == IncidentStatus::Dispatched);
+    let i1 = &c.state.incidents[&i(I1)];
     let c2d = i1.call_to_dispatch_s().unwrap();
     assert!((44.0..60.0).contains(&c2d), "call to dispatch {c2d} s");
 
     // Illegal steps are refused with the reason; nothing changes.
-    let r = c.command(set_incident("bad1", "I-2", IncidentStatus::OnScene));
+    let r = c.command("bad1", set_incident(I2, IncidentStatus::OnScene));
     assert!(
         !r.ok && r.message.contains("cannot go from new to on_scene"),
         "{r:?}"
     );
-    let r = c.command(set_incident("bad2", "I-1", IncidentStatus::Dispatched));
-    assert!(!r.ok && r.message.contains("by command"), "{r:?}");
-    let r = c.command(dispatch("bad3", "I-9", "U-2"));
+    let r = c.command("bad2", set_incident(I1, IncidentStatus::Dispatched));
+    assert!(
+        !r.ok
+            && r.message
+                .contains("cannot go from dispatched to dispatched"),
+        "{r:?}"
+    );
+    let r = c.command("bad3", dispatch("I-9", "U-2"));
     assert!(!r.ok && r.message == "no incident I-9", "{r:?}");
 
     // Reassign: U-2 replaces U-1, who is free again.
-    let r = c.command(ClientMessage::Reassign {
-        request_id: "re".into(),
-        incident_id: "I-1".into(),
-        from_unit: "U-1".into(),
-        to_unit: "U-2".into(),
-    });
+    let r = c.command(
+        "re",
+        Command::Reassign(Reassign {
+            incident_id: i(I1),
+            from_unit: u("U-1"),
+            to_unit: u("U-2"),
+        }),
+    );
     assert!(r.ok, "{r:?}");
     c.pump_until(|c| {
-        c.state.incidents["I-1"].assigned_units == ["U-2"]
-            && c.state.units["U-1"].status == UnitStatus::Available
-            && c.state.units["U-2"].status == UnitStatus::Dispatched
+        c.state.incidents[&i(I1)].assigned_units == [u("U-2")]
+            && c.state.units[&u("U-1")].status == UnitStatus::Available
+            && c.state.units[&u("U-2")].status == UnitStatus::Dispatched
     });
     // Arrived, then cleared: the unit is free, the times are stamped.
     assert!(
-        c.command(set_incident("arr", "I-1", IncidentStatus::OnScene))
+        c.command("arr", set_incident(I1, IncidentStatus::OnScene))
             .ok
     );
-    c.pump_until(|c| c.state.units["U-2"].status == UnitStatus::OnScene);
+    c.pump_until(|c| c.state.units[&u("U-2")].status == UnitStatus::OnScene);
     assert!(
-        c.command(set_incident("clr", "I-1", IncidentStatus::Cleared))
+        c.command("clr", set_incident(I1, IncidentStatus::Cleared))
             .ok
     );
-    c.pump_until(|c| c.state.units["U-2"].status == UnitStatus::Available);
-    let i1 = c.state.incidents["I-1"].clone();
+    c.pump_until(|c| c.state.units[&u("U-2")].status == UnitStatus::Available);
+    let i1 = c.state.incidents[&i(I1)].clone();
     assert_eq!(i1.status, IncidentStatus::Cleared);
     let t = &i1.times;
-    assert!(t.dispatched_at.unwrap() <= t.on_scene_at.unwrap());
-    assert!(t.on_scene_at.unwrap() <= t.cleared_at.unwrap());
+    assert!(t.dispatched_at_ms.unwrap() <= t.on_scene_at_ms.unwrap());
+    assert!(t.on_scene_at_ms.unwrap() <= t.cleared_at_ms.unwrap());
     assert!(
         (c2d - i1.call_to_dispatch_s().unwrap()).abs() < 1e-9,
         "first dispatch kept"
     );
     assert!(i1.dispatch_to_arrival_s().unwrap() >= 0.0);
-    let r = c.command(set_incident("again", "I-1", IncidentStatus::Cleared));
-    assert!(!r.ok && r.message == "incident I-1 is cleared", "{r:?}");
-    // Cancel the other call.
-    assert!(c.command(dispatch("d2", "I-2", "U-3")).ok);
+    let r = c.command("again", set_incident(I1, IncidentStatus::Cleared));
     assert!(
-        c.command(set_incident("can", "I-2", IncidentStatus::Cancelled))
+        !r.ok && r.message == "incident I-000001 is cleared",
+        "{r:?}"
+    );
+    // Cancel the other call.
+    assert!(c.command("d2", dispatch(I2, "U-3")).ok);
+    assert!(
+        c.command("can", set_incident(I2, IncidentStatus::Cancelled))
             .ok
     );
     c.pump_until(|c| {
-        c.state.incidents["I-2"].status == IncidentStatus::Cancelled
-            && c.state.units["U-3"].status == UnitStatus::Available
+        c.state.incidents[&i(I2)].status == IncidentStatus::Cancelled
+            && c.state.units[&u("U-3")].status == UnitStatus::Available
     });
-    assert!(c.state.incidents["I-2"].times.cancelled_at.is_some());
+    assert!(c.state.incidents[&i(I2)].times.cancelled_at_ms.is_some());
     // Move-up: U-1 goes to stand by at a post; every console sees the posting.
-    let r = c.command(ClientMessage::MoveUp {
-        request_id: "mu".into(),
-        unit_id: "U-1".into(),
-        post: Posting {
-            post: "P-03".into(),
-            position: Position([13.28, 53.57]),
-        },
-    });
+    let r = c.command(
+        "mu",
+        Command::MoveUp(MoveUp {
+            unit_id: u("U-1"),
+            post: Posting {
+                post: "P-03".into(),
+                position: Position([13.28, 53.57]),
+            },
+        }),
+    );
     assert!(r.ok, "{r:?}");
     c.pump_until(|c| {
-        c.state.units["U-1"]
+        c.state.units[&u("U-1")]
             .posted
             .as_ref()
             .is_some_and(|p| p.post == "P-03")
@@ -328,11 +259,16 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
 
     // The audit log has all of it, with who and when; it survives in SQLite.
     let page = {
-        c.client.send(ClientMessage::AuditQuery {
-            request_id: "q".into(),
-            before_id: None,
-            limit: 200,
-        });
+        c.client
+            .send(ClientEnvelope::request(
+                "q".into(),
+                None,
+                ClientMessage::AuditQuery(AuditQuery {
+                    before_id: None,
+                    limit: 200,
+                }),
+            ))
+            .unwrap();
         c.pump_until(|c| {
             c.other
                 .iter()
@@ -352,7 +288,12 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
         entries.windows(2).all(|w| w[0].id > w[1].id),
         "newest first"
     );
-    assert!(entries.iter().all(|e| e.client.starts_with("desk-1")));
+    let mine: Vec<_> = entries.iter().filter(|e| e.client != "test").collect();
+    assert!(
+        mine.iter()
+            .all(|e| e.client.starts_with("desk-1 (127.0.0.1:")),
+        "{mine:?}"
+    );
     let shown = entries
         .iter()
         .find(|e| e.action == "recommendation")
@@ -360,10 +301,10 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
     assert!(shown.detail.contains("\"eta_s\":95.5"), "{}", shown.detail);
     let d = entries
         .iter()
-        .find(|e| e.action == "dispatch" && e.incident_id.as_deref() == Some("I-1"))
+        .find(|e| e.action == "dispatch" && e.incident_id == Some(i(I1)))
         .unwrap();
     assert!(d.detail.contains("\"rank\":1"), "{}", d.detail);
-    let refused: Vec<_> = entries
+    let refused: Vec<_> = mine
         .iter()
         .filter(|e| e.action == "result" && e.ok == Some(false))
         .collect();
@@ -375,7 +316,7 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
         .count();
     let results = entries.iter().filter(|e| e.action == "result").count();
     assert_eq!(commands, results, "every command has its result");
-    let from_db = server.lock().audit_page(None, 1000).unwrap();
+    let from_db = server.audit_page(None, 1000).unwrap();
     assert_eq!(&from_db, entries);
     let csv = audit_csv(entries);
     assert!(csv.starts_with("id,time_utc,ts_ms,client,action,incident_id,unit_id,ok,detail\n"));

@@ -6,23 +6,33 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use onemap_core::feed::{
-    Category, Envelope, FeedState, Incident, IncidentStatus, Position, ServerEvent,
-};
-use onemap_feed::client::{ClientEvent, ConnStatus, FeedClient};
-use onemap_feed::log::EventLog;
-use onemap_feed::server::{ServerConfig, start};
+mod common;
 
-fn temp_db(name: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("onemap-feed-{name}-{}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-    }
-    p
+use common::{Console, call, request, sign_on, temp_db};
+use onemap_core::feed::lifecycle::{Dispatch, ReportPosition, SetIncidentStatus, SetUnitStatus};
+use onemap_core::feed::{
+    Command, Envelope, FeedState, IncidentId, IncidentStatus, Position, ServerEvent, UnitId,
+    UnitStatus,
+};
+use onemap_feed::client::{ClientConfig, ClientEvent, ConnStatus, FeedClient, Unsent};
+use onemap_feed::clock::system_now_ms;
+use onemap_feed::server::{ServerConfig, start};
+use onemap_feed::store::{EventStore, SqliteStore};
+
+fn logged(db: &Path) -> FeedState {
+    SqliteStore::open(db).unwrap().load(0).unwrap().state
+}
+
+fn client(url: &str, name: &str, resume_from: u64) -> FeedClient {
+    let config = ClientConfig {
+        resume_from,
+        ..ClientConfig::new(url, name)
+    };
+    FeedClient::spawn(config, || {}).unwrap()
 }
 
 fn free_port() -> u16 {
@@ -34,7 +44,7 @@ fn free_port() -> u16 {
 }
 
 fn serve(db: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onemap-feed"))
+    let mut child = Process::new(env!("CARGO_BIN_EXE_onemap-feed"))
         .args([
             "serve",
             "--simulate",
@@ -60,7 +70,7 @@ fn serve(db: &Path, port: u16) -> Child {
 
 /// Drain the client into `state`, recording every state seq, for `for_` (or until `until`).
 fn drain(
-    client: &FeedClient,
+    client: &mut FeedClient,
     state: &mut FeedState,
     seqs: &mut Vec<u64>,
     for_: Duration,
@@ -68,7 +78,7 @@ fn drain(
 ) {
     let end = Instant::now() + for_;
     while Instant::now() < end {
-        let Ok(e) = client.events.recv_timeout(Duration::from_millis(50)) else {
+        let Some(e) = client.recv_timeout(Duration::from_millis(50)) else {
             continue;
         };
         if let ClientEvent::Event(env) = &e {
@@ -89,11 +99,11 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     let port = free_port();
     let url = format!("ws://127.0.0.1:{port}");
     let mut server = serve(&db, port);
-    let client = FeedClient::spawn(url, "test".into(), 10_000, 0).unwrap();
+    let mut client = client(&url, "test", 0);
     let mut state = FeedState::default();
     let mut seqs = Vec::new();
     drain(
-        &client,
+        &mut client,
         &mut state,
         &mut seqs,
         Duration::from_secs(4),
@@ -108,7 +118,7 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     let _ = server.wait();
     let mut saw_reconnecting = false;
     drain(
-        &client,
+        &mut client,
         &mut state,
         &mut seqs,
         Duration::from_millis(800),
@@ -121,7 +131,7 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     let mut server = serve(&db, port);
     let mut reconnected = false;
     drain(
-        &client,
+        &mut client,
         &mut state,
         &mut seqs,
         Duration::from_secs(5),
@@ -135,7 +145,7 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     let _ = server.wait();
     // Whatever was still in flight when it died.
     drain(
-        &client,
+        &mut client,
         &mut state,
         &mut seqs,
         Duration::from_millis(500),
@@ -143,7 +153,7 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     );
     client.stop();
 
-    let (logged, _) = EventLog::open(&db).unwrap().load().unwrap();
+    let logged = logged(&db);
     assert!(
         state.incidents.len() > before,
         "incidents kept coming after the restart"
@@ -160,18 +170,16 @@ fn server_killed_and_restarted_mid_stream_loses_and_duplicates_nothing() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order");
 }
 
-fn incident(n: u32) -> Incident {
-    Incident {
-        id: format!("T-{n:04}"),
-        category: Category::Theft,
-        priority: 3,
-        location: Position([13.26, 53.55]),
-        address: format!("Teststraße {n}"),
-        reported_at: 0,
-        status: IncidentStatus::New,
-        assigned_units: vec![],
-        times: Default::default(),
-    }
+fn incident(n: u32) -> Command {
+    call(&format!("Teststraße {n}"), 0)
+}
+
+fn publish(server: &onemap_feed::server::ServerHandle, command: Command) -> Vec<u64> {
+    server
+        .submit("test", vec![command])
+        .unwrap()
+        .remove(0)
+        .unwrap()
 }
 
 #[test]
@@ -184,17 +192,13 @@ fn a_client_that_resumes_gets_exactly_the_missed_events() {
     .unwrap();
     let url = format!("ws://{}", server.addr);
     let first: Vec<u64> = (0..20)
-        .flat_map(|n| {
-            server
-                .publish(vec![ServerEvent::IncidentCreated(incident(n))])
-                .unwrap()
-        })
+        .flat_map(|n| publish(&server, incident(n)))
         .collect();
-    let client = FeedClient::spawn(url.clone(), "a".into(), 1000, 0).unwrap();
+    let mut a = client(&url, "a", 0);
     let mut state = FeedState::default();
     let mut seqs = Vec::new();
     drain(
-        &client,
+        &mut a,
         &mut state,
         &mut seqs,
         Duration::from_secs(5),
@@ -205,32 +209,28 @@ fn a_client_that_resumes_gets_exactly_the_missed_events() {
         *first.last().unwrap(),
         "a snapshot at the newest seq"
     );
-    client.stop();
+    a.stop();
     let seen = state.last_seq;
 
     // While it is away: new incidents and an update.
     let mut missed = Vec::new();
     for n in 20..35 {
-        missed.extend(
-            server
-                .publish(vec![ServerEvent::IncidentCreated(incident(n))])
-                .unwrap(),
-        );
+        missed.extend(publish(&server, incident(n)));
     }
-    let mut updated = incident(3);
-    updated.status = IncidentStatus::Cancelled;
-    missed.extend(
-        server
-            .publish(vec![ServerEvent::IncidentUpdated(updated)])
-            .unwrap(),
-    );
+    missed.extend(publish(
+        &server,
+        Command::SetIncidentStatus(SetIncidentStatus {
+            incident_id: "I-000004".into(),
+            status: IncidentStatus::Cancelled,
+        }),
+    ));
 
-    let client = FeedClient::spawn(url, "a".into(), 1000, seen).unwrap();
+    let mut a = client(&url, "a", seen);
     let mut resumed = Vec::new();
     let mut got: Vec<Envelope> = Vec::new();
     let end = Instant::now() + Duration::from_secs(5);
     while Instant::now() < end && resumed.len() < missed.len() {
-        if let Ok(ClientEvent::Event(env)) = client.events.recv_timeout(Duration::from_millis(50)) {
+        if let Some(ClientEvent::Event(env)) = a.recv_timeout(Duration::from_millis(50)) {
             if env.event.is_state() || matches!(env.event, ServerEvent::Snapshot(_)) {
                 resumed.push(env.seq);
             }
@@ -245,8 +245,11 @@ fn a_client_that_resumes_gets_exactly_the_missed_events() {
         state.apply(env);
     }
     assert_eq!(state.incidents.len(), 35);
-    assert_eq!(state.incidents["T-0003"].status, IncidentStatus::Cancelled);
-    client.stop();
+    assert_eq!(
+        state.incidents[&IncidentId::from("I-000004")].status,
+        IncidentStatus::Cancelled
+    );
+    a.stop();
     server.stop();
 }
 
@@ -267,20 +270,28 @@ mod raw {
         ws
     }
 
-    /// The next error event's code (skipping other events).
-    pub fn next_error(ws: &mut Ws) -> String {
+    /// The next event of `kind` (skipping others), as JSON.
+    pub fn next(ws: &mut Ws, kind: &str) -> serde_json::Value {
         loop {
             match ws.read().expect("the server answers") {
                 Message::Text(t) => {
                     let v: serde_json::Value = serde_json::from_str(&t).unwrap();
-                    if v["kind"] == "error" {
-                        return v["body"]["code"].as_str().unwrap().to_owned();
+                    if v["kind"] == kind {
+                        return v;
                     }
                 }
                 Message::Close(_) => panic!("closed instead of answering"),
                 _ => {}
             }
         }
+    }
+
+    /// The next error event's code (skipping other events).
+    pub fn next_error(ws: &mut Ws) -> String {
+        next(ws, "error")["body"]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }
 
@@ -294,134 +305,132 @@ fn bad_input_is_answered_and_the_server_keeps_serving_others() {
     .unwrap();
     let url = format!("ws://{}", server.addr);
     // A well-behaved client throughout.
-    let good = FeedClient::spawn(url.clone(), "good".into(), 10_000, 0).unwrap();
+    let mut good = client(&url, "good", 0);
 
     let mut bad = raw::open(&url);
     use tokio_tungstenite::tungstenite::Message;
-    let hello = r#"{"v":1,"seq":0,"ts":0,"kind":"hello","body":{"last_seq":0}}"#;
+    let hello = r#"{"v":2,"kind":"hello","body":{"last_seq":0}}"#;
     let cases: Vec<(Message, &str)> = vec![
-        (Message::text(r#"{"v":1,"kind":"dispatch""#), "malformed"),
+        (Message::text(r#"{"v":2,"kind":"dispatch""#), "malformed"),
         (Message::text("null"), "malformed"),
         (
-            Message::text(r#"{"v":1,"seq":0,"ts":0,"kind":"ping","body":{}}"#),
+            Message::text(r#"{"v":2,"kind":"ping","body":{}}"#),
             "bad_order",
         ),
         (Message::text(hello), ""),
         (
-            Message::text(r#"{"v":1,"seq":0,"ts":0,"kind":"launch","body":{}}"#),
+            Message::text(r#"{"v":2,"kind":"launch","body":{}}"#),
             "unknown_kind",
         ),
         (
             Message::text(
-                r#"{"v":1,"seq":0,"ts":0,"kind":"dispatch","body":{"request_id":7,"incident_id":"x","unit_id":"y"}}"#,
+                r#"{"v":2,"request_id":"r","not_after":1,"kind":"dispatch","body":{"incident_id":7,"unit_id":"y"}}"#,
             ),
             "bad_body",
         ),
         (
-            Message::text(r#"{"v":9,"seq":0,"ts":0,"kind":"ping","body":{}}"#),
+            Message::text(r#"{"v":2,"kind":"dispatch","body":{"incident_id":"x","unit_id":"y"}}"#),
+            "bad_envelope",
+        ),
+        (
+            Message::text(r#"{"v":9,"kind":"ping","body":{}}"#),
             "unsupported_version",
         ),
         (
             Message::text(format!(
-                r#"{{"v":1,"kind":"ping","body":{{"x":"{}"}}}}"#,
+                r#"{{"v":2,"kind":"ping","body":{{"x":"{}"}}}}"#,
                 "a".repeat(100_000)
             )),
             "too_large",
         ),
         (Message::binary(vec![0u8, 159, 146, 150]), "binary"),
     ];
-    for (msg, code) in cases {
+    for (k, (msg, code)) in cases.into_iter().enumerate() {
         bad.send(msg).unwrap();
         if !code.is_empty() {
             assert_eq!(raw::next_error(&mut bad), code);
         }
-        let n = server.lock().state.incidents.len() as u32;
-        server
-            .publish(vec![ServerEvent::IncidentCreated(incident(n))])
-            .unwrap();
+        publish(&server, incident(k as u32));
     }
     // A flood: far over the rate; answered with rate_limited, the others still served.
     for _ in 0..200 {
-        bad.send(Message::text(
-            r#"{"v":1,"seq":0,"ts":0,"kind":"ping","body":{}}"#,
-        ))
-        .unwrap();
+        bad.send(Message::text(r#"{"v":2,"kind":"ping","body":{}}"#))
+            .unwrap();
     }
     assert_eq!(raw::next_error(&mut bad), "rate_limited");
     for n in 100..110 {
-        server
-            .publish(vec![ServerEvent::IncidentCreated(incident(n))])
-            .unwrap();
+        publish(&server, incident(n));
     }
     let mut state = FeedState::default();
     let mut seqs = Vec::new();
     drain(
-        &good,
+        &mut good,
         &mut state,
         &mut seqs,
         Duration::from_secs(5),
-        |s, _| s.incidents.len() == 19,
+        |s, _| s.incidents.len() == 20,
     );
     assert_eq!(
         state.incidents.len(),
-        19,
+        20,
         "the good client got every incident"
     );
     good.stop();
     server.stop();
     // The log is intact: it loads, with every incident.
-    let (logged, _) = EventLog::open(&db).unwrap().load().unwrap();
-    assert_eq!(logged.incidents.len(), 19);
+    assert_eq!(logged(&db).incidents.len(), 20);
 }
 
 #[test]
 fn a_slow_client_gets_positions_coalesced_and_incidents_complete() {
-    use onemap_core::feed::{Unit, UnitKind, UnitPosition, UnitStatus};
     let db = temp_db("slow");
     let server = start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)).unwrap();
     let url = format!("ws://{}", server.addr);
-    // A tiny channel that nobody drains for a while: the client thread blocks, the socket
-    // backs up, the server's queue for it fills.
-    let slow = FeedClient::spawn(url, "slow".into(), 4, 0).unwrap();
+    // A tiny channel that nobody drains for a while: the client thread stops reading, the
+    // socket backs up, the server's queue for it fills.
+    let mut slow = FeedClient::spawn(
+        ClientConfig {
+            capacity: 4,
+            ..ClientConfig::new(&url, "slow")
+        },
+        || {},
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    server
-        .publish(vec![ServerEvent::UnitJoined(Unit {
-            id: "U-1".into(),
-            call_sign: "巡01".into(),
-            kind: UnitKind::PatrolCar,
-            status: UnitStatus::Available,
-            position: Position([13.0, 53.0]),
-            heading_deg: 0.0,
-            speed_kmh: 0.0,
-            fix_at: 0,
-            posted: None,
-        })])
-        .unwrap();
+    publish(&server, sign_on("U-1"));
+    let t0 = system_now_ms();
     for k in 0..20_000 {
-        let mut batch = vec![ServerEvent::UnitPosition(UnitPosition {
-            id: "U-1".into(),
+        let mut batch = vec![Command::ReportPosition(ReportPosition {
+            unit_id: "U-1".into(),
             position: Position([13.0 + f64::from(k) * 1e-6, 53.0]),
             heading_deg: 90.0,
             speed_kmh: 30.0,
-            fix_at: i64::from(k),
+            fix_at_ms: t0 + i64::from(k),
         })];
         if k % 1000 == 0 {
-            batch.push(ServerEvent::IncidentCreated(incident(k / 1000)));
+            batch.push(incident(k as u32 / 1000));
         }
-        server.publish(batch).unwrap();
+        server.submit("test", batch).unwrap();
     }
     let mut state = FeedState::default();
     let mut seqs = Vec::new();
+    let unit = UnitId::from("U-1");
     drain(
-        &slow,
+        &mut slow,
         &mut state,
         &mut seqs,
         Duration::from_secs(10),
-        |s, _| s.incidents.len() == 20 && s.units.get("U-1").is_some_and(|u| u.fix_at == 19_999),
+        |s, _| {
+            s.incidents.len() == 20
+                && s.units
+                    .get(&unit)
+                    .is_some_and(|u| u.fix_at_ms == t0 + 19_999)
+        },
     );
     assert_eq!(state.incidents.len(), 20, "no incident dropped");
     assert_eq!(
-        state.units["U-1"].fix_at, 19_999,
+        state.units[&unit].fix_at_ms,
+        t0 + 19_999,
         "the newest position arrives"
     );
     let positions = seqs.len() - 21;
@@ -430,5 +439,164 @@ fn a_slow_client_gets_positions_coalesced_and_incidents_complete() {
         "positions were coalesced: {positions} of 20000 delivered"
     );
     slow.stop();
+    server.stop();
+}
+
+/// Two units and a call, as a fresh city.
+fn city(server: &onemap_feed::server::ServerHandle) {
+    for c in [
+        sign_on("U-1"),
+        sign_on("U-2"),
+        call("Marktplatz 1", system_now_ms()),
+    ] {
+        publish(server, c);
+    }
+}
+
+fn dispatch(unit: &str) -> Command {
+    Command::Dispatch(Dispatch {
+        incident_id: "I-000001".into(),
+        unit_id: unit.into(),
+        rank: Some(1),
+    })
+}
+
+#[test]
+fn an_expired_command_is_refused_and_changes_nothing() {
+    let db = temp_db("expired");
+    let server = start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)).unwrap();
+    city(&server);
+    let url = format!("ws://{}", server.addr);
+    let mut ws = raw::open(&url);
+    use tokio_tungstenite::tungstenite::Message;
+    ws.send(Message::text(
+        r#"{"v":2,"kind":"hello","body":{"last_seq":0}}"#,
+    ))
+    .unwrap();
+    let late = format!(
+        r#"{{"v":2,"request_id":"late-1","not_after":{},"kind":"dispatch","body":{{"incident_id":"I-000001","unit_id":"U-1"}}}}"#,
+        system_now_ms() - 80_000
+    );
+    ws.send(Message::text(late)).unwrap();
+    let answer = raw::next(&mut ws, "command_result");
+    let body = &answer["body"];
+    assert_eq!(body["request_id"], "late-1");
+    assert_eq!(body["ok"], false);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("expired:"), "{message}");
+    assert_eq!(body["refusal"]["code"], "expired");
+    let state = server.state().unwrap();
+    assert_eq!(
+        state.units[&UnitId::from("U-1")].status,
+        UnitStatus::Available
+    );
+    assert_eq!(
+        state.incidents[&IncidentId::from("I-000001")].status,
+        IncidentStatus::New,
+        "nothing was applied"
+    );
+    // A command without a deadline is refused too; the refusal is in the audit log.
+    let audit = server.audit_page(None, 10).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "result" && e.ok == Some(false) && e.detail.contains("expired:")),
+        "{audit:?}"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_repeated_request_id_is_answered_again_and_not_applied_again_even_after_a_restart() {
+    let db = temp_db("repeat");
+    let addr = "127.0.0.1:0".parse().unwrap();
+    let server = start(ServerConfig::new(addr, db.clone())).unwrap();
+    city(&server);
+    let url = format!("ws://{}", server.addr);
+    let mut c = Console::connect(&url, "desk-1");
+    let first = c.command("d-1", dispatch("U-1"));
+    assert!(first.ok, "{first:?}");
+    let stand_down = Command::SetUnitStatus(SetUnitStatus {
+        unit_id: "U-1".into(),
+        status: UnitStatus::Available,
+    });
+    assert!(c.command("free-1", stand_down).ok);
+    c.pump_until(|c| c.state.units[&UnitId::from("U-1")].status == UnitStatus::Available);
+    // The retry: the first answer again, and U-1 stays where it is.
+    c.results.clear();
+    let again = c.command("d-1", dispatch("U-1"));
+    assert_eq!(again, first);
+    std::thread::sleep(Duration::from_millis(200));
+    let state = server.state().unwrap();
+    assert_eq!(
+        state.units[&UnitId::from("U-1")].status,
+        UnitStatus::Available
+    );
+    // Another client may not use the same id.
+    let mut other = Console::connect(&url, "desk-2");
+    let stolen = other.command("d-1", dispatch("U-2"));
+    assert!(
+        !stolen.ok && stolen.message.contains("another client"),
+        "{stolen:?}"
+    );
+    c.client.stop();
+    other.client.stop();
+    let port = server.addr;
+    server.stop();
+    // After a restart on the same log, still remembered.
+    let server = start(ServerConfig::new(port, db)).unwrap();
+    let mut c = Console::connect(&url, "desk-1");
+    let after = c.command("d-1", dispatch("U-1"));
+    assert_eq!(after, first);
+    std::thread::sleep(Duration::from_millis(200));
+    let state = server.state().unwrap();
+    assert_eq!(
+        state.units[&UnitId::from("U-1")].status,
+        UnitStatus::Available
+    );
+    assert_eq!(
+        state.incidents[&IncidentId::from("I-000001")].status,
+        IncidentStatus::New,
+        "applied once only"
+    );
+    server.stop();
+}
+
+#[test]
+fn nothing_is_sent_while_disconnected_and_nothing_acts_later() {
+    let db = temp_db("offline");
+    let server = start(ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        db.clone(),
+    ))
+    .unwrap();
+    city(&server);
+    let addr = server.addr;
+    let url = format!("ws://{addr}");
+    let mut c = Console::connect(&url, "desk-1");
+    server.stop();
+    c.pump_until(|c| !c.client.is_connected());
+    // Pressing dispatch now fails at once; nothing is kept for later.
+    let t = Instant::now();
+    let sent = c.client.send(request("d-off", dispatch("U-1")));
+    assert_eq!(sent, Err(Unsent::NotConnected));
+    assert!(t.elapsed() < Duration::from_millis(50), "told at once");
+    let server = start(ServerConfig::new(addr, db)).unwrap();
+    c.pump_until(|c| c.client.is_connected());
+    std::thread::sleep(Duration::from_millis(300));
+    let state = server.state().unwrap();
+    assert_eq!(
+        state.units[&UnitId::from("U-1")].status,
+        UnitStatus::Available
+    );
+    assert!(
+        server
+            .audit_page(None, 100)
+            .unwrap()
+            .iter()
+            .all(|e| e.action != "dispatch"),
+        "no dispatch reached the server"
+    );
+    assert!(c.result("d-off").is_none());
     server.stop();
 }

@@ -6,41 +6,53 @@
 
 use std::time::Duration;
 
-use onemap_core::feed::{Envelope, FeedState, IncidentStatus, ServerEvent, UnitStatus};
-use onemap_feed::client::{ClientEvent, FeedClient};
-use onemap_feed::sim::{Sim, SimConfig, World};
+mod common;
 
-fn world() -> World {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../layers/neubrandenburg-2016.osm.pbf"
-    );
-    let osm = onemap_core::osm::import_pbf(&std::fs::read(path).unwrap()).unwrap();
-    World::from_osm(&osm)
+use common::world;
+use onemap_core::feed::lifecycle::MoveUp;
+use onemap_core::feed::{
+    Command, Envelope, FeedState, IncidentStatus, ServerEvent, UnitStatus, decide,
+};
+use onemap_feed::client::{ClientConfig, ClientEvent, FeedClient};
+use onemap_feed::sim::{Sim, SimConfig};
+
+/// Carries out commands as the hub does: the rules decide, the events are applied in order.
+/// Refused commands (a race with the state) are skipped, as the hub skips them.
+#[derive(Default)]
+struct Applier {
+    seq: u64,
+    json: Vec<String>,
 }
 
-/// Run a simulator for `steps` of one second, applying its events; all events as JSON.
+impl Applier {
+    fn run(&mut self, commands: Vec<Command>, state: &mut FeedState, now: i64) {
+        for c in commands {
+            let Ok(events) = decide(state, &c, now) else {
+                continue;
+            };
+            for event in events {
+                self.seq += 1;
+                let env = Envelope::new(self.seq, now, event);
+                self.json.push(env.to_json());
+                state.apply(&env);
+            }
+        }
+    }
+}
+
+/// Run a simulator for `steps` of one second, carrying out its commands; all events as JSON.
 fn run(cfg: SimConfig, steps: i64) -> (Vec<String>, FeedState) {
     let t0 = 1_795_400_000_000;
     let mut state = FeedState::default();
     let (mut sim, first) = Sim::new(cfg, world(), &state, t0);
-    let mut seq = 0;
-    let mut out = Vec::new();
-    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState, ts: i64| {
-        for event in events {
-            seq += 1;
-            let env = Envelope { seq, ts, event };
-            out.push(env.to_json());
-            state.apply(&env);
-        }
-    };
-    apply(first, &mut state, t0);
+    let mut applier = Applier::default();
+    applier.run(first, &mut state, t0);
     for k in 1..=steps {
         let now = t0 + k * 1000;
-        let events = sim.step(now, &state);
-        apply(events, &mut state, now);
+        let commands = sim.step(now, &state);
+        applier.run(commands, &mut state, now);
     }
-    (out, state)
+    (applier.json, state)
 }
 
 #[test]
@@ -102,11 +114,11 @@ fn the_client_survives_a_misbehaving_server() {
         let _hello = ws.next().await;
         for bad in [
             Message::text("garbage"),
-            Message::text(r#"{"v":1,"seq":1,"ts":0,"kind":"incident_created","body":{"id":5}}"#),
-            Message::text(r#"{"v":1,"seq":2,"ts":0,"kind":"weather","body":{}}"#),
+            Message::text(r#"{"v":2,"seq":1,"ts":0,"kind":"incident_created","body":{"id":5}}"#),
+            Message::text(r#"{"v":2,"seq":2,"ts":0,"kind":"weather","body":{}}"#),
             Message::binary(vec![1u8, 2, 3]),
             Message::text(
-                r#"{"v":1,"seq":3,"ts":0,"kind":"snapshot","body":{"incidents":[],"units":[]}}"#,
+                r#"{"v":2,"seq":3,"ts":0,"kind":"snapshot","body":{"incidents":[],"units":[]}}"#,
             ),
         ] {
             ws.send(bad).await.unwrap();
@@ -114,18 +126,25 @@ fn the_client_survives_a_misbehaving_server() {
         // Then it vanishes without a close frame.
         drop(ws);
     });
-    let client = FeedClient::spawn(format!("ws://{addr}"), "t".into(), 100, 0).unwrap();
+    let mut client = FeedClient::spawn(
+        ClientConfig {
+            capacity: 100,
+            ..ClientConfig::new(format!("ws://{addr}"), "t")
+        },
+        || {},
+    )
+    .unwrap();
     let mut bad = 0;
     let mut snapshot = false;
     let mut disconnected = false;
     let end = std::time::Instant::now() + Duration::from_secs(10);
     while std::time::Instant::now() < end && !(snapshot && disconnected) {
-        match client.events.recv_timeout(Duration::from_millis(100)) {
-            Ok(ClientEvent::BadMessage(_)) => bad += 1,
-            Ok(ClientEvent::Event(env)) => {
+        match client.recv_timeout(Duration::from_millis(100)) {
+            Some(ClientEvent::BadMessage(_)) => bad += 1,
+            Some(ClientEvent::Event(env)) => {
                 snapshot |= matches!(env.event, ServerEvent::Snapshot(_))
             }
-            Ok(ClientEvent::Status(onemap_feed::client::ConnStatus::Disconnected { .. })) => {
+            Some(ClientEvent::Status(onemap_feed::client::ConnStatus::Disconnected { .. })) => {
                 disconnected = true;
             }
             _ => {}
@@ -155,17 +174,11 @@ fn a_restarted_simulator_finishes_the_responses_under_way() {
     let t0 = 1_795_400_000_000;
     let mut state = FeedState::default();
     let (mut sim, first) = Sim::new(cfg.clone(), world(), &state, t0);
-    let mut seq = 0;
-    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState| {
-        for event in events {
-            seq += 1;
-            state.apply(&Envelope { seq, ts: 0, event });
-        }
-    };
-    apply(first, &mut state);
+    let mut applier = Applier::default();
+    applier.run(first, &mut state, t0);
     for k in 1..=5 {
-        let events = sim.step(t0 + k * 1000, &state);
-        apply(events, &mut state);
+        let commands = sim.step(t0 + k * 1000, &state);
+        applier.run(commands, &mut state, t0 + k * 1000);
     }
     let busy = state
         .units
@@ -176,8 +189,8 @@ fn a_restarted_simulator_finishes_the_responses_under_way() {
     let (mut again, _) = Sim::new(cfg, world(), &state, t0 + 5000);
     // An hour: long enough for a foot patrol sent across town.
     for k in 6..=3600 {
-        let events = again.step(t0 + k * 1000, &state);
-        apply(events, &mut state);
+        let commands = again.step(t0 + k * 1000, &state);
+        applier.run(commands, &mut state, t0 + k * 1000);
     }
     assert!(
         state
@@ -212,38 +225,29 @@ fn a_unit_moved_up_drives_to_its_post_and_stands_by_there() {
     let t0 = 1_795_400_000_000;
     let mut state = FeedState::default();
     let (mut sim, first) = Sim::new(cfg, world(), &state, t0);
-    let mut seq = 0;
-    let mut apply = |events: Vec<ServerEvent>, state: &mut FeedState| {
-        for event in events {
-            seq += 1;
-            state.apply(&Envelope { seq, ts: 0, event });
-        }
-    };
-    apply(first, &mut state);
+    let mut applier = Applier::default();
+    applier.run(first, &mut state, t0);
     let unit = state.units.values().next().unwrap().id.clone();
     // The Marktplatz in the centre of Neubrandenburg.
     let post = onemap_core::coord::LonLat::new(13.2615, 53.5575);
-    apply(
-        vec![ServerEvent::UnitStatus(
-            onemap_core::feed::UnitStatusChange {
-                id: unit.clone(),
-                status: UnitStatus::Available,
-                incident_id: None,
-                post: Some(onemap_core::feed::Posting {
-                    post: "P-test".into(),
-                    position: post.into(),
-                }),
+    applier.run(
+        vec![Command::MoveUp(MoveUp {
+            unit_id: unit.clone(),
+            post: onemap_core::feed::Posting {
+                post: "P-test".into(),
+                position: post.into(),
             },
-        )],
+        })],
         &mut state,
+        t0,
     );
     let dist =
         |s: &FeedState| onemap_core::coord::haversine_m(s.units[&unit].position.lonlat(), post);
     let start = dist(&state);
     let mut arrived_at = None;
     for k in 1..=1800 {
-        let events = sim.step(t0 + k * 1000, &state);
-        apply(events, &mut state);
+        let commands = sim.step(t0 + k * 1000, &state);
+        applier.run(commands, &mut state, t0 + k * 1000);
         if arrived_at.is_none() && dist(&state) < 150.0 {
             arrived_at = Some(k);
         }

@@ -2,7 +2,7 @@
 //! road length, address points and demand (address points, or an incident history's weights).
 
 use super::isochrone::{IsochroneError, Piece, Reach, Workspace, isochrones};
-use super::{Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Snap};
+use super::{Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Snap, time_to_point};
 use crate::coord::LonLat;
 use crate::spatial::LayerIndex;
 
@@ -176,7 +176,15 @@ pub fn coverage(
     let cost = &ws.search.cost;
     let time = |l: &Located| {
         l.snap.map_or(f32::INFINITY, |s| {
-            graph.time_to_point(mode, Direction::Forward, cost, origins, s.seg, s.frac)
+            time_to_point(
+                graph,
+                mode,
+                Direction::Forward,
+                cost,
+                origins,
+                s.seg,
+                s.frac,
+            )
         })
     };
     for a in &setup.addresses {

@@ -15,7 +15,10 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::coverage::CoverageSetup;
-use super::{Direction, MAX_SNAP_M, Mode, Origin, Queued, RoadGraph, Search, Snap, SnapError};
+use super::search::along_s;
+use super::{
+    Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Search, Snap, SnapError, seeds, time_to_point,
+};
 use crate::coord::{LonLat, haversine_m};
 
 /// A unit that could be sent: where it is, how it travels, how long it needs to set off.
@@ -93,100 +96,6 @@ impl PartialOrd for Pending {
     }
 }
 
-/// Seconds from `frac` along `seg` to node `a` and node `b` (infinite where the mode may not
-/// drive that way). Exactly on a node, every edge of the node is open.
-fn offsets(graph: &RoadGraph, mode: Mode, snap: &Snap) -> (f32, f32) {
-    let s = &graph.segments[snap.seg as usize];
-    let m = mode.index();
-    let f = snap.frac;
-    let to_a = if f <= 0.0 {
-        0.0
-    } else if s.time_ba[m].is_finite() {
-        f * s.time_ba[m]
-    } else {
-        f32::INFINITY
-    };
-    let to_b = if f >= 1.0 {
-        0.0
-    } else if s.time_ab[m].is_finite() {
-        (1.0 - f) * s.time_ab[m]
-    } else {
-        f32::INFINITY
-    };
-    (to_a, to_b)
-}
-
-/// Seconds along one segment from `from` to `to` (both on `seg`), infinite if not allowed.
-fn along(graph: &RoadGraph, mode: Mode, seg: u32, from: f32, to: f32) -> f32 {
-    let s = &graph.segments[seg as usize];
-    let m = mode.index();
-    if to >= from {
-        let t = s.time_ab[m];
-        if to == from { 0.0 } else { (to - from) * t }
-    } else {
-        (from - to) * s.time_ba[m]
-    }
-}
-
-/// Seconds to reach `target` from the nodes of a forward search (`cost`), or from `origin`
-/// directly when both are on the same segment.
-pub fn arrival_s(graph: &RoadGraph, mode: Mode, cost: &[f32], origin: &Snap, target: &Snap) -> f32 {
-    let s = &graph.segments[target.seg as usize];
-    let m = mode.index();
-    let f = target.frac;
-    let via_a = if f <= 0.0 {
-        cost[s.a as usize]
-    } else if s.time_ab[m].is_finite() {
-        cost[s.a as usize] + f * s.time_ab[m]
-    } else {
-        f32::INFINITY
-    };
-    let via_b = if f >= 1.0 {
-        cost[s.b as usize]
-    } else if s.time_ba[m].is_finite() {
-        cost[s.b as usize] + (1.0 - f) * s.time_ba[m]
-    } else {
-        f32::INFINITY
-    };
-    let mut best = via_a.min(via_b);
-    if origin.seg == target.seg {
-        best = best.min(along(graph, mode, target.seg, origin.frac, f));
-    }
-    best
-}
-
-/// Where a search from a snapped position starts: `(node, seconds)`.
-fn starts(graph: &RoadGraph, mode: Mode, snap: &Snap, dir: Direction) -> Vec<(u32, f32)> {
-    let s = &graph.segments[snap.seg as usize];
-    let (to_a, to_b) = match dir {
-        Direction::Forward => offsets(graph, mode, snap),
-        // Reverse: seconds from each node to the point.
-        Direction::Reverse => {
-            let m = mode.index();
-            let f = snap.frac;
-            let from_a = if f <= 0.0 {
-                0.0
-            } else if s.time_ab[m].is_finite() {
-                f * s.time_ab[m]
-            } else {
-                f32::INFINITY
-            };
-            let from_b = if f >= 1.0 {
-                0.0
-            } else if s.time_ba[m].is_finite() {
-                (1.0 - f) * s.time_ba[m]
-            } else {
-                f32::INFINITY
-            };
-            (from_a, from_b)
-        }
-    };
-    [(s.a, to_a), (s.b, to_b)]
-        .into_iter()
-        .filter(|(_, t)| t.is_finite())
-        .collect()
-}
-
 /// The exact ETA of one unit by a full forward search from it: the brute force the fast
 /// ranking is checked against.
 pub fn eta_brute_force(
@@ -197,17 +106,35 @@ pub fn eta_brute_force(
     turnout_s: f32,
     incident: &Snap,
 ) -> f32 {
-    let sources = starts(graph, mode, unit, Direction::Forward);
-    search.run(graph, mode, Direction::Forward, &sources, f32::INFINITY);
-    turnout_s + arrival_s(graph, mode, &search.cost, unit, incident)
+    search.start(
+        graph,
+        seeds(graph, mode, Direction::Forward, unit),
+        f32::INFINITY,
+    );
+    while search
+        .settle(graph, mode, Direction::Forward, f32::INFINITY)
+        .is_some()
+    {}
+    let origin = Origin {
+        snap: *unit,
+        delay_s: 0.0,
+    };
+    turnout_s
+        + time_to_point(
+            graph,
+            mode,
+            Direction::Forward,
+            &search.cost,
+            &[origin],
+            incident.seg,
+            incident.frac,
+        )
 }
 
 /// Ranks responders for incidents; keeps its buffers and the units' road positions between
 /// calls (a unit that has not moved is not snapped again).
 pub struct Recommender {
-    cost: Vec<f32>,
-    touched: Vec<u32>,
-    heap: BinaryHeap<Queued>,
+    search: Search,
     /// Fastest speed of each mode anywhere on the network, m/s.
     vmax: [f64; 4],
     snaps: HashMap<String, (LonLat, Mode, Result<Snap, SnapError>)>,
@@ -226,9 +153,7 @@ impl Recommender {
             }
         }
         Self {
-            cost: vec![f32::INFINITY; graph.node_count()],
-            touched: Vec::new(),
-            heap: BinaryHeap::new(),
+            search: Search::new(graph),
             vmax,
             snaps: HashMap::new(),
         }
@@ -263,10 +188,6 @@ impl Recommender {
         want: usize,
     ) -> Recommendation {
         let want = want.max(1);
-        if self.cost.len() != graph.node_count() {
-            self.cost = vec![f32::INFINITY; graph.node_count()];
-            self.touched.clear();
-        }
         if self.snaps.len() > 2 * responders.len() + 64 {
             let ids: std::collections::HashSet<&str> =
                 responders.iter().map(|r| r.id.as_str()).collect();
@@ -348,16 +269,11 @@ impl Recommender {
             node_units.clear();
             let mut pending = BinaryHeap::new();
             for &(i, snap, _) in units {
-                let (to_a, to_b) = offsets(graph, mode, &snap);
-                let s = &graph.segments[snap.seg as usize];
-                if to_a.is_finite() {
-                    node_units.entry(s.a).or_default().push((i, to_a));
-                }
-                if to_b.is_finite() {
-                    node_units.entry(s.b).or_default().push((i, to_b));
+                for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
+                    node_units.entry(node).or_default().push((i, t));
                 }
                 if snap.seg == target.seg {
-                    let t = along(graph, mode, snap.seg, snap.frac, target.frac);
+                    let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
                     if t < tentative[i] {
                         tentative[i] = t;
                         pending.push(Pending {
@@ -387,31 +303,16 @@ impl Recommender {
                 true
             };
             // The reverse search from the incident.
-            for &v in &self.touched {
-                self.cost[v as usize] = f32::INFINITY;
-            }
-            self.touched.clear();
-            self.heap.clear();
-            for (node, t) in starts(graph, mode, &target, Direction::Reverse) {
-                if t < self.cost[node as usize] {
-                    if self.cost[node as usize].is_infinite() {
-                        self.touched.push(node);
-                    }
-                    self.cost[node as usize] = t;
-                    self.heap.push(Queued { cost_s: t, node });
-                }
-            }
-            let csr = &graph.csr[mode.index()][Direction::Reverse as usize];
+            let search = &mut self.search;
+            search.start(
+                graph,
+                seeds(graph, mode, Direction::Reverse, &target),
+                f32::INFINITY,
+            );
             let mut radius = 0.0f32;
             let mut stopped = false;
             loop {
-                let popped = loop {
-                    match self.heap.pop() {
-                        Some(q) if q.cost_s > self.cost[q.node as usize] => continue,
-                        other => break other,
-                    }
-                };
-                let r = popped.map_or(f32::INFINITY, |q| q.cost_s);
+                let r = search.next_cost();
                 radius = radius.max(r.min(f32::MAX));
                 // Every unit at or inside the radius is certain.
                 while let Some(&p) = pending.peek() {
@@ -423,16 +324,18 @@ impl Recommender {
                         finished += 1;
                     }
                 }
-                if finished == units.len() {
+                if finished == units.len() || r.is_infinite() {
                     break;
                 }
-                let Some(Queued { cost_s, node }) = popped else {
-                    break;
-                };
                 if kth(&best) <= r + min_turnout {
                     stopped = true;
                     break;
                 }
+                let Some((node, cost_s)) =
+                    search.settle(graph, mode, Direction::Reverse, f32::INFINITY)
+                else {
+                    break;
+                };
                 out.settled += 1;
                 if let Some(list) = node_units.get(&node) {
                     for &(i, off) in list {
@@ -444,21 +347,6 @@ impl Recommender {
                                 index: i,
                             });
                         }
-                    }
-                }
-                for e in csr.range(node) {
-                    let head = csr.head[e];
-                    let next = cost_s + csr.time_s[e];
-                    let old = self.cost[head as usize];
-                    if next < old {
-                        if old.is_infinite() {
-                            self.touched.push(head);
-                        }
-                        self.cost[head as usize] = next;
-                        self.heap.push(Queued {
-                            cost_s: next,
-                            node: head,
-                        });
                     }
                 }
             }
@@ -529,78 +417,6 @@ impl PartialOrd for OrdF32 {
     }
 }
 
-/// The fastest route from `from` to `to` for `mode`, as a line from the one point to the
-/// other over the roads, and its seconds. `None` if there is none.
-pub fn route(graph: &RoadGraph, mode: Mode, from: &Snap, to: &Snap) -> Option<(Vec<LonLat>, f32)> {
-    let n = graph.node_count();
-    let mut cost = vec![f32::INFINITY; n];
-    let mut parent = vec![u32::MAX; n];
-    let mut heap = BinaryHeap::new();
-    for (node, t) in starts(graph, mode, from, Direction::Forward) {
-        if t < cost[node as usize] {
-            cost[node as usize] = t;
-            heap.push(Queued { cost_s: t, node });
-        }
-    }
-    let target = &graph.segments[to.seg as usize];
-    let csr = &graph.csr[mode.index()][Direction::Forward as usize];
-    let mut settled_ends = 0;
-    while let Some(Queued { cost_s, node }) = heap.pop() {
-        if cost_s > cost[node as usize] {
-            continue;
-        }
-        if node == target.a || node == target.b {
-            settled_ends += 1;
-            if settled_ends == 2 || target.a == target.b {
-                break;
-            }
-        }
-        for e in csr.range(node) {
-            let head = csr.head[e];
-            let next = cost_s + csr.time_s[e];
-            if next < cost[head as usize] {
-                cost[head as usize] = next;
-                parent[head as usize] = node;
-                heap.push(Queued {
-                    cost_s: next,
-                    node: head,
-                });
-            }
-        }
-    }
-    let total = arrival_s(graph, mode, &cost, from, to);
-    if !total.is_finite() {
-        return None;
-    }
-    if from.seg == to.seg && along(graph, mode, to.seg, from.frac, to.frac) <= total {
-        return Some((vec![from.point, to.point], total));
-    }
-    // Which end of the incident's segment the route comes in by.
-    let m = mode.index();
-    let via_a = if to.frac <= 0.0 {
-        cost[target.a as usize]
-    } else {
-        cost[target.a as usize] + to.frac * target.time_ab[m]
-    };
-    let end = if via_a.is_finite() && (via_a - total).abs() <= 1e-3 * total.max(1.0) {
-        target.a
-    } else {
-        target.b
-    };
-    let mut nodes = vec![end];
-    let mut at = end;
-    while parent[at as usize] != u32::MAX {
-        at = parent[at as usize];
-        nodes.push(at);
-    }
-    nodes.reverse();
-    let mut line = Vec::with_capacity(nodes.len() + 2);
-    line.push(from.point);
-    line.extend(nodes.iter().map(|&v| graph.nodes[v as usize]));
-    line.push(to.point);
-    Some((line, total))
-}
-
 /// Which demand points a unit (or a post) reaches within each limit: sorted indices into the
 /// coverage setup's demand, per limit.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -618,16 +434,20 @@ pub fn cover_sets(
 ) -> CoverSets {
     let mode = setup.mode;
     let last = limits_s.last().copied().unwrap_or(0.0);
-    let mut sources: Vec<(u32, f32)> = starts(graph, mode, &origin.snap, Direction::Forward)
-        .into_iter()
-        .map(|(v, t)| (v, t + origin.delay_s))
-        .collect();
-    sources.retain(|s| s.1 <= last);
+    let sources: Vec<(u32, f32)> = origin.seeds(graph, mode, Direction::Forward).collect();
     search.run(graph, mode, Direction::Forward, &sources, last);
     let mut within = vec![Vec::new(); limits_s.len()];
     for (i, (snap, _)) in setup.demand_points().enumerate() {
         let Some(snap) = snap else { continue };
-        let t = origin.delay_s + arrival_s(graph, mode, &search.cost, &origin.snap, &snap);
+        let t = time_to_point(
+            graph,
+            mode,
+            Direction::Forward,
+            &search.cost,
+            std::slice::from_ref(origin),
+            snap.seg,
+            snap.frac,
+        );
         for (k, &limit) in limits_s.iter().enumerate() {
             if t <= limit {
                 within[k].push(i as u32);
@@ -792,6 +612,7 @@ mod tests {
     use super::super::tests::{STEP, graph, road};
     use super::*;
     use crate::osm::{Oneway, RoadClass};
+    use crate::routing::route;
 
     fn responder(id: &str, mode: Mode, turnout_s: f32, at: LonLat) -> Responder {
         Responder {
@@ -884,12 +705,12 @@ mod tests {
         // The route of the best unit runs along the street to the incident.
         let from = g.snap(units[0].at, Mode::Car, MAX_SNAP_M).unwrap();
         let to = all.incident_snaps[0].unwrap();
-        let (line, secs) = route(&g, Mode::Car, &from, &to).unwrap();
+        let (line, secs) = route(&g, &mut Search::with_parents(&g), Mode::Car, &from, &to).unwrap();
         assert!((secs - eta("west")).abs() < 1e-2);
         assert!(line.iter().all(|p| (p.lat - y).abs() < 1e-9), "{line:?}");
         // The east unit's route goes round by the north street.
         let from = g.snap(units[1].at, Mode::Car, MAX_SNAP_M).unwrap();
-        let (line, secs) = route(&g, Mode::Car, &from, &to).unwrap();
+        let (line, secs) = route(&g, &mut Search::with_parents(&g), Mode::Car, &from, &to).unwrap();
         assert!((secs - eta("east")).abs() < 1e-2);
         assert!(line.iter().any(|p| (p.lat - y - STEP).abs() < 1e-9));
     }

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::{Direction, Mode, Origin, RoadGraph, Search, Snap};
+use super::{Direction, Mode, Origin, RoadGraph, Search, Snap, time_to_point};
 
 /// An MCLP instance in covering form.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -66,13 +66,20 @@ pub fn build(
     if !fixed.is_empty() {
         let sources: Vec<(u32, f32)> = fixed
             .iter()
-            .flat_map(|o| graph.sources(mode, Direction::Forward, o))
+            .flat_map(|o| o.seeds(graph, mode, Direction::Forward))
             .collect();
         search.run(graph, mode, Direction::Forward, &sources, limit_s);
         for (d, (snap, w)) in demand.iter().enumerate() {
             let Some(s) = snap else { continue };
-            let t =
-                graph.time_to_point(mode, Direction::Forward, &search.cost, fixed, s.seg, s.frac);
+            let t = time_to_point(
+                graph,
+                mode,
+                Direction::Forward,
+                &search.cost,
+                fixed,
+                s.seg,
+                s.frac,
+            );
             if t <= limit_s {
                 fixed_covered += w;
                 weights[d] = 0.0;
@@ -96,7 +103,8 @@ pub fn build(
                         let Some(s) = demand[d as usize].0 else {
                             continue;
                         };
-                        let t = graph.time_to_point(
+                        let t = time_to_point(
+                            graph,
                             mode,
                             Direction::Forward,
                             &search.cost,

@@ -1,0 +1,140 @@
+//! Fastest paths: node to node ([`shortest_path`], the simulator's units) and snapped point to
+//! snapped point ([`route`], the dispatch route drawn on the map). Both are the one Dijkstra
+//! ([`Search`] with predecessors) stopped as soon as the target is settled.
+
+use super::search::{Origin, Search, along_s, seeds, time_to_point};
+use super::{Direction, Mode, RoadGraph, Snap};
+use crate::coord::LonLat;
+
+/// The fastest path from node `from` to node `to` for `mode`: the nodes in order and the
+/// seconds it takes; `None` if `to` cannot be reached. `search` must record predecessors
+/// ([`Search::with_parents`]).
+pub fn shortest_path(
+    graph: &RoadGraph,
+    search: &mut Search,
+    mode: Mode,
+    from: u32,
+    to: u32,
+) -> Option<(Vec<u32>, f32)> {
+    let n = graph.node_count();
+    if from as usize >= n || to as usize >= n || search.parent.len() != n {
+        return None;
+    }
+    search.start(graph, [(from, 0.0)], f32::INFINITY);
+    while let Some((node, cost)) = search.settle(graph, mode, Direction::Forward, f32::INFINITY) {
+        if node == to {
+            return Some((search.path_to(to), cost));
+        }
+    }
+    None
+}
+
+/// The fastest route from `from` to `to` for `mode`, as a line from the one point to the
+/// other over the roads, and its seconds. `None` if there is none. `search` must record
+/// predecessors ([`Search::with_parents`]).
+pub fn route(
+    graph: &RoadGraph,
+    search: &mut Search,
+    mode: Mode,
+    from: &Snap,
+    to: &Snap,
+) -> Option<(Vec<LonLat>, f32)> {
+    if search.parent.len() != graph.node_count() {
+        return None;
+    }
+    search.start(
+        graph,
+        seeds(graph, mode, Direction::Forward, from),
+        f32::INFINITY,
+    );
+    let target = &graph.segments[to.seg as usize];
+    let mut settled_ends = 0;
+    while let Some((node, _)) = search.settle(graph, mode, Direction::Forward, f32::INFINITY) {
+        if node == target.a || node == target.b {
+            settled_ends += 1;
+            if settled_ends == 2 || target.a == target.b {
+                break;
+            }
+        }
+    }
+    let origin = Origin {
+        snap: *from,
+        delay_s: 0.0,
+    };
+    let total = time_to_point(
+        graph,
+        mode,
+        Direction::Forward,
+        &search.cost,
+        &[origin],
+        to.seg,
+        to.frac,
+    );
+    if !total.is_finite() {
+        return None;
+    }
+    if from.seg == to.seg && along_s(graph, mode, to.seg, from.frac, to.frac) <= total {
+        return Some((vec![from.point, to.point], total));
+    }
+    // Which end of the target's segment the route comes in by.
+    let m = mode.index();
+    let ca = search.cost[target.a as usize];
+    let arrive_a = if to.frac <= 0.0 {
+        ca
+    } else if target.time_ab[m].is_finite() {
+        ca + to.frac * target.time_ab[m]
+    } else {
+        f32::INFINITY
+    };
+    let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
+    let end = if via_a { target.a } else { target.b };
+    let nodes = search.path_to(end);
+    let mut line = Vec::with_capacity(nodes.len() + 2);
+    line.push(from.point);
+    line.extend(nodes.iter().map(|&v| graph.nodes[v as usize]));
+    line.push(to.point);
+    Some((line, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osm::{Oneway, RoadClass};
+    use crate::routing::edge_time;
+    use crate::routing::tests::{STEP, graph, road};
+
+    #[test]
+    fn shortest_path_follows_one_ways() {
+        // A one-way street north (0→1→2) and a two-way detour east back to 0.
+        let g = graph(vec![
+            road(
+                RoadClass::Residential,
+                Oneway::Forward,
+                &[(13.0, 53.0), (13.0, 53.0 + STEP), (13.0, 53.0 + 2.0 * STEP)],
+            ),
+            road(
+                RoadClass::Residential,
+                Oneway::No,
+                &[
+                    (13.0, 53.0 + 2.0 * STEP),
+                    (13.002, 53.0 + 2.0 * STEP),
+                    (13.002, 53.0),
+                    (13.0, 53.0),
+                ],
+            ),
+        ]);
+        let mut s = Search::with_parents(&g);
+        let (path, t) = shortest_path(&g, &mut s, Mode::Car, 0, 2).unwrap();
+        assert_eq!(path, vec![0, 1, 2]);
+        assert!((t - 26.7).abs() < 0.1, "{t}");
+        let (back, _) = shortest_path(&g, &mut s, Mode::Car, 2, 0).unwrap();
+        assert_eq!(
+            back.len(),
+            4,
+            "round the detour, not against the one-way: {back:?}"
+        );
+        let (foot, _) = shortest_path(&g, &mut s, Mode::Foot, 2, 0).unwrap();
+        assert_eq!(foot, vec![2, 1, 0]);
+        assert!(edge_time(&g, Mode::Car, 1, 0).is_none());
+    }
+}

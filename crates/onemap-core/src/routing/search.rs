@@ -1,0 +1,446 @@
+//! The one Dijkstra: where a search starts on a snapped position ([`seeds`]), the search
+//! itself ([`Search`]: multi-source, bounded, reusable, settled one node at a time or run to a
+//! limit, with predecessors when asked), and where it ends on a point ([`time_to_point`]).
+//! Every search in OneMap (isochrones, coverage, placement, dispatch, routes) is this one.
+//!
+//! Cost: O((V + E) log V) over the reached part of the network only; a reused [`Search`] is
+//! reset in time proportional to what the previous search touched. Units: seconds.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{Direction, Mode, RoadGraph, Snap};
+
+/// A snapped position with a start delay (turnout time), the start of a search.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Origin {
+    pub snap: Snap,
+    pub delay_s: f32,
+}
+
+impl Origin {
+    /// Where a search from (or, in reverse, to) this origin enters the node graph.
+    pub fn seeds(
+        &self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+    ) -> impl Iterator<Item = (u32, f32)> + use<> {
+        let delay = self.delay_s;
+        seeds(graph, mode, dir, &self.snap).map(move |(v, t)| (v, t + delay))
+    }
+}
+
+/// Where a search from a snapped position (forward) or to it (reverse) enters the node
+/// graph: `(node, seconds)` for each end of its segment the mode may travel between, plus
+/// the node itself when the position is exactly on one (every edge of that node is open,
+/// whatever the segment's one-way rule).
+pub fn seeds(
+    graph: &RoadGraph,
+    mode: Mode,
+    dir: Direction,
+    snap: &Snap,
+) -> impl Iterator<Item = (u32, f32)> + use<> {
+    let s = &graph.segments[snap.seg as usize];
+    let m = mode.index();
+    let f = snap.frac;
+    let (ab, ba) = (s.time_ab[m], s.time_ba[m]);
+    let on_node = if f <= 0.0 {
+        Some((s.a, 0.0))
+    } else if f >= 1.0 {
+        Some((s.b, 0.0))
+    } else {
+        None
+    };
+    let (to_b, to_a) = match dir {
+        // Travel from the point: along a→b to b, along b→a to a.
+        Direction::Forward => (
+            ab.is_finite().then_some((s.b, (1.0 - f) * ab)),
+            ba.is_finite().then_some((s.a, f * ba)),
+        ),
+        // Travel to the point: from a along a→b, from b along b→a.
+        Direction::Reverse => (
+            ba.is_finite().then_some((s.b, (1.0 - f) * ba)),
+            ab.is_finite().then_some((s.a, f * ab)),
+        ),
+    };
+    [on_node, to_b, to_a].into_iter().flatten()
+}
+
+/// Seconds along one segment from `from` to `to` (fractions of it), infinite where the mode
+/// may not travel that way.
+pub fn along_s(graph: &RoadGraph, mode: Mode, seg: u32, from: f32, to: f32) -> f32 {
+    let s = &graph.segments[seg as usize];
+    let m = mode.index();
+    if to == from {
+        0.0
+    } else if to > from {
+        (to - from) * s.time_ab[m]
+    } else {
+        (from - to) * s.time_ba[m]
+    }
+}
+
+/// Seconds between the origins of a search and the point `frac` along `seg`: from them in
+/// [`Direction::Forward`], to them in reverse, given the node costs `cost` of that search
+/// (origins on the same segment are reached directly). Exactly on a node, that node's cost.
+pub fn time_to_point(
+    graph: &RoadGraph,
+    mode: Mode,
+    dir: Direction,
+    cost: &[f32],
+    origins: &[Origin],
+    seg: u32,
+    frac: f32,
+) -> f32 {
+    let s = &graph.segments[seg as usize];
+    let m = mode.index();
+    let (ab, ba) = (s.time_ab[m], s.time_ba[m]);
+    let (ca, cb) = (cost[s.a as usize], cost[s.b as usize]);
+    let end = |on_node: bool, c: f32, t: f32, part: f32| {
+        if on_node {
+            c
+        } else if t.is_finite() {
+            c + part * t
+        } else {
+            f32::INFINITY
+        }
+    };
+    let mut best = match dir {
+        // Arrive along a→b from a, or along b→a from b.
+        Direction::Forward => {
+            end(frac <= 0.0, ca, ab, frac).min(end(frac >= 1.0, cb, ba, 1.0 - frac))
+        }
+        // Leave along a→b to b, or along b→a to a.
+        Direction::Reverse => {
+            end(frac >= 1.0, cb, ab, 1.0 - frac).min(end(frac <= 0.0, ca, ba, frac))
+        }
+    };
+    for o in origins.iter().filter(|o| o.snap.seg == seg) {
+        let t = match dir {
+            Direction::Forward => along_s(graph, mode, seg, o.snap.frac, frac),
+            Direction::Reverse => along_s(graph, mode, seg, frac, o.snap.frac),
+        };
+        best = best.min(o.delay_s + t);
+    }
+    best
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Queued {
+    pub(super) cost_s: f32,
+    pub(super) node: u32,
+}
+
+impl Eq for Queued {}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Min-heap on cost, ties by node for determinism.
+        other
+            .cost_s
+            .total_cmp(&self.cost_s)
+            .then_with(|| other.node.cmp(&self.node))
+    }
+}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// No predecessor: a source, or not reached.
+pub const NO_PARENT: u32 = u32::MAX;
+
+/// A reusable multi-source Dijkstra.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// Seconds from the nearest source to every node reached; infinite elsewhere.
+    pub cost: Vec<f32>,
+    /// Nodes settled so far, in order (cheapest first).
+    pub settled: Vec<u32>,
+    /// The node each reached node was reached from ([`NO_PARENT`] for sources), when the
+    /// search was made [`Search::with_parents`].
+    pub parent: Vec<u32>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Queued>,
+}
+
+impl Search {
+    pub fn new(graph: &RoadGraph) -> Self {
+        Self {
+            cost: vec![f32::INFINITY; graph.node_count()],
+            ..Self::default()
+        }
+    }
+
+    /// A search that also records predecessors (for paths).
+    pub fn with_parents(graph: &RoadGraph) -> Self {
+        Self {
+            cost: vec![f32::INFINITY; graph.node_count()],
+            parent: vec![NO_PARENT; graph.node_count()],
+            ..Self::default()
+        }
+    }
+
+    /// Begin a search from `sources` (`(node, start cost)`), forgetting the previous one.
+    /// Sources above `limit_s` are ignored.
+    pub fn start(
+        &mut self,
+        graph: &RoadGraph,
+        sources: impl IntoIterator<Item = (u32, f32)>,
+        limit_s: f32,
+    ) {
+        let n = graph.node_count();
+        let parents = !self.parent.is_empty();
+        if self.cost.len() != n {
+            self.cost = vec![f32::INFINITY; n];
+            if parents {
+                self.parent = vec![NO_PARENT; n];
+            }
+            self.touched.clear();
+        }
+        for &v in &self.touched {
+            self.cost[v as usize] = f32::INFINITY;
+            if parents {
+                self.parent[v as usize] = NO_PARENT;
+            }
+        }
+        self.touched.clear();
+        self.settled.clear();
+        self.heap.clear();
+        for (node, start) in sources {
+            let i = node as usize;
+            if i < n && start <= limit_s && start < self.cost[i] {
+                if self.cost[i].is_infinite() {
+                    self.touched.push(node);
+                }
+                self.cost[i] = start;
+                self.heap.push(Queued {
+                    cost_s: start,
+                    node,
+                });
+            }
+        }
+    }
+
+    /// The cost of the next node to be settled (infinite when none is left): everything
+    /// cheaper than this is final.
+    pub fn next_cost(&mut self) -> f32 {
+        while let Some(q) = self.heap.peek() {
+            if q.cost_s > self.cost[q.node as usize] {
+                self.heap.pop();
+                continue;
+            }
+            return q.cost_s;
+        }
+        f32::INFINITY
+    }
+
+    /// Settle the cheapest node and relax its edges up to `limit_s`; `None` when done.
+    pub fn settle(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        limit_s: f32,
+    ) -> Option<(u32, f32)> {
+        let Queued { cost_s, node } = loop {
+            let q = self.heap.pop()?;
+            if q.cost_s <= self.cost[q.node as usize] {
+                break q;
+            }
+        };
+        self.settled.push(node);
+        let csr = &graph.csr[mode.index()][dir as usize];
+        let parents = !self.parent.is_empty();
+        for i in csr.range(node) {
+            let head = csr.head[i];
+            let next = cost_s + csr.time_s[i];
+            let old = self.cost[head as usize];
+            if next <= limit_s && next < old {
+                if old.is_infinite() {
+                    self.touched.push(head);
+                }
+                self.cost[head as usize] = next;
+                if parents {
+                    self.parent[head as usize] = node;
+                }
+                self.heap.push(Queued {
+                    cost_s: next,
+                    node: head,
+                });
+            }
+        }
+        Some((node, cost_s))
+    }
+
+    /// Run from `sources` up to `limit_s` seconds.
+    pub fn run(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        sources: &[(u32, f32)],
+        limit_s: f32,
+    ) {
+        self.start(graph, sources.iter().copied(), limit_s);
+        while self.settle(graph, mode, dir, limit_s).is_some() {}
+    }
+
+    /// The nodes from a source to `node`, in order (needs [`Search::with_parents`]).
+    pub fn path_to(&self, node: u32) -> Vec<u32> {
+        let mut path = vec![node];
+        let mut at = node;
+        while let Some(&p) = self.parent.get(at as usize)
+            && p != NO_PARENT
+        {
+            at = p;
+            path.push(at);
+        }
+        path.reverse();
+        path
+    }
+}
+
+/// Travel time in seconds from the nearest source to every node reachable within `limit_s`
+/// (infinite elsewhere). `sources` are `(node, start_cost_s)`. One-off convenience over
+/// [`Search`].
+pub fn bounded_dijkstra(
+    graph: &RoadGraph,
+    mode: Mode,
+    dir: Direction,
+    sources: &[(u32, f32)],
+    limit_s: f32,
+) -> Vec<f32> {
+    let mut search = Search::new(graph);
+    search.run(graph, mode, dir, sources, limit_s);
+    search.cost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coord::LonLat;
+    use crate::osm::{Oneway, RoadClass};
+    use crate::routing::tests::{STEP, graph, road};
+    use crate::routing::{MAX_SNAP_M, SnapError};
+
+    const FWD: Direction = Direction::Forward;
+
+    #[test]
+    fn limit_multi_source_start_costs_and_reverse() {
+        // A straight one-way street of 5 segments (nodes 0..=5), 111.2 m each, residential.
+        let pts: Vec<(f64, f64)> = (0..6).map(|i| (13.0, 53.0 + STEP * i as f64)).collect();
+        let g = graph(vec![road(RoadClass::Residential, Oneway::Forward, &pts)]);
+        let within_30 = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0)], 30.0);
+        let reached: Vec<usize> = (0..6).filter(|&i| within_30[i].is_finite()).collect();
+        assert_eq!(reached, vec![0, 1, 2], "13.3 s per segment, 26.7 s for two");
+        // Two sources; the second starts 20 s late (turnout delay).
+        let both = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0), (3, 20.0)], 600.0);
+        assert!((both[3] - 20.0).abs() < 1e-3);
+        assert!((both[4] - 33.34).abs() < 0.05, "{}", both[4]);
+        // Reverse: who reaches node 5? Everyone upstream; travel times mirror.
+        let rev = bounded_dijkstra(&g, Mode::Car, Direction::Reverse, &[(5, 0.0)], 600.0);
+        assert!((rev[0] - 66.7).abs() < 0.2, "{}", rev[0]);
+        let forward_from_0 = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
+        assert!((rev[0] - forward_from_0[5]).abs() < 1e-3);
+        // A reused search gives the same answers as fresh ones.
+        let mut s = Search::new(&g);
+        s.run(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
+        s.run(&g, Mode::Car, FWD, &[(3, 0.0)], 600.0);
+        assert!(s.cost[0].is_infinite() && s.cost[2].is_infinite());
+        assert_eq!(s.settled, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn snapping_partial_start_and_main_component() {
+        // A two-way street (nodes 0..=2), plus a one-way spur 3→4 that cars can enter but
+        // never leave: not in the car's main component.
+        let g = graph(vec![
+            road(
+                RoadClass::Residential,
+                Oneway::No,
+                &[(13.0, 53.0), (13.0, 53.0 + STEP), (13.0, 53.0 + 2.0 * STEP)],
+            ),
+            road(
+                RoadClass::Residential,
+                Oneway::Forward,
+                &[(13.0, 53.0 + STEP), (13.003, 53.0 + STEP)],
+            ),
+        ]);
+        assert_eq!(g.main_count(Mode::Car), 3);
+        assert_eq!(g.main_count(Mode::Foot), 4);
+        // A point 20 m east of a quarter of the way up the first segment.
+        let p = LonLat::new(13.0 + 20.0 / 67_000.0, 53.0 + STEP * 0.25);
+        let snap = g.snap(p, Mode::Car, MAX_SNAP_M).unwrap();
+        assert_eq!(snap.seg, 0);
+        assert!((snap.frac - 0.25).abs() < 0.01, "{}", snap.frac);
+        assert!((snap.dist_m - 20.0).abs() < 1.5, "{}", snap.dist_m);
+        // Sources: 3/4 of the segment to node 1, 1/4 back to node 0.
+        let origin = Origin { snap, delay_s: 5.0 };
+        let src: Vec<(u32, f32)> = origin.seeds(&g, Mode::Car, FWD).collect();
+        assert_eq!(src.len(), 2);
+        assert!((src[0].1 - (5.0 + 0.75 * 13.34)).abs() < 0.1, "{src:?}");
+        assert!((src[1].1 - (5.0 + 0.25 * 13.34)).abs() < 0.1, "{src:?}");
+        // Snapped exactly onto the junction at the spur's start: the spur is open too.
+        let at_node = Origin {
+            snap: Snap { frac: 1.0, ..snap },
+            delay_s: 0.0,
+        };
+        let cost = bounded_dijkstra(
+            &g,
+            Mode::Car,
+            FWD,
+            &at_node.seeds(&g, Mode::Car, FWD).collect::<Vec<_>>(),
+            600.0,
+        );
+        assert!(
+            cost[3].is_finite(),
+            "the one-way spur is reachable from its start node"
+        );
+
+        // Next to the spur's far end: cars snap to the main street instead; pedestrians to it.
+        let spur_end = LonLat::new(13.003, 53.0 + STEP + 0.0001);
+        let car = g.snap(spur_end, Mode::Car, 100.0);
+        assert!(
+            matches!(car, Err(SnapError::Disconnected { .. })),
+            "{car:?}"
+        );
+        assert_eq!(g.snap(spur_end, Mode::Foot, 100.0).unwrap().seg, 2);
+        assert_eq!(g.snap(spur_end, Mode::Car, MAX_SNAP_M).unwrap().seg, 1);
+        assert!(matches!(
+            g.snap(LonLat::new(14.0, 53.0), Mode::Car, MAX_SNAP_M),
+            Err(SnapError::OutsideData(_))
+        ));
+        assert!(matches!(
+            g.snap(
+                LonLat::new(13.008, 53.0 - 2.0 * STEP),
+                Mode::Car,
+                MAX_SNAP_M
+            ),
+            Err(SnapError::NoRoadNear { .. })
+        ));
+    }
+
+    #[test]
+    fn time_to_a_point_exactly_on_a_node_is_the_node_s_cost() {
+        // A one-way street 0→1; a point exactly on node 0 is reached when node 0 is, even
+        // though the segment cannot be driven from 1 to 0.
+        let g = graph(vec![road(
+            RoadClass::Residential,
+            Oneway::Forward,
+            &[(13.0, 53.0), (13.0, 53.0 + STEP)],
+        )]);
+        let cost = vec![7.0, f32::INFINITY];
+        let t = time_to_point(&g, Mode::Car, FWD, &cost, &[], 0, 0.0);
+        assert_eq!(t, 7.0);
+        let t = time_to_point(&g, Mode::Car, FWD, &cost, &[], 0, 0.5);
+        assert!((t - (7.0 + 0.5 * 13.34)).abs() < 0.05, "{t}");
+        // Reverse: from the middle to node 1 takes half the segment.
+        let cost = vec![f32::INFINITY, 2.0];
+        let t = time_to_point(&g, Mode::Car, Direction::Reverse, &cost, &[], 0, 0.5);
+        assert!((t - (2.0 + 0.5 * 13.34)).abs() < 0.05, "{t}");
+    }
+}

@@ -1,0 +1,105 @@
+//! Putting a point on the network: the nearest road of a mode's main component, part-way
+//! along its segment. An R-tree over the segments in metres makes it O(log E).
+
+use super::{Mode, RoadGraph};
+use crate::coord::LonLat;
+
+/// Where a point meets the network: part-way along a segment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Snap {
+    pub seg: u32,
+    /// Position along the segment from `a` (0) to `b` (1).
+    pub frac: f32,
+    /// The snapped point on the road.
+    pub point: LonLat,
+    /// Distance from the asked point to the road, metres.
+    pub dist_m: f32,
+}
+
+/// Why a point could not be put on the network.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SnapError {
+    #[error("the point {0} is outside the road data")]
+    OutsideData(LonLat),
+    #[error("no {mode} road within {max_m:.0} m of {at} (in a lake, a field or a forest?)")]
+    NoRoadNear {
+        at: LonLat,
+        mode: &'static str,
+        max_m: f64,
+    },
+    #[error(
+        "the nearest {mode} road to {at} ({near_m:.0} m away) is not connected to the city's \
+         network, and no connected road is within {max_m:.0} m"
+    )]
+    Disconnected {
+        at: LonLat,
+        mode: &'static str,
+        near_m: f64,
+        max_m: f64,
+    },
+}
+
+/// Default snapping radius: a post or a unit farther than this from any road is an error.
+pub const MAX_SNAP_M: f64 = 300.0;
+
+impl RoadGraph {
+    /// Put `p` on the nearest road of `mode`'s main component within `max_m` metres.
+    pub fn snap(&self, p: LonLat, mode: Mode, max_m: f64) -> Result<Snap, SnapError> {
+        let pad = max_m / 111_000.0 * 2.0;
+        let b = self.bounds;
+        if !p.is_valid()
+            || self.segments.is_empty()
+            || p.lon < b.min.lon - pad
+            || p.lon > b.max.lon + pad
+            || p.lat < b.min.lat - pad
+            || p.lat > b.max.lat + pad
+        {
+            return Err(SnapError::OutsideData(p));
+        }
+        let q = self.proj.to_m(p);
+        let mut nearest_other: Option<f64> = None;
+        for item in self.seg_tree.nearest_neighbor_iter_with_distance_2(&q) {
+            let (line, d2) = item;
+            let d = d2.sqrt();
+            if d > max_m {
+                break;
+            }
+            let seg = line.data;
+            if !self.segments[seg as usize].usable_by(mode) {
+                continue;
+            }
+            if !self.snappable(mode, seg) {
+                nearest_other.get_or_insert(d);
+                continue;
+            }
+            let (a, b) = (line.geom().from, line.geom().to);
+            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+            };
+            let frac = t as f32;
+            return Ok(Snap {
+                seg,
+                frac,
+                point: self.point_on(seg, frac),
+                dist_m: d as f32,
+            });
+        }
+        Err(match nearest_other {
+            Some(near_m) => SnapError::Disconnected {
+                at: p,
+                mode: mode.name(),
+                near_m,
+                max_m,
+            },
+            None => SnapError::NoRoadNear {
+                at: p,
+                mode: mode.name(),
+                max_m,
+            },
+        })
+    }
+}

@@ -1,0 +1,712 @@
+//! The hub: the authoritative state, the `seq` counter, the store and every client's queue,
+//! owned by one thread (`feed-hub`). Sessions and internal producers (the simulator, tools)
+//! talk to it through a bounded channel, so commands are handled one at a time in one order,
+//! and every disk flush happens here, never on an async worker.
+//!
+//! A command is checked against its deadline, decided by the core's rulebook
+//! (`onemap_core::feed::decide`), and its events, audit rows and answer are appended to the
+//! store in one durable batch; only then are the events broadcast and the answer sent. A
+//! repeated `request_id` is answered with the first answer and not applied again.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onemap_core::feed::lifecycle::{archive_due, check_deadline};
+use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty, Hello};
+use onemap_core::feed::{
+    AuditEntry, ClientEnvelope, ClientMessage, Command, CommandResult, Envelope, FeedState,
+    Refusal, RequestId, ServerEvent, decide,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::Clock;
+use crate::queue::{ClientQueue, MAX_QUEUE, Outgoing};
+use crate::sim::{Sim, SimConfig, World};
+use crate::store::{Answer, Batch, EventStore, StoreError};
+
+/// Messages to the hub waiting at most this many before senders wait (backpressure).
+pub const HUB_CHANNEL: usize = 4096;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HubConfig {
+    /// Closed incidents stay in the live picture this long (they stay in the log for good).
+    pub keep_closed_ms: i64,
+    /// How long a command's answer is remembered for retries.
+    pub answer_memory_ms: i64,
+    /// At most this many answers are remembered (the oldest go first).
+    pub max_answers: usize,
+    /// State events kept in memory for replays; an older `last_seq` is served from the store.
+    pub replay_window: usize,
+    /// A snapshot every this many state events.
+    pub snapshot_every: u64,
+    /// Heartbeats to every client, this often (real time: they keep connections alive).
+    pub heartbeat: Duration,
+    /// The simulator steps and housekeeping run this often (real time).
+    pub tick: Duration,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            keep_closed_ms: 2 * 3_600_000,
+            answer_memory_ms: 24 * 3_600_000,
+            max_answers: 200_000,
+            replay_window: 200_000,
+            snapshot_every: 20_000,
+            heartbeat: Duration::from_secs(2),
+            tick: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Who sent something: a name for answers (stable across reconnects) and one for the audit
+/// log (with the peer address).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actor {
+    pub name: String,
+    pub shown: String,
+}
+
+impl Actor {
+    pub fn internal(name: &str) -> Actor {
+        Actor {
+            name: name.to_owned(),
+            shown: name.to_owned(),
+        }
+    }
+}
+
+/// What the hub is asked to do.
+pub enum HubMsg {
+    /// A client said hello: queue what it missed and subscribe it.
+    Hello {
+        queue: Arc<ClientQueue>,
+        hello: Hello,
+        reply: oneshot::Sender<u64>,
+    },
+    /// A message from a subscribed client.
+    Client {
+        client: u64,
+        actor: Arc<Actor>,
+        env: ClientEnvelope,
+    },
+    /// A per-connection event (an error found by the session), numbered here.
+    Direct {
+        queue: Arc<ClientQueue>,
+        event: ServerEvent,
+    },
+    Leave {
+        client: u64,
+    },
+    /// Commands from an internal producer (tools, tests, load benchmarks), without deadlines.
+    Submit {
+        actor: Actor,
+        commands: Vec<Command>,
+        reply: oneshot::Sender<Vec<Result<Vec<u64>, Refusal>>>,
+    },
+    /// The simulator's world is built: start simulating.
+    World(Box<World>, SimConfig),
+    State {
+        reply: oneshot::Sender<FeedState>,
+    },
+    AuditPage {
+        before: Option<i64>,
+        limit: u32,
+        reply: oneshot::Sender<Result<Vec<AuditEntry>, String>>,
+    },
+    Stop,
+}
+
+/// Counters for tools and tests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HubStats {
+    /// Simulator commands the rules refused (races with commanders are normal).
+    pub sim_refused: u64,
+    /// Batches the store could not write.
+    pub store_failures: u64,
+}
+
+pub struct Hub {
+    state: FeedState,
+    seq: u64,
+    store: Box<dyn EventStore>,
+    recent: VecDeque<Envelope>,
+    clients: HashMap<u64, Arc<ClientQueue>>,
+    next_client: u64,
+    answers: HashMap<RequestId, Answer>,
+    answer_order: VecDeque<(i64, RequestId)>,
+    since_snapshot: u64,
+    clock: Clock,
+    config: HubConfig,
+    sim: Option<Sim>,
+    stats: HubStats,
+    last_beat: Instant,
+    last_prune_ms: i64,
+}
+
+/// What one step of work writes and then sends.
+#[derive(Default)]
+struct Work {
+    events: Vec<Envelope>,
+    audit: Vec<AuditEntry>,
+    answers: Vec<Answer>,
+    replies: Vec<(Arc<ClientQueue>, CommandResult)>,
+}
+
+/// A command's way in: from a client (answered, remembered) or from inside (neither).
+struct Origin<'a> {
+    actor: &'a Actor,
+    reply: Option<(&'a Arc<ClientQueue>, RequestId)>,
+}
+
+impl Hub {
+    /// A hub over `store`, continuing what it holds.
+    pub fn open(
+        mut store: Box<dyn EventStore>,
+        clock: Clock,
+        config: HubConfig,
+    ) -> Result<Hub, StoreError> {
+        let now = clock.now_ms();
+        let loaded = store.load(now - config.answer_memory_ms)?;
+        let mut answers = HashMap::new();
+        let mut answer_order = VecDeque::new();
+        let mut remembered = loaded.answers;
+        remembered.sort_by_key(|a| a.ts_ms);
+        for a in remembered {
+            answer_order.push_back((a.ts_ms, a.request_id.clone()));
+            answers.insert(a.request_id.clone(), a);
+        }
+        Ok(Hub {
+            state: loaded.state,
+            seq: loaded.last_seq,
+            store,
+            recent: VecDeque::new(),
+            clients: HashMap::new(),
+            next_client: 0,
+            answers,
+            answer_order,
+            since_snapshot: 0,
+            clock,
+            config,
+            sim: None,
+            stats: HubStats::default(),
+            last_beat: Instant::now(),
+            last_prune_ms: now,
+        })
+    }
+
+    pub fn state(&self) -> &FeedState {
+        &self.state
+    }
+
+    pub fn stats(&self) -> &HubStats {
+        &self.stats
+    }
+
+    /// How many answers are remembered (bounded by time and count).
+    pub fn remembered_answers(&self) -> usize {
+        self.answers.len()
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// A per-client event (error, answer, heartbeat): numbered, not logged.
+    fn direct(&mut self, queue: &ClientQueue, event: ServerEvent) {
+        let seq = self.next_seq();
+        queue.push(Envelope::new(seq, self.clock.now_ms(), event));
+    }
+
+    /// Handle one message; `false` once asked to stop.
+    pub fn handle(&mut self, msg: HubMsg) -> bool {
+        match msg {
+            HubMsg::Hello {
+                queue,
+                hello,
+                reply,
+            } => {
+                let id = self.subscribe(&queue, hello.last_seq);
+                let _ = reply.send(id);
+            }
+            HubMsg::Client { client, actor, env } => {
+                if let Some(queue) = self.clients.get(&client).cloned() {
+                    self.client_message(&queue, &actor, env);
+                }
+            }
+            HubMsg::Direct { queue, event } => self.direct(&queue, event),
+            HubMsg::Leave { client } => {
+                self.clients.remove(&client);
+            }
+            HubMsg::Submit {
+                actor,
+                commands,
+                reply,
+            } => {
+                let results = self.submit(&actor, commands);
+                let _ = reply.send(results);
+            }
+            HubMsg::World(world, config) => {
+                let (sim, commands) = Sim::new(config, *world, &self.state, self.clock.now_ms());
+                self.sim = Some(sim);
+                self.run_internal(&Actor::internal("simulator"), commands);
+            }
+            HubMsg::State { reply } => {
+                let _ = reply.send(self.state.clone());
+            }
+            HubMsg::AuditPage {
+                before,
+                limit,
+                reply,
+            } => {
+                let page = self
+                    .store
+                    .audit_page(before, limit)
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(page);
+            }
+            HubMsg::Stop => return false,
+        }
+        true
+    }
+
+    /// Run commands from inside (no deadline, no answer): per command, the seqs of the events
+    /// it published, or its refusal.
+    pub fn submit(
+        &mut self,
+        actor: &Actor,
+        commands: Vec<Command>,
+    ) -> Vec<Result<Vec<u64>, Refusal>> {
+        let mut work = Work::default();
+        let origin = Origin { actor, reply: None };
+        let now = self.clock.now_ms();
+        let results: Vec<Result<Vec<u64>, Refusal>> = commands
+            .into_iter()
+            .map(|c| self.run_command(&mut work, &origin, c, now))
+            .collect();
+        match self.commit(work) {
+            Ok(()) => results,
+            Err(why) => results
+                .into_iter()
+                .map(|r| {
+                    r.and(Err(Refusal::Invalid {
+                        field: "store".into(),
+                        reason: why.clone(),
+                    }))
+                })
+                .collect(),
+        }
+    }
+
+    fn run_internal(&mut self, actor: &Actor, commands: Vec<Command>) {
+        let refused = self
+            .submit(actor, commands)
+            .iter()
+            .filter(|r| r.is_err())
+            .count();
+        self.stats.sim_refused += refused as u64;
+    }
+
+    /// Decide one command and stage what it writes; the state moves on at once (so the next
+    /// command of the same step sees it), the world sees it only after [`Self::commit`].
+    fn run_command(
+        &mut self,
+        work: &mut Work,
+        origin: &Origin<'_>,
+        command: Command,
+        now: i64,
+    ) -> Result<Vec<u64>, Refusal> {
+        let outcome = decide(&self.state, &command, now);
+        self.stage(work, origin, &command, outcome, now)
+    }
+
+    fn stage(
+        &mut self,
+        work: &mut Work,
+        origin: &Origin<'_>,
+        command: &Command,
+        outcome: Result<Vec<ServerEvent>, Refusal>,
+        now: i64,
+    ) -> Result<Vec<u64>, Refusal> {
+        let (incident_id, unit_id) = command.subject();
+        let (incident_id, unit_id) = (incident_id.cloned(), unit_id.cloned());
+        // Positions are in the event log already; auditing each would drown the log.
+        let audited = !matches!(command, Command::ReportPosition(_));
+        let request = origin.reply.as_ref().map(|(_, r)| r.clone());
+        if audited {
+            work.audit.push(AuditEntry {
+                id: 0,
+                ts_ms: now,
+                client: origin.actor.shown.clone(),
+                action: command.kind().to_owned(),
+                incident_id: incident_id.clone(),
+                unit_id: unit_id.clone(),
+                ok: None,
+                detail: command.body_json(),
+            });
+        }
+        let result = match outcome {
+            Ok(events) => {
+                let mut seqs = Vec::with_capacity(events.len());
+                for event in events {
+                    let env = Envelope::new(self.next_seq(), now, event);
+                    self.state.apply(&env);
+                    seqs.push(env.seq);
+                    work.events.push(env);
+                }
+                Ok(seqs)
+            }
+            Err(refusal) => Err(refusal),
+        };
+        let message = match &result {
+            Ok(_) => format!("{} done", command.kind()),
+            Err(r) => r.to_string(),
+        };
+        if audited {
+            work.audit.push(AuditEntry {
+                id: 0,
+                ts_ms: now,
+                client: origin.actor.shown.clone(),
+                action: "result".to_owned(),
+                incident_id,
+                unit_id,
+                ok: Some(result.is_ok()),
+                detail: match &request {
+                    Some(r) => format!("{} {r}: {message}", command.kind()),
+                    None => format!("{}: {message}", command.kind()),
+                },
+            });
+        }
+        if let Some((queue, request_id)) = &origin.reply {
+            let answer = CommandResult {
+                request_id: request_id.clone(),
+                ok: result.is_ok(),
+                message,
+                refusal: result.as_ref().err().cloned(),
+            };
+            work.answers.push(Answer {
+                request_id: request_id.clone(),
+                client: origin.actor.name.clone(),
+                ts_ms: now,
+                result: answer.clone(),
+            });
+            work.replies.push(((*queue).clone(), answer));
+        }
+        result
+    }
+
+    /// Write a step durably, then let everyone see it. If the store fails, the state goes
+    /// back to what the store holds and nothing is broadcast; the error is returned.
+    fn commit(&mut self, work: Work) -> Result<(), String> {
+        let batch = Batch {
+            events: &work.events,
+            answers: &work.answers,
+            audit: &work.audit,
+        };
+        if let Err(e) = self.store.append(&batch) {
+            self.stats.store_failures += 1;
+            let why = format!("the event log cannot be written: {e}");
+            eprintln!("onemap-feed: {why}");
+            match self
+                .store
+                .load(self.clock.now_ms() - self.config.answer_memory_ms)
+            {
+                Ok(loaded) => self.state = loaded.state,
+                Err(e) => eprintln!("onemap-feed: cannot reload the event log: {e}"),
+            }
+            for (queue, mut answer) in work.replies {
+                answer.ok = false;
+                answer.message = format!("not carried out: {why}");
+                answer.refusal = None;
+                self.direct(&queue, ServerEvent::CommandResult(answer));
+            }
+            return Err(why);
+        }
+        for a in work.answers {
+            self.remember(a);
+        }
+        self.since_snapshot += work.events.len() as u64;
+        for env in work.events {
+            self.broadcast(&env);
+            self.recent.push_back(env);
+        }
+        while self.recent.len() > self.config.replay_window {
+            self.recent.pop_front();
+        }
+        for (queue, answer) in work.replies {
+            self.direct(&queue, ServerEvent::CommandResult(answer));
+        }
+        if self.since_snapshot >= self.config.snapshot_every {
+            self.since_snapshot = 0;
+            if let Err(e) = self.store.write_snapshot(&self.state) {
+                eprintln!("onemap-feed: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, answer: Answer) {
+        self.answer_order
+            .push_back((answer.ts_ms, answer.request_id.clone()));
+        self.answers.insert(answer.request_id.clone(), answer);
+        while self.answers.len() > self.config.max_answers {
+            let Some((_, id)) = self.answer_order.pop_front() else {
+                break;
+            };
+            self.answers.remove(&id);
+        }
+    }
+
+    fn broadcast(&mut self, env: &Envelope) {
+        let out = Outgoing::new(env.clone());
+        let mut slow = Vec::new();
+        for (&id, q) in &self.clients {
+            if !q.push_shared(out.clone()) {
+                slow.push(id);
+            }
+        }
+        for id in slow {
+            if let Some(q) = self.clients.remove(&id) {
+                let seq = self.next_seq();
+                q.push(Envelope::new(
+                    seq,
+                    self.clock.now_ms(),
+                    ServerEvent::error(
+                        "too_slow",
+                        format!(
+                            "more than {MAX_QUEUE} events waiting for this client; reconnect \
+                             with hello and last_seq to resume"
+                        ),
+                    ),
+                ));
+                q.close();
+            }
+        }
+    }
+
+    /// Subscribe a client that has seen up to `last_seq`: queue what it missed (or a snapshot)
+    /// and add it to the broadcast list, in one step with respect to publishing.
+    fn subscribe(&mut self, queue: &Arc<ClientQueue>, last_seq: u64) -> u64 {
+        let oldest = self.recent.front().map_or(self.seq + 1, |e| e.seq);
+        let behind = self.state.last_seq.saturating_sub(last_seq);
+        let known = last_seq > 0 && last_seq <= self.state.last_seq;
+        if known && last_seq >= oldest.saturating_sub(1) {
+            for e in self.recent.iter().filter(|e| e.seq > last_seq) {
+                queue.push(e.clone());
+            }
+        } else if known
+            && behind <= self.config.replay_window as u64
+            && let Ok(events) = self.store.events_after(last_seq, self.config.replay_window)
+        {
+            // Older than memory (a restarted server): from the store.
+            for e in events {
+                queue.push(e);
+            }
+        } else {
+            queue.push(self.state.snapshot_envelope(self.clock.now_ms()));
+        }
+        let id = self.next_client;
+        self.next_client += 1;
+        self.clients.insert(id, queue.clone());
+        id
+    }
+
+    fn client_message(&mut self, queue: &Arc<ClientQueue>, actor: &Actor, env: ClientEnvelope) {
+        let now = self.clock.now_ms();
+        let ClientEnvelope {
+            request_id,
+            not_after_ms,
+            message,
+            ..
+        } = env;
+        let command = match message.into_command() {
+            Ok(c) => c,
+            Err(other) => {
+                self.session_message(queue, actor, request_id, other, now);
+                return;
+            }
+        };
+        let Some(request_id) = request_id else {
+            self.direct(
+                queue,
+                ServerEvent::error(
+                    "bad_envelope",
+                    format!(
+                        "{}: a command needs request_id and not_after",
+                        command.kind()
+                    ),
+                ),
+            );
+            return;
+        };
+        if let Some(a) = self.answers.get(&request_id) {
+            let answer = if a.client == actor.name {
+                a.result.clone()
+            } else {
+                CommandResult {
+                    request_id: request_id.clone(),
+                    ok: false,
+                    message: "request_id already used by another client".into(),
+                    refusal: Some(Refusal::Invalid {
+                        field: "request_id".into(),
+                        reason: "already used by another client".into(),
+                    }),
+                }
+            };
+            self.direct(queue, ServerEvent::CommandResult(answer));
+            return;
+        }
+        let mut work = Work::default();
+        let origin = Origin {
+            actor,
+            reply: Some((queue, request_id)),
+        };
+        let outcome =
+            check_deadline(not_after_ms, now).and_then(|()| decide(&self.state, &command, now));
+        let _ = self.stage(&mut work, &origin, &command, outcome, now);
+        let _ = self.commit(work);
+    }
+
+    fn session_message(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        actor: &Actor,
+        request_id: Option<RequestId>,
+        message: ClientMessage,
+        now: i64,
+    ) {
+        match message {
+            ClientMessage::Ping(_) => self.direct(queue, ServerEvent::Heartbeat(Empty {})),
+            ClientMessage::Hello(_) => self.direct(
+                queue,
+                ServerEvent::error("bad_order", "hello was already received on this connection"),
+            ),
+            ClientMessage::Audit(AuditNote {
+                action,
+                incident_id,
+                units,
+            }) => {
+                let entry = AuditEntry {
+                    id: 0,
+                    ts_ms: now,
+                    client: actor.shown.clone(),
+                    action: action.name().to_owned(),
+                    incident_id,
+                    unit_id: units.first().map(|u| u.unit_id.clone()),
+                    ok: None,
+                    detail: serde_json::to_string(&units).unwrap_or_default(),
+                };
+                let _ = self.commit(Work {
+                    audit: vec![entry],
+                    ..Work::default()
+                });
+            }
+            ClientMessage::AuditQuery(AuditQuery { before_id, limit }) => {
+                let Some(request_id) = request_id else {
+                    self.direct(
+                        queue,
+                        ServerEvent::error("bad_envelope", "audit_query: a query needs request_id"),
+                    );
+                    return;
+                };
+                match self.store.audit_page(before_id, limit.min(1000)) {
+                    Ok(entries) => self.direct(
+                        queue,
+                        ServerEvent::AuditPage(AuditPage {
+                            request_id,
+                            entries,
+                        }),
+                    ),
+                    Err(e) => self.direct(queue, ServerEvent::error("unavailable", e.to_string())),
+                }
+            }
+            other => {
+                // Commands were taken out before; nothing else remains.
+                self.direct(
+                    queue,
+                    ServerEvent::error(
+                        "bad_order",
+                        format!("{} is not handled here", other.kind()),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The periodic step: the simulator, closed incidents leaving, old answers forgotten,
+    /// heartbeats.
+    pub fn tick(&mut self) {
+        let now = self.clock.now_ms();
+        if let Some(mut sim) = self.sim.take() {
+            let commands = sim.step(now, &self.state);
+            self.run_internal(&Actor::internal("simulator"), commands);
+            self.sim = Some(sim);
+        }
+        let archive = archive_due(&self.state, now, self.config.keep_closed_ms);
+        if !archive.is_empty() {
+            let mut work = Work::default();
+            for event in archive {
+                let env = Envelope::new(self.next_seq(), now, event);
+                self.state.apply(&env);
+                work.events.push(env);
+            }
+            let _ = self.commit(work);
+        }
+        if now - self.last_prune_ms >= 60_000 {
+            self.last_prune_ms = now;
+            self.forget_answers(now - self.config.answer_memory_ms);
+        }
+        if self.last_beat.elapsed() >= self.config.heartbeat {
+            self.last_beat = Instant::now();
+            let queues: Vec<Arc<ClientQueue>> = self.clients.values().cloned().collect();
+            for q in queues {
+                self.direct(&q, ServerEvent::Heartbeat(Empty {}));
+            }
+        }
+    }
+
+    fn forget_answers(&mut self, before_ms: i64) {
+        while let Some((ts, _)) = self.answer_order.front() {
+            if *ts >= before_ms {
+                break;
+            }
+            if let Some((_, id)) = self.answer_order.pop_front() {
+                self.answers.remove(&id);
+            }
+        }
+        if let Err(e) = self.store.forget_answers_before(before_ms) {
+            eprintln!("onemap-feed: {e}");
+        }
+    }
+}
+
+/// The hub's thread body: handle messages and tick until stopped.
+pub(crate) fn run(mut hub: Hub, mut rx: mpsc::Receiver<HubMsg>) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("onemap-feed: cannot start the hub: {e}");
+            return;
+        }
+    };
+    rt.block_on(async move {
+        let mut ticks = tokio::time::interval(hub.config.tick);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = rx.recv() => {
+                    let Some(msg) = msg else { return };
+                    if !hub.handle(msg) {
+                        return;
+                    }
+                }
+                _ = ticks.tick() => hub.tick(),
+            }
+        }
+    });
+}

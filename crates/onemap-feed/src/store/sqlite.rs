@@ -1,0 +1,456 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! A batch with anything but unit positions is committed with `synchronous=FULL` (on disk
+//! before anyone sees it); a batch of positions only with `NORMAL` (in the WAL: safe against
+//! the process being killed, not against power loss), so position bursts are not bound by
+//! the disk's flush rate. The schema carries its version; a log of an older protocol is
+//! refused with a message instead of being misread.
+
+use std::path::{Path, PathBuf};
+
+use onemap_core::feed::{
+    AuditEntry, CommandResult, Envelope, FeedState, ServerEvent, parse_server,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Answer, Batch, EventStore, Loaded, StoreError, StoreResult};
+
+/// The layout of the file; bumped when it changes incompatibly.
+pub const SCHEMA_VERSION: i64 = 2;
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    /// Whether commits currently wait for the disk (`synchronous=FULL`).
+    full_sync: bool,
+}
+
+trait Ctx<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T>;
+}
+
+impl<T> Ctx<T> for Result<T, rusqlite::Error> {
+    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T> {
+        self.map_err(|source| StoreError::Sqlite {
+            context: what(),
+            source,
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Open (or create) the log at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let shown = path.display().to_string();
+        let conn = Connection::open(path).ctx(|| format!("cannot open the event log {shown}"))?;
+        let existing: bool = conn
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .ctx(|| format!("{shown} is not an SQLite file"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+        )
+        .ctx(|| format!("{shown} is not a usable OneMap event log"))?;
+        let version: Option<i64> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .ctx(|| format!("cannot read {shown}"))?;
+        match version {
+            Some(SCHEMA_VERSION) => {}
+            None if !existing => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
+                    [SCHEMA_VERSION],
+                )
+                .ctx(|| format!("cannot initialise {shown}"))?;
+            }
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "{shown} is an event log of schema {} (this server writes schema \
+                     {SCHEMA_VERSION}); move it aside or give another --db",
+                    other.map_or("1".to_owned(), |v| v.to_string())
+                )));
+            }
+        }
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS events (
+                 seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,
+                 json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS answers (
+                 request_id TEXT PRIMARY KEY, client TEXT NOT NULL, ts INTEGER NOT NULL,
+                 json TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS answers_ts ON answers (ts);
+             CREATE TABLE IF NOT EXISTS audit (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, client TEXT NOT NULL,
+                 action TEXT NOT NULL, incident_id TEXT, unit_id TEXT, ok INTEGER,
+                 detail TEXT NOT NULL);",
+        )
+        .ctx(|| format!("{shown} is not a usable OneMap event log"))?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            full_sync: true,
+        })
+    }
+
+    fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn parse(&self, what: &str, json: &str) -> StoreResult<Envelope> {
+        parse_server(json)
+            .map_err(|e| StoreError::Corrupt(format!("{what} in {} is corrupt: {e}", self.shown())))
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn load(&mut self, answers_since_ms: i64) -> StoreResult<Loaded> {
+        let shown = self.shown();
+        let mut state = FeedState::default();
+        let snap: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, json FROM snapshots ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ctx(|| format!("cannot read the snapshots of {shown}"))?;
+        let from = match snap {
+            Some((seq, json)) => {
+                let env = self.parse(&format!("the snapshot at seq {seq}"), &json)?;
+                state.apply(&env);
+                seq
+            }
+            None => 0,
+        };
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq")
+                .ctx(|| format!("cannot read {shown}"))?;
+            let rows = stmt
+                .query_map([from], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .ctx(|| format!("cannot read {shown}"))?;
+            for row in rows {
+                let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
+                let env = parse_server(&json).map_err(|e| {
+                    StoreError::Corrupt(format!("event {seq} in {shown} is corrupt: {e}"))
+                })?;
+                state.apply(&env);
+            }
+        }
+        let max: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+            .ctx(|| format!("cannot read {shown}"))?;
+        let mut answers = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT request_id, client, ts, json FROM answers WHERE ts >= ?1")
+                .ctx(|| format!("cannot read {shown}"))?;
+            let rows = stmt
+                .query_map([answers_since_ms], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .ctx(|| format!("cannot read {shown}"))?;
+            for row in rows {
+                let (request_id, client, ts_ms, json) =
+                    row.ctx(|| format!("cannot read {shown}"))?;
+                let result: CommandResult = serde_json::from_str(&json).map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "the answer to {request_id} in {shown} is corrupt: {e}"
+                    ))
+                })?;
+                answers.push(Answer {
+                    request_id: request_id.into(),
+                    client,
+                    ts_ms,
+                    result,
+                });
+            }
+        }
+        Ok(Loaded {
+            last_seq: (max as u64).max(from as u64),
+            state,
+            answers,
+        })
+    }
+
+    fn append(&mut self, batch: &Batch<'_>) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let shown = self.shown();
+        let full = !batch.answers.is_empty()
+            || !batch.audit.is_empty()
+            || batch
+                .events
+                .iter()
+                .any(|e| !matches!(e.event, ServerEvent::UnitPosition(_)));
+        if full != self.full_sync {
+            self.conn
+                .execute_batch(if full {
+                    "PRAGMA synchronous=FULL"
+                } else {
+                    "PRAGMA synchronous=NORMAL"
+                })
+                .ctx(|| format!("cannot configure {shown}"))?;
+            self.full_sync = full;
+        }
+        let tx = self
+            .conn
+            .transaction()
+            .ctx(|| format!("cannot write to {shown}"))?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO events (seq, ts, kind, json) VALUES (?1, ?2, ?3, ?4)")
+                .ctx(|| format!("cannot write to {shown}"))?;
+            for e in batch.events {
+                insert
+                    .execute(params![e.seq as i64, e.ts, e.event.kind(), e.to_json()])
+                    .ctx(|| format!("cannot log event {} in {shown}", e.seq))?;
+            }
+            let mut answer = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO answers (request_id, client, ts, json)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .ctx(|| format!("cannot write to {shown}"))?;
+            for a in batch.answers {
+                let json = serde_json::to_string(&a.result).unwrap_or_default();
+                answer
+                    .execute(params![a.request_id.as_str(), a.client, a.ts_ms, json])
+                    .ctx(|| format!("cannot remember the answer to {} in {shown}", a.request_id))?;
+            }
+            let mut audit = tx
+                .prepare_cached(
+                    "INSERT INTO audit (ts, client, action, incident_id, unit_id, ok, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .ctx(|| format!("cannot write to {shown}"))?;
+            for e in batch.audit {
+                audit
+                    .execute(params![
+                        e.ts_ms,
+                        e.client,
+                        e.action,
+                        e.incident_id.as_ref().map(|i| i.as_str()),
+                        e.unit_id.as_ref().map(|u| u.as_str()),
+                        e.ok,
+                        e.detail
+                    ])
+                    .ctx(|| format!("cannot write to the audit log of {shown}"))?;
+            }
+        }
+        tx.commit().ctx(|| format!("cannot commit to {shown}"))
+    }
+
+    fn events_after(&mut self, after: u64, limit: usize) -> StoreResult<Vec<Envelope>> {
+        let shown = self.shown();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .ctx(|| format!("cannot read {shown}"))?;
+        let rows = stmt
+            .query_map(params![after as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .ctx(|| format!("cannot read {shown}"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
+            out.push(parse_server(&json).map_err(|e| {
+                StoreError::Corrupt(format!("event {seq} in {shown} is corrupt: {e}"))
+            })?);
+        }
+        Ok(out)
+    }
+
+    fn write_snapshot(&mut self, state: &FeedState) -> StoreResult<()> {
+        let shown = self.shown();
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO snapshots (seq, json) VALUES (?1, ?2)",
+                params![state.last_seq as i64, state.snapshot_envelope(0).to_json()],
+            )
+            .ctx(|| format!("cannot write a snapshot to {shown}"))?;
+        Ok(())
+    }
+
+    fn audit_page(&mut self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        let shown = self.shown();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
+                 WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .ctx(|| format!("cannot read the audit log of {shown}"))?;
+        let rows = stmt
+            .query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    ts_ms: r.get(1)?,
+                    client: r.get(2)?,
+                    action: r.get(3)?,
+                    incident_id: r.get::<_, Option<String>>(4)?.map(Into::into),
+                    unit_id: r.get::<_, Option<String>>(5)?.map(Into::into),
+                    ok: r.get(6)?,
+                    detail: r.get(7)?,
+                })
+            })
+            .ctx(|| format!("cannot read the audit log of {shown}"))?;
+        rows.collect::<Result<_, _>>()
+            .ctx(|| format!("cannot read the audit log of {shown}"))
+    }
+
+    fn forget_answers_before(&mut self, ts_ms: i64) -> StoreResult<()> {
+        let shown = self.shown();
+        self.conn
+            .execute("DELETE FROM answers WHERE ts < ?1", [ts_ms])
+            .ctx(|| format!("cannot prune {shown}"))?;
+        Ok(())
+    }
+}
+
+/// Audit entries as CSV (RFC 4180 quoting), oldest first, with a header.
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    }
+    let mut out = String::from("id,time_utc,ts_ms,client,action,incident_id,unit_id,ok,detail\n");
+    let mut sorted: Vec<&AuditEntry> = entries.iter().collect();
+    sorted.sort_by_key(|e| e.id);
+    for e in sorted {
+        let time = chrono::DateTime::from_timestamp_millis(e.ts_ms)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+            .unwrap_or_default();
+        let ok = match e.ok {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            e.id,
+            time,
+            e.ts_ms,
+            field(&e.client),
+            field(&e.action),
+            field(e.incident_id.as_ref().map_or("", |i| i.as_str())),
+            field(e.unit_id.as_ref().map_or("", |u| u.as_str())),
+            ok,
+            field(&e.detail)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onemap_core::feed::{Position, Unit, UnitKind, UnitStatus};
+
+    fn temp(name: &str) -> PathBuf {
+        let p =
+            std::env::temp_dir().join(format!("onemap-store-{name}-{}.sqlite", std::process::id()));
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+        }
+        p
+    }
+
+    #[test]
+    fn a_batch_lands_whole_and_loads_back() {
+        let path = temp("batch");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let unit = Unit {
+            id: "U-1".into(),
+            call_sign: "巡01".into(),
+            kind: UnitKind::PatrolCar,
+            status: UnitStatus::Available,
+            status_since_ms: 0,
+            incident_id: None,
+            position: Position([13.0, 53.0]),
+            heading_deg: 0.0,
+            speed_kmh: 0.0,
+            fix_at_ms: 0,
+            posted: None,
+        };
+        let events = [Envelope::new(5, 100, ServerEvent::UnitJoined(unit))];
+        let answers = [Answer {
+            request_id: "r-1".into(),
+            client: "console".into(),
+            ts_ms: 100,
+            result: CommandResult {
+                request_id: "r-1".into(),
+                ok: true,
+                message: "signed on".into(),
+                refusal: None,
+            },
+        }];
+        store
+            .append(&Batch {
+                events: &events,
+                answers: &answers,
+                audit: &[],
+            })
+            .unwrap();
+        drop(store);
+        let mut store = SqliteStore::open(&path).unwrap();
+        let loaded = store.load(0).unwrap();
+        assert_eq!(loaded.last_seq, 5);
+        assert_eq!(loaded.state.units.len(), 1);
+        assert_eq!(loaded.answers, answers);
+        assert!(store.load(101).unwrap().answers.is_empty());
+        store.forget_answers_before(101).unwrap();
+        assert!(store.load(0).unwrap().answers.is_empty());
+        // A corrupt row is named, not skipped silently.
+        store
+            .conn
+            .execute("UPDATE events SET json = '{' WHERE seq = 5", [])
+            .unwrap();
+        let err = store.load(0).unwrap_err().to_string();
+        assert!(err.contains("event 5") && err.contains("corrupt"), "{err}");
+    }
+
+    #[test]
+    fn an_older_log_is_refused_with_a_message() {
+        let path = temp("old");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("CREATE TABLE events (seq INTEGER PRIMARY KEY, json TEXT);")
+                .unwrap();
+        }
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(
+            err.contains("schema 1") && err.contains(&path.display().to_string()),
+            "{err}"
+        );
+        let junk = temp("junk");
+        std::fs::write(&junk, b"this is not sqlite at all, not even close........").unwrap();
+        let err = SqliteStore::open(&junk).err().unwrap().to_string();
+        assert!(err.contains(&junk.display().to_string()), "{err}");
+    }
+}

@@ -1,0 +1,119 @@
+//! The commander's and planner's console: top bar, status bar, the side panel on the left,
+//! the inspector with the incident queue on the right, the map in the middle, and the
+//! coverage table and audit log as windows. Also its keyboard: J/K/Enter through the queue,
+//! D dispatch, A acknowledge, 1–8 choose, Esc deselect; Ctrl+Z/Y/S and Delete in edit mode.
+
+use egui::Ui;
+use walkers::Tiles;
+
+use crate::frame::Frame;
+use crate::map::MapView;
+use crate::model::Command;
+use crate::panels;
+use crate::state::AppState;
+
+/// Lay the console out for one frame; the commands the map gave (panels send theirs through
+/// the frame).
+pub fn console_ui(
+    ui: &mut Ui,
+    f: &Frame<'_>,
+    map: &mut MapView,
+    tiles: Option<&mut dyn Tiles>,
+) -> Vec<Command> {
+    egui::Panel::top("top_bar").show(ui, |ui| panels::top_bar::top_bar_ui(ui, f));
+    egui::Panel::bottom("status_bar").show(ui, |ui| panels::status_bar::status_bar_ui(ui, f));
+    egui::Panel::left("layers")
+        .resizable(false)
+        .exact_size(270.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| panels::side::side_panel_ui(ui, f));
+        });
+    let state = f.state;
+    if state.selection.is_some() || state.live.is_on() {
+        egui::Panel::right("inspector")
+            .resizable(false)
+            .exact_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    ui.set_max_width(ui.available_width());
+                    // The outcomes of this console's commands, wherever the commander is.
+                    panels::notices::notices_ui(ui, f);
+                    if state.selection.is_some() {
+                        panels::inspector::inspector_ui(ui, f);
+                        ui.separator();
+                    }
+                    if state.live.is_on() {
+                        panels::queue::incident_queue_ui(ui, f);
+                    }
+                });
+            });
+    }
+    let mut commands = Vec::new();
+    egui::CentralPanel::no_frame().show(ui, |ui| commands = map.ui(ui, f, tiles));
+    panels::coverage::coverage_window(ui.ctx(), f);
+    panels::audit::audit_window(ui.ctx(), f);
+    commands
+}
+
+/// The console's keys, as commands (nothing while a text field has the keyboard).
+pub fn keys(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
+    use egui::Key;
+    if ctx.egui_wants_keyboard_input() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    ctx.input(|i| {
+        let cmd = i.modifiers.command;
+        if state.edit_mode {
+            if cmd && !i.modifiers.shift && i.key_pressed(Key::Z) {
+                out.push(Command::Undo);
+            }
+            if cmd && (i.key_pressed(Key::Y) || (i.modifiers.shift && i.key_pressed(Key::Z))) {
+                out.push(Command::Redo);
+            }
+            if cmd && i.key_pressed(Key::S) {
+                out.push(Command::Save);
+            }
+            if i.key_pressed(Key::Delete) {
+                out.push(Command::DeleteSelected);
+            }
+        }
+        if i.key_pressed(Key::Escape) {
+            out.push(Command::Select(None));
+        }
+        if !state.live.is_on() || cmd {
+            return;
+        }
+        if i.key_pressed(Key::J) || i.key_pressed(Key::ArrowDown) {
+            out.push(Command::QueueStep(1));
+        }
+        if i.key_pressed(Key::K) || i.key_pressed(Key::ArrowUp) {
+            out.push(Command::QueueStep(-1));
+        }
+        if i.key_pressed(Key::Enter) {
+            out.push(Command::QueueStep(0));
+        }
+        let digits = [
+            Key::Num1,
+            Key::Num2,
+            Key::Num3,
+            Key::Num4,
+            Key::Num5,
+            Key::Num6,
+            Key::Num7,
+            Key::Num8,
+        ];
+        if let Some(d) = digits.iter().position(|k| i.key_pressed(*k)) {
+            out.push(Command::ChooseRank(d));
+        }
+        if i.key_pressed(Key::D) {
+            out.push(Command::DispatchChosen);
+        }
+        if i.key_pressed(Key::A)
+            && let Some(inc) = state.selected_incident()
+        {
+            out.push(Command::Acknowledge(inc.id.clone()));
+        }
+    });
+    out
+}

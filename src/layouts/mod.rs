@@ -1,0 +1,4 @@
+//! Layouts: which panels and map layers go where, on top of the same rooms. The console is
+//! the first; the wall display will be the second.
+
+pub mod console;

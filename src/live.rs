@@ -1,0 +1,449 @@
+//! The live feed in the console: [`LiveLink`], the IO edge (the embedded server with its
+//! simulator, or an external one, and the client thread), and [`LiveState`], the data the
+//! panels and the map read (the mirrored `FeedState`, the link's status, commands on their way
+//! and their outcomes).
+//!
+//! Commands act now or not at all: [`LiveLink::command`] gives every command a deadline
+//! ([`COMMAND_DEADLINE_MS`]); if the link is down it fails at once and says so; a command the
+//! server has not answered by its deadline is reported, never carried out later.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onemap_core::feed::wire::AuditPage;
+use onemap_core::feed::{
+    ClientEnvelope, ClientMessage, Command, FeedState, IncidentId, Refusal, RequestId, ServerEvent,
+    UnitId,
+};
+use onemap_feed::client::{ClientConfig, ClientEvent, ConnStatus, FeedClient, Unsent};
+use onemap_feed::clock::Clock;
+use onemap_feed::server::{ServerConfig, ServerHandle, start};
+use onemap_feed::sim::{SimConfig, World};
+
+use crate::city::City;
+
+/// Where the console's feed comes from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum FeedSource {
+    /// No live feed.
+    #[default]
+    Off,
+    /// Start a server with the simulator in-process on loopback, logging to `db`.
+    Embedded { db: PathBuf, sim: SimConfig },
+    /// Connect to a server: `ws://host:port`.
+    External(String),
+}
+
+/// A unit whose last fix is older than this is drawn grey.
+pub const STALE_FIX_MS: i64 = 30_000;
+/// No message at all for this long while connected: the data is stale.
+pub const STALE_DATA_MS: i64 = 6_000;
+/// Every command is refused by the server after this long.
+pub const COMMAND_DEADLINE_MS: i64 = 10_000;
+/// How long a new incident pulses.
+pub const PULSE_MS: i64 = 30_000;
+/// Notices kept, at most (the oldest successes go first).
+pub const MAX_NOTICES: usize = 50;
+/// A success is shown this long; a failure until it is dismissed.
+pub const NOTICE_SHOWN_MS: i64 = 20_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Link {
+    Connecting,
+    Connected {
+        since_ms: i64,
+    },
+    Reconnecting {
+        since_ms: i64,
+        attempt: u32,
+        error: String,
+    },
+}
+
+/// A command on its way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub kind: &'static str,
+    pub unit_id: Option<UnitId>,
+    pub incident_id: Option<IncidentId>,
+    pub sent_ms: i64,
+    pub not_after_ms: i64,
+}
+
+/// What a notice says; the panels word it in the user's language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoticeText {
+    /// The server carried the command out.
+    Done { kind: &'static str, message: String },
+    /// The server refused it (its reason).
+    Refused {
+        kind: &'static str,
+        refusal: Option<Refusal>,
+        message: String,
+    },
+    /// It never left this console.
+    Unsent { kind: &'static str, reason: Unsent },
+    /// No answer by its deadline: the server does not carry it out after that.
+    NoAnswer {
+        kind: &'static str,
+        not_after_ms: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub ok: bool,
+    pub text: NoticeText,
+    pub at_ms: i64,
+}
+
+/// The live picture as this console knows it.
+#[derive(Clone, Debug, Default)]
+pub struct LiveState {
+    pub url: String,
+    pub feed: FeedState,
+    pub link: Option<Link>,
+    pub last_message_ms: Option<i64>,
+    /// When each incident was first seen here (new ones pulse); only incidents still in the
+    /// picture are kept.
+    pub first_seen: HashMap<IncidentId, i64>,
+    pub bad_messages: u64,
+    pub last_error: Option<String>,
+    /// Commands sent and not yet answered, by request id.
+    pub pending: BTreeMap<RequestId, Pending>,
+    /// Outcomes of commands, newest last, at most [`MAX_NOTICES`].
+    pub notices: VecDeque<Notice>,
+    /// The last audit page received.
+    pub audit: Option<AuditPage>,
+    /// Incidents this console has acknowledged (they stop pulsing).
+    pub acknowledged: HashSet<IncidentId>,
+    next_notice: u64,
+}
+
+impl LiveState {
+    pub fn is_on(&self) -> bool {
+        self.link.is_some()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.link, Some(Link::Connected { .. }))
+    }
+
+    /// Connected but silent for longer than [`STALE_DATA_MS`].
+    pub fn is_stale(&self, now_ms: i64) -> bool {
+        self.is_connected()
+            && self
+                .last_message_ms
+                .is_some_and(|t| now_ms - t > STALE_DATA_MS)
+    }
+
+    /// Whether a command for this unit is on its way.
+    pub fn is_pending(&self, unit: &UnitId) -> bool {
+        self.pending
+            .values()
+            .any(|p| p.unit_id.as_ref() == Some(unit))
+    }
+
+    pub fn notify(&mut self, ok: bool, text: NoticeText, at_ms: i64) {
+        self.next_notice += 1;
+        self.notices.push_back(Notice {
+            id: self.next_notice,
+            ok,
+            text,
+            at_ms,
+        });
+        while self.notices.len() > MAX_NOTICES {
+            // Successes go first; failures only when nothing else is left to drop.
+            match self.notices.iter().position(|n| n.ok) {
+                Some(i) => {
+                    self.notices.remove(i);
+                }
+                None => {
+                    self.notices.pop_front();
+                }
+            }
+        }
+    }
+
+    pub fn dismiss(&mut self, id: u64) {
+        self.notices.retain(|n| n.id != id);
+    }
+
+    /// Notices still to show: recent successes and every failure not dismissed.
+    pub fn shown_notices(&self, now_ms: i64) -> impl Iterator<Item = &Notice> {
+        self.notices
+            .iter()
+            .filter(move |n| !n.ok || now_ms - n.at_ms <= NOTICE_SHOWN_MS)
+    }
+
+    /// Apply one event from the client thread.
+    fn apply(&mut self, event: ClientEvent, now_ms: i64) {
+        match event {
+            ClientEvent::Status(ConnStatus::Connected) => {
+                self.link = Some(Link::Connected { since_ms: now_ms });
+                self.last_message_ms = Some(now_ms);
+            }
+            ClientEvent::Status(ConnStatus::Connecting { .. }) => {}
+            ClientEvent::Status(ConnStatus::Disconnected { error, attempt, .. }) => {
+                let since_ms = match &self.link {
+                    Some(Link::Reconnecting { since_ms, .. }) => *since_ms,
+                    _ => now_ms,
+                };
+                self.link = Some(Link::Reconnecting {
+                    since_ms,
+                    attempt,
+                    error,
+                });
+            }
+            ClientEvent::BadMessage(why) => {
+                self.bad_messages += 1;
+                self.last_error = Some(why);
+            }
+            ClientEvent::Unsent { request_id, reason } => {
+                if let Some(p) = request_id.and_then(|r| self.pending.remove(&r)) {
+                    self.notify(
+                        false,
+                        NoticeText::Unsent {
+                            kind: p.kind,
+                            reason,
+                        },
+                        now_ms,
+                    );
+                }
+            }
+            ClientEvent::Event(env) => {
+                self.last_message_ms = Some(now_ms);
+                match &env.event {
+                    ServerEvent::IncidentCreated(i) => {
+                        self.first_seen.entry(i.id.clone()).or_insert(now_ms);
+                    }
+                    ServerEvent::Snapshot(s) => {
+                        // Incidents already known on connect do not pulse.
+                        for i in &s.incidents {
+                            self.first_seen
+                                .entry(i.id.clone())
+                                .or_insert(now_ms - PULSE_MS);
+                        }
+                    }
+                    ServerEvent::IncidentArchived(b) => {
+                        self.first_seen.remove(&b.id);
+                        self.acknowledged.remove(&b.id);
+                    }
+                    ServerEvent::Error(e) => {
+                        self.last_error = Some(format!("{}: {}", e.code, e.message));
+                    }
+                    ServerEvent::CommandResult(r) => {
+                        if let Some(p) = self.pending.remove(&r.request_id) {
+                            let text = if r.ok {
+                                NoticeText::Done {
+                                    kind: p.kind,
+                                    message: r.message.clone(),
+                                }
+                            } else {
+                                NoticeText::Refused {
+                                    kind: p.kind,
+                                    refusal: r.refusal.clone(),
+                                    message: r.message.clone(),
+                                }
+                            };
+                            self.notify(r.ok, text, now_ms);
+                        }
+                    }
+                    ServerEvent::AuditPage(p) => self.audit = Some(p.clone()),
+                    _ => {}
+                }
+                self.feed.apply(&env);
+                if matches!(env.event, ServerEvent::Snapshot(_)) {
+                    let feed = &self.feed;
+                    self.first_seen
+                        .retain(|id, _| feed.incidents.contains_key(id));
+                    self.acknowledged
+                        .retain(|id| feed.incidents.contains_key(id));
+                }
+            }
+        }
+    }
+
+    /// Commands past their deadline without an answer: reported, and forgotten (the server
+    /// refuses them after it; the state stays the server's).
+    fn expire(&mut self, now_ms: i64) -> bool {
+        let late: Vec<RequestId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| now_ms > p.not_after_ms + 1_000)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &late {
+            if let Some(p) = self.pending.remove(id) {
+                let text = NoticeText::NoAnswer {
+                    kind: p.kind,
+                    not_after_ms: p.not_after_ms,
+                };
+                self.notify(false, text, now_ms);
+            }
+        }
+        !late.is_empty()
+    }
+}
+
+/// The link to the server: the client thread, and the embedded server when there is one.
+pub struct LiveLink {
+    client: Option<FeedClient>,
+    server: Option<ServerHandle>,
+    /// Prefix of this console's request ids: unique across restarts.
+    session: String,
+    next_request: u64,
+}
+
+impl LiveLink {
+    pub fn off() -> LiveLink {
+        LiveLink {
+            client: None,
+            server: None,
+            session: session_prefix(),
+            next_request: 0,
+        }
+    }
+
+    /// Start the feed; an embedded server that cannot start is reported, not fatal.
+    /// `wake` is called whenever events arrive.
+    pub fn start(
+        source: &FeedSource,
+        city: &Arc<City>,
+        clock: &Clock,
+        wake: impl Fn() + Send + 'static,
+    ) -> (LiveLink, LiveState) {
+        let mut link = LiveLink::off();
+        let mut state = LiveState::default();
+        let url = match source {
+            FeedSource::Off => return (link, state),
+            FeedSource::External(url) => url.clone(),
+            FeedSource::Embedded { db, sim } => {
+                let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into(), db.clone());
+                let c = city.clone();
+                config.world = Some(Box::new(move || World::from_osm(&c.osm)));
+                config.sim = sim.clone();
+                config.clock = clock.clone();
+                match start(config) {
+                    Ok(server) => {
+                        let url = format!("ws://{}", server.addr);
+                        eprintln!(
+                            "onemap: live feed: embedded simulator at {url} (log {})",
+                            db.display()
+                        );
+                        link.server = Some(server);
+                        url
+                    }
+                    Err(e) => {
+                        eprintln!("onemap: live feed: cannot start the embedded server: {e:#}");
+                        state.last_error = Some(format!("{e:#}"));
+                        return (link, state);
+                    }
+                }
+            }
+        };
+        state.link = Some(Link::Connecting);
+        let config = ClientConfig {
+            clock: clock.clone(),
+            ..ClientConfig::new(url.clone(), format!("onemap-console-{}", link.session))
+        };
+        match FeedClient::spawn(config, wake) {
+            Ok(c) => link.client = Some(c),
+            Err(e) => state.last_error = Some(e.to_string()),
+        }
+        state.url = url;
+        (link, state)
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.client.is_some()
+    }
+
+    /// Apply what arrived into `state`, for at most `budget`; whether anything changed.
+    pub fn drain(&mut self, state: &mut LiveState, now_ms: i64, budget: Duration) -> bool {
+        let start = Instant::now();
+        let mut changed = state.expire(now_ms);
+        let Some(client) = &mut self.client else {
+            return changed;
+        };
+        while start.elapsed() < budget {
+            let Some(event) = client.try_recv() else {
+                break;
+            };
+            changed = true;
+            state.apply(event, now_ms);
+        }
+        changed
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        self.next_request += 1;
+        RequestId(format!("{}-{}", self.session, self.next_request))
+    }
+
+    /// Send a command now, due within [`COMMAND_DEADLINE_MS`]; if it cannot be sent, say so
+    /// at once. It is pending until the server answers. Nothing changes here until the
+    /// server's events arrive, so a refused command leaves the view as the server has it.
+    pub fn command(&mut self, state: &mut LiveState, command: Command, now_ms: i64) {
+        let kind = command.kind();
+        let (incident_id, unit_id) = command.subject();
+        let pending = Pending {
+            kind,
+            unit_id: unit_id.cloned(),
+            incident_id: incident_id.cloned(),
+            sent_ms: now_ms,
+            not_after_ms: now_ms + COMMAND_DEADLINE_MS,
+        };
+        let request_id = self.request_id();
+        let env = ClientEnvelope::request(
+            request_id.clone(),
+            Some(pending.not_after_ms),
+            command.into(),
+        );
+        let sent = match &self.client {
+            Some(c) => c.send(env),
+            None => Err(Unsent::NotConnected),
+        };
+        match sent {
+            Ok(()) => {
+                state.pending.insert(request_id, pending);
+            }
+            Err(reason) => state.notify(false, NoticeText::Unsent { kind, reason }, now_ms),
+        }
+    }
+
+    /// Send a message that is not a command (an audit note); lost if not connected.
+    pub fn send(&self, message: ClientMessage) -> Result<(), Unsent> {
+        match &self.client {
+            Some(c) => c.send(ClientEnvelope::plain(message)),
+            None => Err(Unsent::NotConnected),
+        }
+    }
+
+    /// Send a query (answered by its request id).
+    pub fn query(&mut self, message: ClientMessage) -> Result<(), Unsent> {
+        let id = self.request_id();
+        match &self.client {
+            Some(c) => c.send(ClientEnvelope::request(id, None, message)),
+            None => Err(Unsent::NotConnected),
+        }
+    }
+
+    /// Stop the embedded server (tests: a server that disappears).
+    pub fn stop_embedded_server(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop();
+        }
+    }
+}
+
+fn session_prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mixed = nanos ^ (u64::from(std::process::id()) << 40);
+    format!("c{mixed:016x}")
+}

@@ -1,0 +1,192 @@
+//! Live units and incidents: units by kind and status with their heading (grey when their
+//! last fix is stale or they are off duty), open incidents as diamonds by category and
+//! priority, new ones pulsing; a ring round the selected one. Incidents are drawn above units
+//! so a call is never hidden under a car.
+
+use egui::{Align2, Color32, FontId, Pos2, Shape, Stroke, vec2};
+use onemap_core::feed::{IncidentStatus, UnitStatus};
+
+use crate::live::{PULSE_MS, STALE_FIX_MS};
+use crate::map::draw::{category_glyph, priority_colour, screen, status_colour, unit_glyph};
+use crate::map::layer::{Drawn, LayerCtx, MapLayer};
+use crate::model::Selection;
+use crate::ui::labels::{incident_status_label, unit_status_label};
+
+/// Within this many points of a marker, a click or hover hits it.
+const HIT_PX: f32 = 11.0;
+
+#[derive(Default)]
+pub struct LiveLayer;
+
+impl LiveLayer {
+    fn draw_units(&self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
+        let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+        let lang = ctx.frame.lang();
+        let clip = painter.clip_rect().expand(30.0);
+        let now_ms = ctx.frame.now_ms;
+        for u in ctx.frame.state.live.feed.units.values() {
+            let at = screen(projector, u.position.lonlat());
+            if !clip.contains(at) {
+                continue;
+            }
+            drawn.units += 1;
+            let stale = now_ms - u.fix_at_ms > STALE_FIX_MS;
+            let fill = if stale || u.status == UnitStatus::OffDuty {
+                theme.camera_offline
+            } else {
+                status_colour(u.status, theme)
+            };
+            if u.speed_kmh > 0.5 && !stale {
+                let a = (u.heading_deg as f32).to_radians();
+                let dir = vec2(a.sin(), -a.cos());
+                let tip = at + dir * 15.0;
+                let side = vec2(dir.y, -dir.x) * 5.0;
+                painter.add(Shape::convex_polygon(
+                    vec![tip, at + dir * 7.0 + side, at + dir * 7.0 - side],
+                    fill,
+                    Stroke::new(1.0, theme.marker_outline),
+                ));
+            }
+            painter.circle(at, 8.0, fill, Stroke::new(1.5, theme.marker_outline));
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                unit_glyph(u.kind, lang),
+                FontId::proportional(10.0),
+                Color32::WHITE,
+            );
+            if projector.zoom() >= 15.0 {
+                painter.text(
+                    at + vec2(11.0, -11.0),
+                    Align2::LEFT_BOTTOM,
+                    &u.call_sign,
+                    FontId::proportional(11.0),
+                    theme.overlay_text,
+                );
+            }
+        }
+    }
+
+    fn draw_incidents(&self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
+        let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+        let lang = ctx.frame.lang();
+        let clip = painter.clip_rect().expand(30.0);
+        let live = &ctx.frame.state.live;
+        let mut pulsing = false;
+        for inc in live.feed.open_incidents() {
+            let at = screen(projector, inc.location.lonlat());
+            if !clip.contains(at) {
+                continue;
+            }
+            drawn.incidents += 1;
+            let colour = priority_colour(inc.priority, theme);
+            let age_ms = live
+                .first_seen
+                .get(&inc.id)
+                .map_or(PULSE_MS, |t| ctx.frame.now_ms - t);
+            if age_ms < PULSE_MS && inc.status == IncidentStatus::New {
+                pulsing = true;
+                let phase = (age_ms as f32 / 1000.0 % 1.2) / 1.2;
+                let r = 9.0 + 16.0 * phase;
+                let alpha = ((1.0 - phase) * 200.0) as u8;
+                painter.circle_stroke(
+                    at,
+                    r,
+                    Stroke::new(
+                        2.5,
+                        Color32::from_rgba_unmultiplied(colour.r(), colour.g(), colour.b(), alpha),
+                    ),
+                );
+            }
+            // A diamond: incidents read differently from round unit markers.
+            let s = 10.0;
+            let pts = vec![
+                at + vec2(0.0, -s),
+                at + vec2(s, 0.0),
+                at + vec2(0.0, s),
+                at + vec2(-s, 0.0),
+            ];
+            painter.add(Shape::convex_polygon(
+                pts,
+                colour,
+                Stroke::new(1.5, theme.marker_outline),
+            ));
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                category_glyph(inc.category, lang),
+                FontId::proportional(10.5),
+                Color32::WHITE,
+            );
+            if inc.status != IncidentStatus::New {
+                // Worked on: a small ring marks it.
+                painter.circle_stroke(at, s + 3.0, Stroke::new(1.2, colour));
+            }
+        }
+        if pulsing {
+            painter
+                .ctx()
+                .request_repaint_after(std::time::Duration::from_millis(33));
+        }
+    }
+}
+
+impl MapLayer for LiveLayer {
+    fn draw(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
+        self.draw_units(ctx, drawn);
+        self.draw_incidents(ctx, drawn);
+        let feed = &ctx.frame.state.live.feed;
+        let at = match &ctx.frame.state.selection {
+            Some(Selection::Unit(id)) => feed.units.get(id).map(|u| u.position.lonlat()),
+            Some(Selection::Incident(id)) => feed.incidents.get(id).map(|i| i.location.lonlat()),
+            _ => None,
+        };
+        if let Some(p) = at {
+            ctx.painter.circle_stroke(
+                screen(ctx.projector, p),
+                14.0,
+                Stroke::new(3.0, ctx.frame.theme.selection),
+            );
+        }
+    }
+
+    /// The incident or unit under `pointer` (incidents first: they are drawn on top).
+    fn hit_test(&self, ctx: &LayerCtx<'_>, pointer: Pos2) -> Option<Selection> {
+        let feed = &ctx.frame.state.live.feed;
+        let near = |p: onemap_core::coord::LonLat| screen(ctx.projector, p).distance(pointer);
+        let incident = feed
+            .open_incidents()
+            .map(|i| (near(i.location.lonlat()), i))
+            .filter(|(d, _)| *d <= HIT_PX)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, i)) = incident {
+            return Some(Selection::Incident(i.id.clone()));
+        }
+        feed.units
+            .values()
+            .map(|u| (near(u.position.lonlat()), u))
+            .filter(|(d, _)| *d <= HIT_PX)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, u)| Selection::Unit(u.id.clone()))
+    }
+
+    fn describe(&self, ctx: &LayerCtx<'_>, selection: &Selection) -> Option<String> {
+        let lang = ctx.frame.lang();
+        let feed = &ctx.frame.state.live.feed;
+        match selection {
+            Selection::Unit(id) => feed
+                .units
+                .get(id)
+                .map(|u| format!("{} · {}", u.call_sign, unit_status_label(lang, u.status))),
+            Selection::Incident(id) => feed.incidents.get(id).map(|i| {
+                format!(
+                    "P{} {} · {}",
+                    i.priority,
+                    i.address,
+                    incident_status_label(lang, i.status)
+                )
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The bottom room: what can be selected, every command the UI can give, and the user's
+//! settings. Plain data; nothing here draws, waits or touches a file.
+//!
+//! Panels and map layers never change anything themselves: they send a [`Command`], and the
+//! next `logic()` applies it (to the state, the map's view, a worker, or the feed server).
+
+use onemap_core::coord::LonLat;
+use onemap_core::feed::{IncidentId, UnitId};
+use onemap_core::layers::{BeatId, CameraId, LayerKind, PostId, StationId};
+use onemap_core::routing::Mode;
+use onemap_core::search::SearchHit;
+
+use crate::basemap::render::RenderOptions;
+use crate::ops::Editable;
+use crate::ui::i18n::Lang;
+use crate::ui::theme::ThemeKind;
+
+/// What is selected on the map (by id, so it survives edits).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selection {
+    Beat(BeatId),
+    Camera(CameraId),
+    Post(PostId),
+    Station(StationId),
+    /// A clicked place with no feature.
+    Point(LonLat),
+    /// A live unit.
+    Unit(UnitId),
+    /// A live incident.
+    Incident(IncidentId),
+}
+
+/// A planner's tool in edit mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    AddCamera,
+    AddPost,
+}
+
+/// Everything the UI can ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    // Settings.
+    SetLang(Lang),
+    SetTheme(ThemeKind),
+    SetBasemapVisible(bool),
+    SetRenderOptions(RenderOptions),
+    SetLayerVisible(LayerKind, bool),
+    // The map's view.
+    ZoomIn,
+    ZoomOut,
+    /// Fit the whole city into the map.
+    Home,
+    /// Centre the map here (zooming in to street level if further out).
+    FlyTo(LonLat),
+    // Selection and search.
+    Select(Option<Selection>),
+    SetSearch(String),
+    PickSearchHit(SearchHit),
+    // Planning edits.
+    SetEditMode(bool),
+    SetTool(Option<Tool>),
+    AddCamera(LonLat),
+    AddPost(LonLat),
+    /// Replace a camera or post with this version (from the inspector).
+    EditFeature(Editable),
+    /// Move the selected camera or post; `continues` merges it with the drag's earlier steps.
+    MoveSelected {
+        to: LonLat,
+        continues: bool,
+    },
+    SetSelectedHeading {
+        heading_deg: f64,
+        continues: bool,
+    },
+    DeleteSelected,
+    Undo,
+    Redo,
+    Save,
+    // Planning.
+    SetPlan(PlanSettings),
+    ExportPlan,
+    // Dispatch.
+    /// Which unit kinds the recommendation ranks (by `UnitKind::index`).
+    SetDispatchKinds([bool; 5]),
+    /// The unit whose route and impact to show (`None`: the fastest).
+    ChooseUnit(Option<UnitId>),
+    /// Choose the n-th ranked unit (0-based) of the shown recommendation.
+    ChooseRank(usize),
+    /// Dispatch the chosen (or fastest) unit to the selected incident.
+    DispatchChosen,
+    Acknowledge(IncidentId),
+    /// Move through the incident queue: +1 next, -1 previous, 0 open the selected one.
+    QueueStep(i32),
+    /// A command for the feed server: sent now with a deadline, or refused now.
+    Send(onemap_core::feed::Command),
+    // The audit log.
+    OpenAudit(bool),
+    RefreshAudit,
+    ExportAudit,
+    /// Forget a notice (a failure stays until dismissed).
+    DismissNotice(u64),
+}
+
+/// User-facing settings (what the layer panel and top bar change).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub lang: Lang,
+    pub theme: ThemeKind,
+    pub show_basemap: bool,
+    pub render: RenderOptions,
+    pub show_beats: bool,
+    pub show_cameras: bool,
+    pub show_posts: bool,
+    pub show_stations: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lang: Lang::Zh,
+            theme: ThemeKind::Day,
+            show_basemap: true,
+            render: RenderOptions::default(),
+            show_beats: true,
+            show_cameras: true,
+            show_posts: true,
+            show_stations: true,
+        }
+    }
+}
+
+impl Settings {
+    pub fn layer_visible(&self, kind: LayerKind) -> bool {
+        match kind {
+            LayerKind::Beats => self.show_beats,
+            LayerKind::Cameras => self.show_cameras,
+            LayerKind::Posts => self.show_posts,
+            LayerKind::Stations => self.show_stations,
+        }
+    }
+
+    pub fn set_layer_visible(&mut self, kind: LayerKind, visible: bool) {
+        match kind {
+            LayerKind::Beats => self.show_beats = visible,
+            LayerKind::Cameras => self.show_cameras = visible,
+            LayerKind::Posts => self.show_posts = visible,
+            LayerKind::Stations => self.show_stations = visible,
+        }
+    }
+}
+
+/// Sort key of the coverage table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoverageSort {
+    Beat,
+    RoadKm,
+    Roads,
+    Addresses,
+    Demand,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanSettings {
+    pub enabled: bool,
+    pub mode: Mode,
+    pub turnout_s: f32,
+    /// Rings show who can reach the origin (instead of where it reaches).
+    pub reverse: bool,
+    pub show_rings: bool,
+    pub show_gaps: bool,
+    /// Which of the 1/3/5-minute limits the gap layer and the table show (0, 1 or 2).
+    pub limit: usize,
+    pub table_open: bool,
+    pub sort: CoverageSort,
+    pub descending: bool,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            mode: Mode::Car,
+            turnout_s: 0.0,
+            reverse: false,
+            show_rings: true,
+            show_gaps: true,
+            limit: 1,
+            table_open: false,
+            sort: CoverageSort::Roads,
+            descending: false,
+        }
+    }
+}

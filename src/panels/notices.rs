@@ -1,0 +1,139 @@
+//! The outcomes of this console's commands, in the user's language: done, refused (with the
+//! server's reason, by its code), never sent (and why), or unanswered by its deadline.
+//! Failures stay until dismissed; successes fade after a while.
+
+use egui::{RichText, Ui};
+use onemap_core::feed::Refusal;
+use onemap_feed::client::Unsent;
+
+use super::top_bar::local_time;
+use crate::frame::Frame;
+use crate::live::NoticeText;
+use crate::model::Command;
+use crate::ui::i18n::{Lang, T, tr};
+use crate::ui::labels::{incident_status_label, unit_status_label};
+
+/// A command's name in the UI language.
+pub fn command_label(lang: Lang, kind: &str) -> &'static str {
+    tr(
+        lang,
+        match kind {
+            "dispatch" => T::CmdDispatch,
+            "set_unit_status" => T::CmdUnitStatus,
+            "set_incident_status" => T::CmdIncidentStatus,
+            "reassign" => T::CmdReassign,
+            "move_up" => T::CmdMoveUp,
+            "sign_on" => T::CmdSignOn,
+            "sign_off" => T::CmdSignOff,
+            "report_position" => T::CmdReportPosition,
+            "create_incident" => T::CmdCreateIncident,
+            _ => T::CmdOther,
+        },
+    )
+}
+
+/// The server's reason for refusing, worded from its code.
+pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
+    let t = |k| tr(lang, k);
+    match r {
+        Refusal::Expired { .. } => t(T::RefusedExpired).to_owned(),
+        Refusal::MissingDeadline => t(T::RefusedNoDeadline).to_owned(),
+        Refusal::UnknownIncident { incident_id } => {
+            t(T::RefusedNoIncident).replace("{i}", incident_id.as_str())
+        }
+        Refusal::UnknownUnit { unit_id } => t(T::RefusedNoUnit).replace("{u}", unit_id.as_str()),
+        Refusal::UnitNotAvailable { unit_id, status } => t(T::RefusedUnitBusy)
+            .replace("{u}", unit_id.as_str())
+            .replace("{s}", unit_status_label(lang, *status)),
+        Refusal::IncidentClosed {
+            incident_id,
+            status,
+        } => t(T::RefusedClosed)
+            .replace("{i}", incident_id.as_str())
+            .replace("{s}", incident_status_label(lang, *status)),
+        Refusal::BadTransition {
+            incident_id,
+            from,
+            to,
+        } => t(T::RefusedTransition)
+            .replace("{i}", incident_id.as_str())
+            .replace("{a}", incident_status_label(lang, *from))
+            .replace("{b}", incident_status_label(lang, *to)),
+        Refusal::BadUnitTransition { unit_id, from, to } => t(T::RefusedTransition)
+            .replace("{i}", unit_id.as_str())
+            .replace("{a}", unit_status_label(lang, *from))
+            .replace("{b}", unit_status_label(lang, *to)),
+        Refusal::NotAssigned {
+            incident_id,
+            unit_id,
+        } => t(T::RefusedNotAssigned)
+            .replace("{u}", unit_id.as_str())
+            .replace("{i}", incident_id.as_str()),
+        Refusal::Invalid { field, reason } => t(T::RefusedInvalid)
+            .replace("{f}", field)
+            .replace("{r}", reason),
+    }
+}
+
+/// A notice in the user's language.
+pub fn notice_text(lang: Lang, text: &NoticeText) -> String {
+    let t = |k| tr(lang, k);
+    match text {
+        NoticeText::Done { kind, .. } => {
+            t(T::CommandDone).replace("{c}", command_label(lang, kind))
+        }
+        NoticeText::Refused {
+            kind,
+            refusal,
+            message,
+        } => {
+            let why = refusal
+                .as_ref()
+                .map_or_else(|| message.clone(), |r| refusal_text(lang, r));
+            t(T::CommandRefused)
+                .replace("{c}", command_label(lang, kind))
+                .replace("{r}", &why)
+        }
+        NoticeText::Unsent { kind, reason } => t(match reason {
+            Unsent::NotConnected => T::UnsentNotConnected,
+            Unsent::Busy => T::UnsentBusy,
+            Unsent::Expired => T::UnsentExpired,
+        })
+        .replace("{c}", command_label(lang, kind)),
+        NoticeText::NoAnswer { kind, not_after_ms } => t(T::NoAnswer)
+            .replace("{c}", command_label(lang, kind))
+            .replace("{t}", &local_time(*not_after_ms, "%H:%M:%S")),
+    }
+}
+
+/// Waiting commands, then the notices to show: failures with a dismiss button.
+pub fn notices_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let live = &f.state.live;
+    let theme = f.theme;
+    if !live.pending.is_empty() {
+        ui.label(
+            RichText::new(f.tr(T::Pending))
+                .size(theme.notice_size)
+                .color(theme.status_warn),
+        );
+    }
+    let shown: Vec<_> = live.shown_notices(f.now_ms).collect();
+    for n in shown.iter().rev().take(4) {
+        let colour = if n.ok { theme.status_ok } else { theme.problem };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(notice_text(f.lang(), &n.text))
+                    .size(theme.notice_size)
+                    .color(colour),
+            );
+            if !n.ok
+                && ui
+                    .small_button("×")
+                    .on_hover_text(f.tr(T::Dismiss))
+                    .clicked()
+            {
+                f.send(Command::DismissNotice(n.id));
+            }
+        });
+    }
+}

@@ -1,0 +1,307 @@
+//! The console's state and the one place it changes: [`AppState::apply`]. Panels and map
+//! layers read it through the frame; only `logic()` applies commands to it.
+//!
+//! It owns data, not IO: the feed link, the routing worker and the tile workers belong to the
+//! app shell, which carries out the commands that need them.
+
+pub mod dispatch;
+pub mod plan;
+pub mod related;
+
+use std::sync::Arc;
+
+use onemap_core::layers::{Camera, CameraKind, CameraStatus, Post, PostKind};
+use onemap_core::search::{SearchHit, SearchIndex, Target};
+
+use crate::city::City;
+use crate::live::LiveState;
+use crate::model::{Command, Selection, Settings, Tool};
+use crate::ops::{Edit, Editable, OpState};
+use crate::ui::i18n::{T, tr};
+use dispatch::{DispatchState, queue_order};
+use plan::PlanState;
+use related::Related;
+
+pub struct AppState {
+    pub city: Arc<City>,
+    pub settings: Settings,
+    pub ops: OpState,
+    pub selection: Option<Selection>,
+    pub related: Related,
+    pub search_query: String,
+    pub search_hits: Vec<SearchHit>,
+    search_index: SearchIndex,
+    search_revision: Option<u64>,
+    pub edit_mode: bool,
+    pub tool: Option<Tool>,
+    /// The last save's outcome: message, and whether it failed.
+    pub status: Option<(String, bool)>,
+    pub live: LiveState,
+    pub plan: PlanState,
+    pub dispatch: DispatchState,
+}
+
+/// What a command asks of the map's view after the state has changed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ViewChange {
+    None,
+    /// Centre on the point, zooming in to street level (at least `min_zoom`).
+    FlyTo(onemap_core::coord::LonLat, f64),
+}
+
+impl AppState {
+    pub fn new(city: Arc<City>, settings: Settings, ops: OpState, live: LiveState) -> Self {
+        Self {
+            city,
+            settings,
+            ops,
+            selection: None,
+            related: Related::default(),
+            search_query: String::new(),
+            search_hits: Vec::new(),
+            search_index: SearchIndex::default(),
+            search_revision: None,
+            edit_mode: false,
+            tool: None,
+            status: None,
+            live,
+            plan: PlanState::default(),
+            dispatch: DispatchState::default(),
+        }
+    }
+
+    pub fn tr(&self, key: T) -> &'static str {
+        tr(self.settings.lang, key)
+    }
+
+    pub fn selected_camera(&self) -> Option<&Camera> {
+        match &self.selection {
+            Some(Selection::Camera(id)) => self.ops.camera(id),
+            _ => None,
+        }
+    }
+
+    pub fn selected_post(&self) -> Option<&Post> {
+        match &self.selection {
+            Some(Selection::Post(id)) => self.ops.post(id),
+            _ => None,
+        }
+    }
+
+    /// Apply a command that changes only the state. Commands that need the map's view, a
+    /// worker, a file or the network are carried out by the app shell.
+    pub fn apply(&mut self, command: Command) -> ViewChange {
+        match command {
+            Command::SetLang(lang) => self.settings.lang = lang,
+            Command::SetTheme(theme) => self.settings.theme = theme,
+            Command::SetBasemapVisible(v) => self.settings.show_basemap = v,
+            Command::SetRenderOptions(o) => self.settings.render = o,
+            Command::SetLayerVisible(kind, v) => self.settings.set_layer_visible(kind, v),
+            Command::Select(selection) => self.selection = selection,
+            Command::SetSearch(query) => {
+                self.search_query = query;
+                self.refresh_search();
+            }
+            Command::PickSearchHit(hit) => {
+                self.selection = Some(match hit.target {
+                    Target::Beat(id) => Selection::Beat(id),
+                    Target::Camera(id) => Selection::Camera(id),
+                    Target::Post(id) => Selection::Post(id),
+                    Target::Station(id) => Selection::Station(id),
+                    Target::Location => Selection::Point(hit.pos),
+                });
+                return ViewChange::FlyTo(hit.pos, 16.5);
+            }
+            Command::SetEditMode(on) => {
+                self.edit_mode = on;
+                if !on {
+                    self.tool = None;
+                }
+            }
+            Command::SetTool(tool) => self.tool = tool,
+            Command::AddCamera(pos) => self.add_camera(pos),
+            Command::AddPost(pos) => self.add_post(pos),
+            Command::EditFeature(after) => {
+                let before = match &after {
+                    Editable::Camera(c) => self.ops.camera(&c.id).cloned().map(Editable::Camera),
+                    Editable::Post(p) => self.ops.post(&p.id).cloned().map(Editable::Post),
+                };
+                if before.is_some() {
+                    self.ops.apply(Edit {
+                        before,
+                        after: Some(after),
+                    });
+                }
+            }
+            Command::MoveSelected { to, continues } => self.edit_selected(
+                |e| match e {
+                    Editable::Camera(c) => c.pos = to,
+                    Editable::Post(p) => p.pos = to,
+                },
+                continues,
+            ),
+            Command::SetSelectedHeading {
+                heading_deg,
+                continues,
+            } => self.edit_selected(
+                |e| {
+                    if let Editable::Camera(c) = e {
+                        c.heading_deg =
+                            (heading_deg.rem_euclid(360.0) * 10.0).round() / 10.0 % 360.0;
+                    }
+                },
+                continues,
+            ),
+            Command::DeleteSelected => self.delete_selected(),
+            Command::Undo => {
+                self.ops.undo();
+            }
+            Command::Redo => {
+                self.ops.redo();
+            }
+            Command::SetPlan(settings) => {
+                if settings.enabled && !self.plan.settings.enabled {
+                    // Planning moves posts: dragging needs edit mode.
+                    self.edit_mode = true;
+                }
+                self.plan.settings = settings;
+            }
+            Command::SetDispatchKinds(kinds) => self.dispatch.kinds = kinds,
+            Command::ChooseUnit(unit) => self.dispatch.chosen = unit,
+            Command::ChooseRank(k) => {
+                if let Some(out) = self.recommendation()
+                    && let Some(r) = out.recommendation.ranked.get(k)
+                {
+                    self.dispatch.chosen = Some(out.responders[r.index].id.as_str().into());
+                }
+            }
+            Command::QueueStep(step) => return self.queue_step(step),
+            Command::OpenAudit(open) => self.dispatch.audit_open = open,
+            Command::DismissNotice(id) => self.live.dismiss(id),
+            // Carried out by the shell (view, files, network).
+            Command::ZoomIn
+            | Command::ZoomOut
+            | Command::Home
+            | Command::FlyTo(_)
+            | Command::Save
+            | Command::ExportPlan
+            | Command::DispatchChosen
+            | Command::Acknowledge(_)
+            | Command::Send(_)
+            | Command::RefreshAudit
+            | Command::ExportAudit => {}
+        }
+        ViewChange::None
+    }
+
+    /// J/K through the queue (and Enter to open): the selection moves, the map follows when
+    /// an incident is opened or the queue entered.
+    fn queue_step(&mut self, step: i32) -> ViewChange {
+        let queue = queue_order(self.live.feed.incidents.values());
+        let at = self
+            .selected_incident()
+            .and_then(|s| queue.iter().position(|i| i.id == s.id));
+        let to = match at {
+            None => 0,
+            Some(k) if step > 0 => (k + 1).min(queue.len().saturating_sub(1)),
+            Some(k) if step < 0 => k.saturating_sub(1),
+            Some(k) => k,
+        };
+        let Some(inc) = queue.get(to) else {
+            return ViewChange::None;
+        };
+        let (id, pos) = (inc.id.clone(), inc.location.lonlat());
+        self.dispatch.chosen = None;
+        self.selection = Some(Selection::Incident(id));
+        if step == 0 || at.is_none() {
+            ViewChange::FlyTo(pos, 16.0)
+        } else {
+            ViewChange::None
+        }
+    }
+
+    fn add_camera(&mut self, pos: onemap_core::coord::LonLat) {
+        let id = self.ops.new_camera_id();
+        let camera = Camera {
+            name: format!("{} {id}", self.tr(T::Cameras)),
+            id: id.clone(),
+            kind: CameraKind::Public,
+            pos,
+            heading_deg: 0.0,
+            fov_deg: 60.0,
+            range_m: 80.0,
+            status: CameraStatus::Online,
+            extra: Default::default(),
+        };
+        self.ops.apply(Edit {
+            before: None,
+            after: Some(Editable::Camera(camera)),
+        });
+        self.selection = Some(Selection::Camera(id));
+        self.tool = None;
+    }
+
+    fn add_post(&mut self, pos: onemap_core::coord::LonLat) {
+        let id = self.ops.new_post_id();
+        let post = Post {
+            name: format!("{} {id}", self.tr(T::KindQuick)),
+            id: id.clone(),
+            kind: PostKind::QuickResponse,
+            pos,
+            staffed_hours: "24/7".into(),
+            extra: Default::default(),
+        };
+        self.ops.apply(Edit {
+            before: None,
+            after: Some(Editable::Post(post)),
+        });
+        self.selection = Some(Selection::Post(id));
+        self.tool = None;
+    }
+
+    fn selected_editable(&self) -> Option<Editable> {
+        match &self.selection {
+            Some(Selection::Camera(id)) => self.ops.camera(id).cloned().map(Editable::Camera),
+            Some(Selection::Post(id)) => self.ops.post(id).cloned().map(Editable::Post),
+            _ => None,
+        }
+    }
+
+    fn edit_selected(&mut self, f: impl FnOnce(&mut Editable), continues: bool) {
+        let Some(before) = self.selected_editable() else {
+            return;
+        };
+        let mut after = before.clone();
+        f(&mut after);
+        let edit = Edit {
+            before: Some(before),
+            after: Some(after),
+        };
+        if continues {
+            self.ops.apply_merged(edit);
+        } else {
+            self.ops.apply(edit);
+        }
+    }
+
+    fn delete_selected(&mut self) {
+        if let Some(before) = self.selected_editable() {
+            self.ops.apply(Edit {
+                before: Some(before),
+                after: None,
+            });
+            self.selection = None;
+        }
+    }
+
+    pub fn refresh_search(&mut self) {
+        if self.search_revision != Some(self.ops.revision) {
+            self.search_revision = Some(self.ops.revision);
+            let label_points: Vec<_> = (0..self.ops.layers.beats.len())
+                .map(|i| self.ops.centre_of_beat(i).unwrap_or_default())
+                .collect();
+            self.search_index = SearchIndex::new(&self.city.osm, &self.ops.layers, &label_points);
+        }
+        self.search_hits = self.search_index.search(&self.search_query, 12);
+    }
+}

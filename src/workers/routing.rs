@@ -1,0 +1,417 @@
+//! Routing off the UI thread: response rings for the selection (or every post), coverage of
+//! the city and each beat (recomputed while a planner drags a post), and dispatch
+//! recommendations ([`super::dispatch`]).
+//!
+//! One named worker thread owns the road graph (built there, so start-up never waits for it)
+//! and reusable search buffers. The UI hands it requests through a mailbox with one slot per
+//! kind of work: a new request replaces one that has not started, and a running one notices
+//! it is stale between rings and coverage and stops. Results come back on a bounded channel,
+//! tagged with the request id; `logic()` keeps only the newest.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::dispatch::{DispatchOutput, DispatchRequest, DispatchWorker};
+use onemap_core::coord::LonLat;
+use onemap_core::layers::{Beat, OpLayers};
+use onemap_core::osm::OsmData;
+use onemap_core::routing::coverage::{CoverageRow, CoverageSetup, coverage, gaps};
+use onemap_core::routing::export::piece_lines;
+use onemap_core::routing::isochrone::Workspace;
+use onemap_core::routing::rings::{Polygon, rings};
+use onemap_core::routing::{Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Speeds};
+use onemap_core::spatial::LayerIndex;
+
+/// Results waiting for the UI, at most (the worker waits when they are not taken).
+const RESULTS: usize = 8;
+
+/// The console's thresholds: the 1, 3 and 5-minute response circles.
+pub const LIMITS_S: [f32; 3] = [60.0, 180.0, 300.0];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanRequest {
+    pub id: u64,
+    pub mode: Mode,
+    pub turnout_s: f32,
+    /// Forward: where the origins reach. Reverse: from where the origins can be reached.
+    pub direction: Direction,
+    /// Where rings are drawn from: the selection, or every post.
+    pub ring_origins: Vec<(String, LonLat)>,
+    /// How the rings' origin travels (a selected unit's own mode; else `mode`).
+    pub ring_mode: Mode,
+    /// Posts for the coverage figures; `None`: no coverage wanted.
+    pub coverage_posts: Option<Vec<(String, LonLat)>>,
+    /// Which limit (index into [`LIMITS_S`]) the gap layer shows.
+    pub gap_limit: usize,
+}
+
+/// Rings ready to draw: rectangles of equal band along raster rows, and outlines.
+#[derive(Clone, Debug, Default)]
+pub struct RingsView {
+    /// South-west and north-east corners, band 1..=3 (1 = within the first limit).
+    pub runs: Vec<(LonLat, LonLat, u8)>,
+    /// Per limit, the area as polygons with holes.
+    pub polygons: Vec<Vec<Polygon>>,
+    /// Road reached per limit, km.
+    pub km: Vec<f64>,
+    /// Origins that could not be placed on the network, with why.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CoverageView {
+    pub city: CoverageRow,
+    pub beats: Vec<CoverageRow>,
+    pub gap_limit: usize,
+    /// Road pieces not reached within the gap limit.
+    pub gaps: Vec<[LonLat; 2]>,
+    pub gap_km: f64,
+    pub skipped: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanOutput {
+    pub id: u64,
+    pub mode: Mode,
+    pub rings: Result<RingsView, String>,
+    pub coverage: Option<Result<CoverageView, String>>,
+    pub compute_ms: f64,
+}
+
+/// What the worker reports: the graph is ready, or a result.
+#[derive(Clone, Debug)]
+pub enum PlannerEvent {
+    Ready { nodes: usize, build_ms: f64 },
+    Output(Box<PlanOutput>),
+    Dispatch(Box<DispatchOutput>),
+}
+
+/// One slot per kind of work: a newer request replaces one not yet started.
+#[derive(Default)]
+struct Slots {
+    plan: Option<PlanRequest>,
+    dispatch: Option<DispatchRequest>,
+}
+
+#[derive(Default)]
+struct Mailbox {
+    request: Mutex<Slots>,
+    wake: Condvar,
+}
+
+/// Anything that holds the city's OSM data (the console's `City`, or the data itself).
+pub trait HasOsm: Send + Sync + 'static {
+    fn osm(&self) -> &OsmData;
+}
+
+impl HasOsm for OsmData {
+    fn osm(&self) -> &OsmData {
+        self
+    }
+}
+
+impl HasOsm for crate::city::City {
+    fn osm(&self) -> &OsmData {
+        &self.osm
+    }
+}
+
+/// The UI's handle on the worker.
+pub struct Planner {
+    mailbox: Arc<Mailbox>,
+    latest: Arc<AtomicU64>,
+    next_id: u64,
+    pub events: Receiver<PlannerEvent>,
+}
+
+impl Planner {
+    /// Start the worker; `repaint` is called whenever an event is sent.
+    pub fn start(
+        city: Arc<dyn HasOsm>,
+        beats: Vec<Beat>,
+        speeds: Speeds,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Self {
+        let mailbox = Arc::new(Mailbox::default());
+        let latest = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = crossbeam_channel::bounded(RESULTS);
+        let (m, l) = (mailbox.clone(), latest.clone());
+        let spawned = std::thread::Builder::new()
+            .name("planner".into())
+            .spawn(move || worker(city.osm(), beats, &speeds, &m, &l, &tx, &repaint));
+        if let Err(err) = spawned {
+            eprintln!("onemap: cannot start the planner thread: {err}");
+        }
+        Self {
+            mailbox,
+            latest,
+            next_id: 0,
+            events: rx,
+        }
+    }
+
+    /// Queue a request (replacing one not yet started); returns its id.
+    pub fn request(&mut self, mut request: PlanRequest) -> u64 {
+        self.next_id += 1;
+        request.id = self.next_id;
+        self.latest.store(self.next_id, Ordering::SeqCst);
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.plan = Some(request);
+        }
+        self.mailbox.wake.notify_one();
+        self.next_id
+    }
+
+    /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
+    pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
+        self.next_id += 1;
+        request.id = self.next_id;
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.dispatch = Some(request);
+        }
+        self.mailbox.wake.notify_one();
+        self.next_id
+    }
+}
+
+enum Work {
+    Plan(PlanRequest),
+    Dispatch(DispatchRequest),
+}
+
+fn worker(
+    osm: &OsmData,
+    beats: Vec<Beat>,
+    speeds: &Speeds,
+    mailbox: &Mailbox,
+    latest: &AtomicU64,
+    tx: &Sender<PlannerEvent>,
+    repaint: &dyn Fn(),
+) {
+    let t = Instant::now();
+    let graph = RoadGraph::build(osm, speeds);
+    let layers = OpLayers {
+        beats,
+        ..OpLayers::default()
+    };
+    let index = LayerIndex::new(&layers, osm.bounds.center());
+    let addresses: Vec<LonLat> = osm.addresses.iter().map(|a| a.pos).collect();
+    let mut setups: Vec<(Mode, CoverageSetup)> = Vec::new();
+    let mut ws = Workspace::new(&graph);
+    let mut dispatcher = DispatchWorker::new(&graph);
+    let make_setup = |mode: Mode| {
+        CoverageSetup::new(
+            &graph,
+            mode,
+            Some((&index, layers.beats.len())),
+            &addresses,
+            &[],
+        )
+    };
+    if tx
+        .send(PlannerEvent::Ready {
+            nodes: graph.node_count(),
+            build_ms: t.elapsed().as_secs_f64() * 1e3,
+        })
+        .is_err()
+    {
+        return;
+    }
+    repaint();
+    loop {
+        let request = {
+            let Ok(mut slot) = mailbox.request.lock() else {
+                return;
+            };
+            loop {
+                if let Some(r) = slot.dispatch.take() {
+                    break Work::Dispatch(r);
+                }
+                if let Some(r) = slot.plan.take() {
+                    break Work::Plan(r);
+                }
+                slot = match mailbox.wake.wait(slot) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+        };
+        let request = match request {
+            Work::Plan(r) => r,
+            Work::Dispatch(r) => {
+                let out = dispatcher.handle(&graph, &make_setup, &mut setups, r);
+                if tx.send(PlannerEvent::Dispatch(Box::new(out))).is_err() {
+                    return;
+                }
+                repaint();
+                continue;
+            }
+        };
+        let t = Instant::now();
+        let mode = request.mode;
+        let rings = rings_view(&graph, &mut ws, &request);
+        let stale = || latest.load(Ordering::SeqCst) != request.id;
+        if stale() {
+            continue;
+        }
+        let coverage = request.coverage_posts.as_ref().map(|posts| {
+            let setup = match setups.iter().position(|(m, _)| *m == mode) {
+                Some(i) => &setups[i].1,
+                None => {
+                    setups.push((mode, make_setup(mode)));
+                    &setups[setups.len() - 1].1
+                }
+            };
+            coverage_view(&graph, &mut ws, setup, &request, posts)
+        });
+        let output = PlanOutput {
+            id: request.id,
+            mode,
+            rings,
+            coverage,
+            compute_ms: t.elapsed().as_secs_f64() * 1e3,
+        };
+        if tx.send(PlannerEvent::Output(Box::new(output))).is_err() {
+            return;
+        }
+        repaint();
+    }
+}
+
+fn snap_all(
+    graph: &RoadGraph,
+    mode: Mode,
+    turnout_s: f32,
+    points: &[(String, LonLat)],
+) -> (Vec<Origin>, Vec<String>) {
+    let mut origins = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, p) in points {
+        match graph.snap(*p, mode, MAX_SNAP_M) {
+            Ok(snap) => origins.push(Origin {
+                snap,
+                delay_s: turnout_s,
+            }),
+            Err(e) => skipped.push(format!("{name}: {e}")),
+        }
+    }
+    (origins, skipped)
+}
+
+fn rings_view(graph: &RoadGraph, ws: &mut Workspace, r: &PlanRequest) -> Result<RingsView, String> {
+    let (origins, skipped) = snap_all(graph, r.ring_mode, r.turnout_s, &r.ring_origins);
+    if origins.is_empty() {
+        return Err(skipped.join("; "));
+    }
+    let rings = rings(graph, ws, r.ring_mode, r.direction, &origins, &LIMITS_S)
+        .map_err(|e| e.to_string())?;
+    let raster = &rings.raster;
+    let corner = |i: usize, j: usize| graph.proj.to_lonlat(raster.corner_m(i as f64, j as f64));
+    let runs = raster
+        .runs()
+        .into_iter()
+        .map(|(j, i0, i1, band)| (corner(i0, j), corner(i1, j + 1), band))
+        .collect();
+    Ok(RingsView {
+        runs,
+        km: rings
+            .reaches
+            .iter()
+            .map(|x| x.length_m(graph) / 1000.0)
+            .collect(),
+        polygons: rings.polygons,
+        skipped,
+    })
+}
+
+fn coverage_view(
+    graph: &RoadGraph,
+    ws: &mut Workspace,
+    setup: &CoverageSetup,
+    r: &PlanRequest,
+    posts: &[(String, LonLat)],
+) -> Result<CoverageView, String> {
+    let (origins, skipped) = snap_all(graph, r.mode, r.turnout_s, posts);
+    if origins.is_empty() {
+        return Err(if skipped.is_empty() {
+            "no posts".to_owned()
+        } else {
+            skipped.join("; ")
+        });
+    }
+    let cov = coverage(graph, ws, setup, &origins, &LIMITS_S).map_err(|e| e.to_string())?;
+    let gap_limit = r.gap_limit.min(LIMITS_S.len() - 1);
+    let (gaps, gap_km) = piece_lines(graph, &gaps(graph, r.mode, &cov.reaches[gap_limit]));
+    Ok(CoverageView {
+        city: cov.city,
+        beats: cov.beats,
+        gap_limit,
+        gaps,
+        gap_km,
+        skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_answers_the_latest_request_with_rings_and_coverage() {
+        let city = crate::city::load_osm(&crate::city::demo_osm_path()).unwrap();
+        let layers = crate::ops::load_dir(&crate::city::demo_osm_path().with_file_name("")).0;
+        // (a unit test of the worker itself: one parse of the demo city)
+        let (beats, posts) = (layers.beats.clone(), layers.posts.clone());
+        let mut planner = Planner::start(Arc::new(city), beats, Speeds::default(), || {});
+        let ready = planner.events.recv().unwrap();
+        assert!(matches!(ready, PlannerEvent::Ready { nodes, .. } if nodes > 30_000));
+        let post_points: Vec<(String, LonLat)> =
+            posts.iter().map(|p| (p.id.to_string(), p.pos)).collect();
+        let request = |ring: Vec<(String, LonLat)>| PlanRequest {
+            id: 0,
+            mode: Mode::Car,
+            turnout_s: 0.0,
+            direction: Direction::Forward,
+            ring_origins: ring,
+            ring_mode: Mode::Car,
+            coverage_posts: Some(post_points.clone()),
+            gap_limit: 1,
+        };
+        // A request in the lake (the Tollensesee): a clear error, not an empty ring.
+        let lake = planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));
+        let out = loop {
+            match planner.events.recv().unwrap() {
+                PlannerEvent::Output(o) if o.id == lake => break o,
+                _ => {}
+            }
+        };
+        let err = out.rings.unwrap_err();
+        assert!(err.contains("lake: no car road within 300 m"), "{err}");
+        // Two requests at once: the newer one is answered (the older may be dropped).
+        planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));
+        let good = planner.request(request(vec![(posts[0].id.to_string(), posts[0].pos)]));
+        let out = loop {
+            match planner.events.recv().unwrap() {
+                PlannerEvent::Output(o) if o.id == good => break o,
+                _ => {}
+            }
+        };
+        let rings = out.rings.as_ref().unwrap();
+        assert_eq!(rings.polygons.len(), 3);
+        assert!(
+            rings.km[0] < rings.km[1] && rings.km[1] < rings.km[2],
+            "{:?}",
+            rings.km
+        );
+        assert!(rings.runs.iter().any(|r| r.2 == 1));
+        let cov = out.coverage.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(cov.beats.len(), layers.beats.len());
+        assert!(cov.city.addresses > 10_000);
+        assert!(!cov.gaps.is_empty() && cov.gap_km > 0.0);
+        // One post (the cut-off checkpoint) cannot be placed and says so.
+        assert_eq!(cov.skipped.len(), 1, "{:?}", cov.skipped);
+    }
+}
