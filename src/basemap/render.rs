@@ -157,6 +157,38 @@ impl MapData {
             .get_or_init(|| labels::layout(&self.roads, &self.places, &self.font, z))
     }
 
+    /// Roads: all casings, then all fills, least important first.
+    fn draw_roads(
+        &self,
+        pixmap: &mut Pixmap,
+        t: &TileTransform,
+        palette: &BasemapPalette,
+        hits: &[u32],
+    ) {
+        let z = t.z;
+        let mut road_hits: Vec<(usize, RoadStyle)> = hits
+            .iter()
+            .filter_map(|&i| {
+                let road = &self.roads[i as usize];
+                road_style(road.class, road.is_link, z).map(|s| (i as usize, s))
+            })
+            .collect();
+        road_hits.sort_by_key(|(i, s)| (std::cmp::Reverse(s.rank), *i));
+        for (i, style) in &road_hits {
+            if let Some(casing_px) = style.casing_px {
+                let c = palette.road_casing[style.group];
+                stroke_line(pixmap, t, &self.roads[*i].points, c, casing_px, None);
+            }
+        }
+        for (i, style) in &road_hits {
+            let c = palette.road_fill[style.group];
+            let dash = style
+                .dashed
+                .then(|| vec![style.width_px * 2.0, style.width_px * 1.5]);
+            stroke_line(pixmap, t, &self.roads[*i].points, c, style.width_px, dash);
+        }
+    }
+
     /// Render tile `z/x/y`. Pure: the same inputs give the same pixels.
     pub fn render_tile(
         &self,
@@ -226,35 +258,7 @@ impl MapData {
             }
         }
 
-        // Roads: all casings, then all fills, least important first.
-        let mut road_hits: Vec<(usize, RoadStyle)> = query(&self.road_index, 24.0)
-            .into_iter()
-            .filter_map(|i| {
-                let road = &self.roads[i as usize];
-                road_style(road.class, road.is_link, z).map(|s| (i as usize, s))
-            })
-            .collect();
-        road_hits.sort_by_key(|(i, s)| (std::cmp::Reverse(s.rank), *i));
-        for (i, style) in &road_hits {
-            if let Some(casing_px) = style.casing_px {
-                let c = palette.road_casing[style.group];
-                stroke_line(&mut pixmap, &t, &self.roads[*i].points, c, casing_px, None);
-            }
-        }
-        for (i, style) in &road_hits {
-            let c = palette.road_fill[style.group];
-            let dash = style
-                .dashed
-                .then(|| vec![style.width_px * 2.0, style.width_px * 1.5]);
-            stroke_line(
-                &mut pixmap,
-                &t,
-                &self.roads[*i].points,
-                c,
-                style.width_px,
-                dash,
-            );
-        }
+        self.draw_roads(&mut pixmap, &t, palette, &query(&self.road_index, 24.0));
 
         if z >= 10 {
             for &i in &line_hits {

@@ -134,7 +134,16 @@ fn read_layer<T>(
     ))
 }
 
-pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
+/// The inputs `onemap plan` reads: posts, beats, speeds, demand; problems so far.
+struct Inputs {
+    posts: Vec<Post>,
+    beats: Vec<Beat>,
+    speeds: Speeds,
+    demand: Vec<Demand>,
+    skipped: Vec<String>,
+}
+
+fn read_inputs(args: &PlanArgs) -> anyhow::Result<Inputs> {
     let (posts, mut skipped) = read_layer(&args.posts, parse_posts)?;
     if posts.is_empty() {
         bail!(
@@ -155,11 +164,26 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         }
         None => Vec::new(),
     };
-    let speeds = load_speeds(args.speeds.as_deref())?;
-    let demand = match &args.demand {
-        Some(p) => load_demand(p)?,
-        None => Vec::new(),
-    };
+    Ok(Inputs {
+        posts,
+        beats,
+        speeds: load_speeds(args.speeds.as_deref())?,
+        demand: match &args.demand {
+            Some(p) => load_demand(p)?,
+            None => Vec::new(),
+        },
+        skipped,
+    })
+}
+
+pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
+    let Inputs {
+        posts,
+        beats,
+        speeds,
+        demand,
+        mut skipped,
+    } = read_inputs(args)?;
     let t0 = Instant::now();
     let graph = RoadGraph::build(osm, &speeds);
     let mode = args.mode;
@@ -203,11 +227,7 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         RingRaster::for_origins(origins.len()),
     )
     .polygons;
-    let compute_s = t0.elapsed().as_secs_f64();
-
-    let mut suggested = Vec::new();
     let mut summary = String::new();
-    let minutes_label = |m: f64| format!("{m} min");
     let _ = writeln!(
         summary,
         "{} posts ({} skipped), mode {}, turnout {} s, {} beats, {} addresses{}",
@@ -228,88 +248,22 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         "graph: {} nodes, {} segments; computed in {:.2} s",
         graph.node_count(),
         graph.segment_count(),
-        compute_s
+        t0.elapsed().as_secs_f64()
     );
-    for (k, &m) in args.minutes.iter().enumerate() {
-        let (road, addr, dem) = cov.city.shares(k);
-        let _ = writeln!(
-            summary,
-            "within {:>7}: roads {:5.1} % ({:.1} of {:.1} km), addresses {:5.1} %, demand {:5.1} %",
-            minutes_label(m),
-            road * 100.0,
-            cov.city.road_covered_m[k] / 1000.0,
-            cov.city.road_m / 1000.0,
-            addr * 100.0,
-            dem * 100.0
-        );
-    }
-    if args.add_posts > 0 || args.relocate {
-        let limit = *limits.first().unwrap_or(&180.0);
-        let limit = limits
-            .iter()
-            .copied()
-            .find(|&l| l >= 180.0)
-            .unwrap_or(limit);
-        let candidates = mclp::intersections(&graph, mode);
+    coverage_summary(&mut summary, &args.minutes, &cov);
+    let suggested = if args.add_posts > 0 || args.relocate {
         let demand_points: Vec<_> = setup.demand_points().collect();
-        let t = Instant::now();
-        let (fixed, k, what) = if args.relocate {
-            (&[][..], origins.len(), "relocated posts")
-        } else {
-            (&origins[..], args.add_posts, "new posts")
-        };
-        let inst = mclp::build(
+        suggest(
+            &mut summary,
+            args,
             &graph,
-            mode,
-            limit,
-            args.turnout_s,
-            &candidates,
+            &origins,
+            &limits,
             &demand_points,
-            fixed,
-        );
-        let sol = mclp::solve(&inst, k);
-        if args.relocate {
-            // What the posts cover where they are now, for comparison.
-            let now = mclp::build(
-                &graph,
-                mode,
-                limit,
-                args.turnout_s,
-                &[],
-                &demand_points,
-                &origins,
-            );
-            let _ = writeln!(
-                summary,
-                "the {} posts where they are cover {:.1} % of demand within {} min",
-                origins.len(),
-                now.fixed_covered / now.total.max(1e-9) * 100.0,
-                limit / 60.0
-            );
-        }
-        let _ = writeln!(
-            summary,
-            "{} {what} for {} min among {} intersections: +{:.0} demand covered \
-             ({:.1} % → {:.1} %; greedy alone +{:.0}, {} swaps; {:.2} s)",
-            sol.chosen.len(),
-            limit / 60.0,
-            candidates.len(),
-            sol.covered,
-            inst.fixed_covered / inst.total.max(1e-9) * 100.0,
-            (inst.fixed_covered + sol.covered) / inst.total.max(1e-9) * 100.0,
-            sol.greedy_covered,
-            sol.swaps,
-            t.elapsed().as_secs_f64()
-        );
-        for &c in &sol.chosen {
-            let node = inst.candidates[c];
-            let gain: f64 = inst.covers[c]
-                .iter()
-                .map(|(d, _)| inst.weights[*d as usize])
-                .sum();
-            suggested.push((graph.nodes[node as usize], gain));
-        }
-    }
+        )
+    } else {
+        Vec::new()
+    };
     for s in &skipped {
         let _ = writeln!(summary, "skipped: {s}");
     }
@@ -322,6 +276,103 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         graph,
         beats,
     })
+}
+
+/// One line per limit: the shares of roads, addresses and demand covered.
+fn coverage_summary(summary: &mut String, minutes: &[f64], cov: &Coverage) {
+    for (k, &m) in minutes.iter().enumerate() {
+        let (road, addr, dem) = cov.city.shares(k);
+        let _ = writeln!(
+            summary,
+            "within {:>7}: roads {:5.1} % ({:.1} of {:.1} km), addresses {:5.1} %, demand {:5.1} %",
+            format!("{m} min"),
+            road * 100.0,
+            cov.city.road_covered_m[k] / 1000.0,
+            cov.city.road_m / 1000.0,
+            addr * 100.0,
+            dem * 100.0
+        );
+    }
+}
+
+/// New posts (`--add-posts K`) or all posts placed afresh (`--relocate`) by maximal
+/// covering at the 3-minute limit (or the next larger one): where, and the demand each adds.
+fn suggest(
+    summary: &mut String,
+    args: &PlanArgs,
+    graph: &RoadGraph,
+    origins: &[Origin],
+    limits: &[f32],
+    demand_points: &[(Option<onemap_core::routing::Snap>, f64)],
+) -> Vec<(LonLat, f64)> {
+    let mode = args.mode;
+    let first = *limits.first().unwrap_or(&180.0);
+    let limit = limits
+        .iter()
+        .copied()
+        .find(|&l| l >= 180.0)
+        .unwrap_or(first);
+    let candidates = mclp::intersections(graph, mode);
+    let t = Instant::now();
+    let (fixed, k, what) = if args.relocate {
+        (&[][..], origins.len(), "relocated posts")
+    } else {
+        (origins, args.add_posts, "new posts")
+    };
+    let inst = mclp::build(
+        graph,
+        mode,
+        limit,
+        args.turnout_s,
+        &candidates,
+        demand_points,
+        fixed,
+    );
+    let sol = mclp::solve(&inst, k);
+    if args.relocate {
+        // What the posts cover where they are now, for comparison.
+        let now = mclp::build(
+            graph,
+            mode,
+            limit,
+            args.turnout_s,
+            &[],
+            demand_points,
+            origins,
+        );
+        let _ = writeln!(
+            summary,
+            "the {} posts where they are cover {:.1} % of demand within {} min",
+            origins.len(),
+            now.fixed_covered / now.total.max(1e-9) * 100.0,
+            limit / 60.0
+        );
+    }
+    let _ = writeln!(
+        summary,
+        "{} {what} for {} min among {} intersections: +{:.0} demand covered \
+         ({:.1} % → {:.1} %; greedy alone +{:.0}, {} swaps; {:.2} s)",
+        sol.chosen.len(),
+        limit / 60.0,
+        candidates.len(),
+        sol.covered,
+        inst.fixed_covered / inst.total.max(1e-9) * 100.0,
+        (inst.fixed_covered + sol.covered) / inst.total.max(1e-9) * 100.0,
+        sol.greedy_covered,
+        sol.swaps,
+        t.elapsed().as_secs_f64()
+    );
+    sol.chosen
+        .iter()
+        .map(|&c| {
+            let node = inst.candidates[c];
+            let gain: f64 = inst.covers[c]
+                .iter()
+                .map(|(d, _)| inst.weights[*d as usize])
+                .sum();
+            (graph.nodes[node as usize], gain)
+        })
+        .collect()
 }
 
 /// `onemap plan`: compute and write `rings.geojson`, `coverage.csv`, `gaps.geojson`,

@@ -157,15 +157,6 @@ impl DispatchWorker {
         r: &DispatchRequest,
         leaving: usize,
     ) -> Result<ImpactView, String> {
-        let setup_of = |mode: Mode, setups: &mut Vec<(Mode, CoverageSetup)>| -> usize {
-            match setups.iter().position(|(m, _)| *m == mode) {
-                Some(i) => i,
-                None => {
-                    setups.push((mode, setup(mode)));
-                    setups.len() - 1
-                }
-            }
-        };
         // What each available unit covers from where it is.
         let mut placed: Vec<usize> = Vec::new();
         let mut snaps = Vec::new();
@@ -189,7 +180,7 @@ impl DispatchWorker {
                 .get(&u.id)
                 .is_some_and(|c| c.0 == u.at && c.1 == u.mode && c.2 == turnout);
             if !fresh {
-                let s = setup_of(u.mode, setups);
+                let s = setup_index(setup, setups, u.mode);
                 let origin = Origin {
                     snap: snaps[k],
                     delay_s: u.turnout_s,
@@ -205,7 +196,49 @@ impl DispatchWorker {
                     .insert(u.id.clone(), (u.at, u.mode, turnout, sets));
             }
         }
-        // Posts, as each placed unit would cover from there.
+        let keys = self.post_covers(graph, setup, setups, r, &placed, leaving_at);
+        let units: Vec<&CoverSets> = placed
+            .iter()
+            .map(|&i| &self.unit_cover[&r.responders[i].id].3)
+            .collect();
+        let candidates: Vec<(usize, usize, &CoverSets)> = keys
+            .iter()
+            .map(|(k, p, key)| (*k, *p, &self.post_cover[key]))
+            .collect();
+        let s = setup_index(setup, setups, Mode::Car);
+        let base = &setups[s].1;
+        let weights: Vec<f64> = base.demand_points().map(|(_, w)| w).collect();
+        let beats: Vec<Option<u32>> = base.demand_beats().collect();
+        let out = impact(
+            &weights,
+            &beats,
+            base.beat_count,
+            &units,
+            leaving_at,
+            &candidates,
+        );
+        let move_up = out.move_up.as_ref().map(|m| {
+            let u = &r.responders[placed[m.unit]];
+            let (post, at) = &r.posts[m.post];
+            (u.id.clone(), post.clone(), u.at, *at)
+        });
+        Ok(ImpactView {
+            unit: r.responders[leaving].id.clone(),
+            impact: out,
+            move_up,
+        })
+    }
+    /// What each post would cover with each remaining unit standing there (cached by post,
+    /// place, mode and turnout); the (unit, post, key) candidates of a move-up.
+    fn post_covers(
+        &mut self,
+        graph: &RoadGraph,
+        setup: &dyn Fn(Mode) -> CoverageSetup,
+        setups: &mut Vec<(Mode, CoverageSetup)>,
+        r: &DispatchRequest,
+        placed: &[usize],
+        leaving_at: usize,
+    ) -> Vec<(usize, usize, PostKey)> {
         let mut keys: Vec<(usize, usize, PostKey)> = Vec::new();
         for (k, &i) in placed.iter().enumerate() {
             if k == leaving_at {
@@ -237,7 +270,7 @@ impl DispatchWorker {
             let at = r.posts[*p].1;
             let sets = match graph.snap(at, u.mode, onemap_core::routing::MAX_SNAP_M) {
                 Ok(snap) => {
-                    let s = setup_of(u.mode, setups);
+                    let s = setup_index(setup, setups, u.mode);
                     let origin = Origin {
                         snap,
                         delay_s: u.turnout_s,
@@ -256,35 +289,21 @@ impl DispatchWorker {
             };
             self.post_cover.insert(key.clone(), sets);
         }
-        let units: Vec<&CoverSets> = placed
-            .iter()
-            .map(|&i| &self.unit_cover[&r.responders[i].id].3)
-            .collect();
-        let candidates: Vec<(usize, usize, &CoverSets)> = keys
-            .iter()
-            .map(|(k, p, key)| (*k, *p, &self.post_cover[key]))
-            .collect();
-        let s = setup_of(Mode::Car, setups);
-        let base = &setups[s].1;
-        let weights: Vec<f64> = base.demand_points().map(|(_, w)| w).collect();
-        let beats: Vec<Option<u32>> = base.demand_beats().collect();
-        let out = impact(
-            &weights,
-            &beats,
-            base.beat_count,
-            &units,
-            leaving_at,
-            &candidates,
-        );
-        let move_up = out.move_up.as_ref().map(|m| {
-            let u = &r.responders[placed[m.unit]];
-            let (post, at) = &r.posts[m.post];
-            (u.id.clone(), post.clone(), u.at, *at)
-        });
-        Ok(ImpactView {
-            unit: r.responders[leaving].id.clone(),
-            impact: out,
-            move_up,
-        })
+        keys
+    }
+}
+
+/// The index of `mode`'s coverage set-up in `setups`, built on first use.
+fn setup_index(
+    setup: &dyn Fn(Mode) -> CoverageSetup,
+    setups: &mut Vec<(Mode, CoverageSetup)>,
+    mode: Mode,
+) -> usize {
+    match setups.iter().position(|(m, _)| *m == mode) {
+        Some(i) => i,
+        None => {
+            setups.push((mode, setup(mode)));
+            setups.len() - 1
+        }
     }
 }

@@ -340,6 +340,46 @@ pub mod linear {
     }
 }
 
+/// Douglas–Peucker on grid corners, tolerance in cells. Keeps both ends.
+pub(crate) fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32, i32)> {
+    if points.len() <= 2 {
+        return points.to_vec();
+    }
+    let mut keep = vec![false; points.len()];
+    keep[0] = true;
+    keep[points.len() - 1] = true;
+    let mut stack = vec![(0usize, points.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (pa, pb) = (points[a], points[b]);
+        let (dx, dy) = (f64::from(pb.0 - pa.0), f64::from(pb.1 - pa.1));
+        let len = dx.hypot(dy);
+        let (mut worst, mut at) = (0.0, a);
+        for (k, p) in points.iter().enumerate().take(b).skip(a + 1) {
+            let (px, py) = (f64::from(p.0 - pa.0), f64::from(p.1 - pa.1));
+            let d = if len == 0.0 {
+                px.hypot(py)
+            } else {
+                (px * dy - py * dx).abs() / len
+            };
+            if d > worst {
+                worst = d;
+                at = k;
+            }
+        }
+        if worst > tolerance {
+            keep[at] = true;
+            stack.push((a, at));
+            stack.push((at, b));
+        }
+    }
+    points
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@
 //! that fell behind, and the process's peak memory (server and all clients together).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use onemap_core::feed::lifecycle::{CreateIncident, ReportPosition, SignOn};
@@ -16,7 +16,7 @@ use onemap_core::feed::{Category, Command, Position, ServerEvent, UnitKind};
 
 use crate::client::{ClientConfig, ClientEvent, FeedClient};
 use crate::clock::system_now_ms;
-use crate::server::{ServerConfig, start};
+use crate::server::{ServerConfig, ServerHandle, start};
 
 struct Received {
     /// (seq, when) of every state event, in arrival order.
@@ -55,6 +55,143 @@ fn incident(n: u64) -> Command {
     })
 }
 
+/// Clients, each drained by its own thread as the console's `logic()` would.
+struct Clients {
+    done: Arc<AtomicBool>,
+    /// The largest backlog any client saw since it was last reset.
+    backlog: Arc<std::sync::atomic::AtomicUsize>,
+    handles: Vec<std::thread::JoinHandle<Received>>,
+}
+
+impl Clients {
+    fn spawn(url: &str, n: usize) -> anyhow::Result<Clients> {
+        let done = Arc::new(AtomicBool::new(false));
+        let backlog = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for c in 0..n {
+            let config = ClientConfig::new(url.to_owned(), format!("bench-{c}"));
+            let mut client = FeedClient::spawn(config, || {})?;
+            let (done, backlog) = (done.clone(), backlog.clone());
+            handles.push(std::thread::spawn(move || {
+                let mut r = Received {
+                    events: Vec::with_capacity(200_000),
+                    incidents: 0,
+                };
+                while !done.load(Ordering::SeqCst) {
+                    match client.try_recv() {
+                        Some(ClientEvent::Event(env)) if env.event.is_state() => {
+                            r.events.push((env.seq, Instant::now()));
+                            if matches!(env.event, ServerEvent::IncidentCreated(_)) {
+                                r.incidents += 1;
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            backlog.fetch_max(client.backlog(), Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                }
+                client.stop();
+                r
+            }));
+        }
+        Ok(Clients {
+            done,
+            backlog,
+            handles,
+        })
+    }
+
+    /// Let the clients catch up (up to 15 s), then stop them; what each received.
+    fn finish(self) -> Vec<Received> {
+        let wait = Instant::now();
+        while wait.elapsed() < Duration::from_secs(15) {
+            self.backlog.store(0, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(200));
+            let behind = self.backlog.load(Ordering::SeqCst) > 0;
+            if !behind && wait.elapsed() > Duration::from_secs(1) {
+                break;
+            }
+        }
+        self.done.store(true, Ordering::SeqCst);
+        self.handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .collect()
+    }
+}
+
+/// Sends the load and remembers when each event's seq was submitted.
+struct Publisher<'a> {
+    server: &'a ServerHandle,
+    units: usize,
+    sent: HashMap<u64, Instant>,
+    positions: u64,
+    incidents: u64,
+}
+
+impl Publisher<'_> {
+    fn publish(&mut self, commands: Vec<Command>) -> anyhow::Result<()> {
+        let t0 = Instant::now();
+        for seqs in self.server.submit("bench", commands)?.into_iter().flatten() {
+            for q in seqs {
+                self.sent.insert(q, t0);
+            }
+        }
+        Ok(())
+    }
+
+    fn incident(&mut self) -> anyhow::Result<()> {
+        let c = incident(self.incidents);
+        self.incidents += 1;
+        self.publish(vec![c])
+    }
+
+    /// Steady: units at 1 Hz in 10 slices a second, an incident a second; seconds taken.
+    fn steady(&mut self, seconds: u64) -> anyhow::Result<f64> {
+        let started = Instant::now();
+        let (mut k, mut next) = (0u64, started);
+        while started.elapsed() < Duration::from_secs(seconds) {
+            let slice = (k % 10) as usize;
+            let batch: Vec<Command> = (0..self.units)
+                .filter(|u| u % 10 == slice)
+                .map(|u| position(u, k))
+                .collect();
+            self.positions += batch.len() as u64;
+            self.publish(batch)?;
+            if k.is_multiple_of(10) {
+                self.incident()?;
+            }
+            k += 1;
+            next += Duration::from_millis(100);
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// Burst: 10,000 positions a second for 3 s (100 every 10 ms), incidents twice a second;
+    /// seconds taken and batches sent.
+    fn burst(&mut self) -> anyhow::Result<(f64, u64)> {
+        let start = Instant::now();
+        let (mut j, mut next) = (0u64, start);
+        while start.elapsed() < Duration::from_secs(3) {
+            let batch: Vec<Command> = (0..100)
+                .map(|i| position((j as usize * 100 + i) % self.units, j))
+                .collect();
+            self.positions += 100;
+            self.publish(batch)?;
+            if j.is_multiple_of(50) {
+                self.incident()?;
+            }
+            j += 1;
+            next += Duration::from_millis(10);
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        Ok((start.elapsed().as_secs_f64(), j))
+    }
+}
+
 pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     let db = std::env::temp_dir().join(format!("onemap-feed-bench-{}.sqlite", std::process::id()));
     for ext in ["", "-wal", "-shm"] {
@@ -75,127 +212,62 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
             })
             .collect(),
     )?;
-
-    // Clients, each drained by its own thread as the console's logic() would.
-    let done = Arc::new(AtomicBool::new(false));
-    let backlog = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut handles = Vec::new();
-    for c in 0..clients {
-        let mut client =
-            FeedClient::spawn(ClientConfig::new(url.clone(), format!("bench-{c}")), || {})?;
-        let (done, backlog) = (done.clone(), backlog.clone());
-        handles.push(std::thread::spawn(move || {
-            let mut r = Received {
-                events: Vec::with_capacity(200_000),
-                incidents: 0,
-            };
-            while !done.load(Ordering::SeqCst) {
-                match client.try_recv() {
-                    Some(ClientEvent::Event(env)) if env.event.is_state() => {
-                        r.events.push((env.seq, Instant::now()));
-                        if matches!(env.event, ServerEvent::IncidentCreated(_)) {
-                            r.incidents += 1;
-                        }
-                    }
-                    Some(_) => {}
-                    None => {
-                        backlog.fetch_max(client.backlog(), Ordering::SeqCst);
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                }
-            }
-            client.stop();
-            r
-        }));
-    }
+    let clients = Clients::spawn(&url, clients)?;
     std::thread::sleep(Duration::from_millis(500));
-
-    let sent: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
-    let mut incidents_sent = 0u64;
-    let mut positions_sent = 0u64;
-    let publish = |commands: Vec<Command>| -> anyhow::Result<()> {
-        let t0 = Instant::now();
-        let results = server.submit("bench", commands)?;
-        let mut s = sent.lock().unwrap_or_else(|e| e.into_inner());
-        for seqs in results.into_iter().flatten() {
-            for q in seqs {
-                s.insert(q, t0);
-            }
-        }
-        Ok(())
-    };
     let started = Instant::now();
-    // Steady: units at 1 Hz in 10 slices a second, an incident a second.
-    let mut k = 0u64;
-    let steady_end = started + Duration::from_secs(seconds);
-    let mut next = started;
-    while Instant::now() < steady_end {
-        let slice = (k % 10) as usize;
-        let batch: Vec<Command> = (0..units)
-            .filter(|u| u % 10 == slice)
-            .map(|u| position(u, k))
-            .collect();
-        positions_sent += batch.len() as u64;
-        publish(batch)?;
-        if k.is_multiple_of(10) {
-            publish(vec![incident(incidents_sent)])?;
-            incidents_sent += 1;
-        }
-        k += 1;
-        next += Duration::from_millis(100);
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
-    let steady_s = started.elapsed().as_secs_f64();
+    let mut publisher = Publisher {
+        server: &server,
+        units,
+        sent: HashMap::new(),
+        positions: 0,
+        incidents: 0,
+    };
+    let steady_s = publisher.steady(seconds)?;
     let burst_from = server.state()?.last_seq;
-    // Burst: 10,000 positions a second for 3 s (100 every 10 ms), incidents twice a second.
-    let burst_start = Instant::now();
-    let mut next = burst_start;
-    let mut j = 0u64;
-    while burst_start.elapsed() < Duration::from_secs(3) {
-        let batch: Vec<Command> = (0..100)
-            .map(|i| position((j as usize * 100 + i) % units, j))
-            .collect();
-        positions_sent += 100;
-        publish(batch)?;
-        if j.is_multiple_of(50) {
-            publish(vec![incident(incidents_sent)])?;
-            incidents_sent += 1;
-        }
-        j += 1;
-        next += Duration::from_millis(10);
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
-    let burst_s = burst_start.elapsed().as_secs_f64();
+    let (burst_s, batches) = publisher.burst()?;
     let last_seq = server.state()?.last_seq;
-    // Let the clients catch up (up to 15 s), then stop.
-    let wait = Instant::now();
-    while wait.elapsed() < Duration::from_secs(15) {
-        backlog.store(0, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(200));
-        let behind = backlog.load(Ordering::SeqCst) > 0;
-        if !behind && wait.elapsed() > Duration::from_secs(1) {
-            break;
-        }
+    let received = clients.finish();
+    let run = Run {
+        units,
+        steady_s,
+        burst_s,
+        batches,
+        total_s: started.elapsed().as_secs_f64(),
+        burst_from,
+        last_seq,
+    };
+    report(&run, &publisher, &received);
+    server.stop();
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
-    done.store(true, Ordering::SeqCst);
-    let received: Vec<Received> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-    let total_s = started.elapsed().as_secs_f64();
+    Ok(())
+}
 
-    let sent = sent.lock().unwrap_or_else(|e| e.into_inner());
-    let mut latencies: Vec<f64> = Vec::new();
-    let mut steady: Vec<f64> = Vec::new();
-    let mut delivered = 0usize;
-    let mut incidents_got = 0usize;
-    let mut all_got_last = true;
-    for r in &received {
+/// The figures of one run.
+struct Run {
+    units: usize,
+    steady_s: f64,
+    burst_s: f64,
+    batches: u64,
+    total_s: f64,
+    /// The last seq before the burst (latencies up to it are "steady").
+    burst_from: u64,
+    last_seq: u64,
+}
+
+fn report(run: &Run, publisher: &Publisher<'_>, received: &[Received]) {
+    let (mut latencies, mut steady) = (Vec::new(), Vec::new());
+    let (mut delivered, mut incidents_got, mut all_got_last) = (0usize, 0usize, true);
+    for r in received {
         delivered += r.events.len();
         incidents_got += r.incidents;
-        all_got_last &= r.events.last().is_some_and(|(s, _)| *s >= last_seq);
+        all_got_last &= r.events.last().is_some_and(|(s, _)| *s >= run.last_seq);
         for (seq, at) in &r.events {
-            if let Some(t0) = sent.get(seq) {
+            if let Some(t0) = publisher.sent.get(seq) {
                 let ms = at.duration_since(*t0).as_secs_f64() * 1e3;
                 latencies.push(ms);
-                if *seq <= burst_from {
+                if *seq <= run.burst_from {
                     steady.push(ms);
                 }
             }
@@ -209,23 +281,28 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
             .unwrap_or(f64::NAN)
     };
     let pct = |q: f64| pct_of(&latencies, q);
+    let (positions_sent, incidents_sent) = (publisher.positions, publisher.incidents);
     let published = positions_sent + incidents_sent;
     let expected_incidents = incidents_sent as usize * received.len();
     let expected_all = published as usize * received.len();
     println!(
-        "feed load: {} clients, {units} units at 1 Hz + 1 incident/s for {steady_s:.1} s, then 10,000 positions/s for {burst_s:.1} s",
-        received.len()
+        "feed load: {} clients, {} units at 1 Hz + 1 incident/s for {:.1} s, then 10,000 positions/s for {:.1} s",
+        received.len(),
+        run.units,
+        run.steady_s,
+        run.burst_s
     );
     println!(
-        "published: {published} events ({positions_sent} positions, {incidents_sent} incidents), each appended to the SQLite log before broadcast"
+        "published: {published} events ({positions_sent} positions, {incidents_sent} incidents), each a command through the rules, appended to the SQLite log before broadcast"
     );
     println!(
-        "delivered: {delivered} events to clients in {total_s:.1} s = {:.0} events/s; server-side publish rate in the burst {:.0} events/s",
-        delivered as f64 / total_s,
-        (100.0 * j as f64) / burst_s
+        "delivered: {delivered} events to clients in {:.1} s = {:.0} events/s; server-side publish rate in the burst {:.0} events/s",
+        run.total_s,
+        delivered as f64 / run.total_s,
+        (100.0 * run.batches as f64) / run.burst_s
     );
     println!(
-        "latency, append → client has the parsed event: steady p50 {:.2} ms, p99 {:.2} ms; \
+        "latency, submit → client has the parsed event: steady p50 {:.2} ms, p99 {:.2} ms; \
          overall incl. burst p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
         pct_of(&steady, 0.5),
         pct_of(&steady, 0.99),
@@ -248,9 +325,4 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
             received.len()
         );
     }
-    server.stop();
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
-    }
-    Ok(())
 }

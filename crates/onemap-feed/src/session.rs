@@ -51,6 +51,59 @@ impl Bucket {
     }
 }
 
+/// What to do with a message under the rate limit.
+enum Limit {
+    Pass,
+    /// Dropped; tell the client (at most once a second).
+    Drop(Option<ServerEvent>),
+    /// Too many over the limit: tell the client and close.
+    Disconnect(ServerEvent),
+}
+
+/// The per-connection rate limit: a token bucket, and a count of messages over it.
+struct Limiter {
+    bucket: Bucket,
+    rejected: u32,
+    last_error: Option<Instant>,
+}
+
+impl Limiter {
+    fn new() -> Self {
+        Self {
+            bucket: Bucket::new(),
+            rejected: 0,
+            last_error: None,
+        }
+    }
+
+    fn check(&mut self) -> Limit {
+        if self.bucket.take() {
+            return Limit::Pass;
+        }
+        self.rejected += 1;
+        if self.rejected > MAX_REJECTED {
+            return Limit::Disconnect(ServerEvent::error(
+                "rate_limited",
+                format!(
+                    "more than {MAX_REJECTED} messages over the limit of {RATE_PER_S}/s; \
+                     disconnecting"
+                ),
+            ));
+        }
+        if self
+            .last_error
+            .is_some_and(|t| t.elapsed() <= Duration::from_secs(1))
+        {
+            return Limit::Drop(None);
+        }
+        self.last_error = Some(Instant::now());
+        Limit::Drop(Some(ServerEvent::error(
+            "rate_limited",
+            format!("over {RATE_PER_S} messages/s; message dropped"),
+        )))
+    }
+}
+
 /// Serve one connection until it closes or the server stops.
 pub async fn run<S>(
     ws: WebSocketStream<S>,
@@ -80,9 +133,7 @@ pub async fn run<S>(
         name: peer.clone(),
         shown: peer.clone(),
     });
-    let mut bucket = Bucket::new();
-    let mut rejected = 0u32;
-    let mut last_rate_error: Option<Instant> = None;
+    let mut limiter = Limiter::new();
     loop {
         let msg = tokio::select! {
             m = source.next() => m,
@@ -102,29 +153,19 @@ pub async fn run<S>(
             Message::Close(_) => break,
             _ => continue,
         };
-        if !bucket.take() {
-            rejected += 1;
-            if rejected > MAX_REJECTED {
-                let e = ServerEvent::error(
-                    "rate_limited",
-                    format!(
-                        "more than {MAX_REJECTED} messages over the limit of {RATE_PER_S}/s; disconnecting"
-                    ),
-                );
-                let _ = hub.send(direct(e)).await;
-                break;
-            }
-            if last_rate_error.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {
-                last_rate_error = Some(Instant::now());
-                let e = ServerEvent::error(
-                    "rate_limited",
-                    format!("over {RATE_PER_S} messages/s; message dropped"),
-                );
+        match limiter.check() {
+            Limit::Pass => {}
+            Limit::Drop(None) => continue,
+            Limit::Drop(Some(e)) => {
                 if hub.send(direct(e)).await.is_err() {
                     break;
                 }
+                continue;
             }
-            continue;
+            Limit::Disconnect(e) => {
+                let _ = hub.send(direct(e)).await;
+                break;
+            }
         }
         let sent = match (parse_client(&text), client) {
             (Err(e), _) => {

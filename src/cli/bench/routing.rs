@@ -67,8 +67,38 @@ pub fn run_routing(
         posts.len()
     );
 
-    // Isochrones from graph nodes: search + reached network (partial edges included).
     let mut ws = Workspace::new(&graph);
+    let mut search = Search::new(&graph);
+    let (rows, bare_med) = isochrone_table(&graph, &mut ws, &mut search, &nodes);
+    let figures = rings_and_coverage(&graph, &mut ws, &mut search, &layers, &osm, &posts);
+    placement(&graph, &figures.setup, &posts, mclp_out)?;
+    if let Some(path) = json_out {
+        let out = json!({
+            "graph_build_ms": build.as_secs_f64() * 1e3,
+            "origins": nodes.len(),
+            "isochrone": rows,
+            "search_only_5min_median_us": bare_med,
+            "rings_one_post_median_ms": figures.ring_med_us / 1e3,
+            "coverage_all_posts_median_ms": figures.cov_med_us / 1e3,
+            "search_all_posts_5min_median_ms": figures.cov_nodes_med_us / 1e3,
+            "post_nodes": figures.node_posts,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&out)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Isochrones from graph nodes at 1, 3 and 5 minutes (search + reached network, partial
+/// edges included), and the bare 5-minute search; the rows for the JSON and the bare median.
+fn isochrone_table(
+    graph: &RoadGraph,
+    ws: &mut Workspace,
+    search: &mut Search,
+    nodes: &[u32],
+) -> (Vec<serde_json::Value>, f64) {
+    let mode = Mode::Car;
+    // Isochrones from graph nodes: search + reached network (partial edges included).
     let mut rows = Vec::new();
     println!("\nisochrone, car (search + reached network incl. partial edges), µs per origin");
     println!(
@@ -78,18 +108,11 @@ pub fn run_routing(
     for minutes in [1.0f32, 3.0, 5.0] {
         let limit = minutes * 60.0;
         let mut km = 0.0;
-        let times = time_each(&nodes, |&node| {
-            let origin = node_origin(&graph, mode, node);
-            let r = isochrones(
-                &graph,
-                &mut ws,
-                mode,
-                Direction::Forward,
-                &[origin],
-                &[limit],
-            )
-            .map(|r| r[0].length_m(&graph))
-            .unwrap_or(0.0);
+        let times = time_each(nodes, |&node| {
+            let origin = node_origin(graph, mode, node);
+            let r = isochrones(graph, ws, mode, Direction::Forward, &[origin], &[limit])
+                .map(|r| r[0].length_m(graph))
+                .unwrap_or(0.0);
             km += r / 1000.0;
         });
         let (med, p90) = median_us(times.clone());
@@ -98,18 +121,40 @@ pub fn run_routing(
         rows.push(json!({"minutes": minutes, "median_us": med, "p90_us": p90}));
     }
     // The bare search alone, for a like-for-like with tools that return reached nodes only.
-    let mut search = Search::new(&graph);
-    let bare = time_each(&nodes, |&node| {
-        search.run(&graph, mode, Direction::Forward, &[(node, 0.0)], 300.0);
+    let bare = time_each(nodes, |&node| {
+        search.run(graph, mode, Direction::Forward, &[(node, 0.0)], 300.0);
     });
     let (bare_med, _) = median_us(bare);
     println!("   5 m search only (reached nodes): median {bare_med:.1} µs");
 
+    (rows, bare_med)
+}
+
+/// What the rings and coverage measurements found (for the JSON, and the set-up placement
+/// reuses).
+struct Figures {
+    setup: CoverageSetup,
+    ring_med_us: f64,
+    cov_med_us: f64,
+    cov_nodes_med_us: f64,
+    node_posts: Vec<u32>,
+}
+
+/// Rings for one post as the planner draws them, and coverage of the city from all posts.
+fn rings_and_coverage(
+    graph: &RoadGraph,
+    ws: &mut Workspace,
+    search: &mut Search,
+    layers: &onemap_core::layers::OpLayers,
+    osm: &onemap_core::osm::OsmData,
+    posts: &[Origin],
+) -> Figures {
+    let mode = Mode::Car;
     // Rings for one post as the planner draws them: isochrones + raster + polygons.
-    let ring_times = time_each(&posts, |o| {
+    let ring_times = time_each(posts, |o| {
         let r = rings(
-            &graph,
-            &mut ws,
+            graph,
+            ws,
             mode,
             Direction::Forward,
             &[*o],
@@ -125,11 +170,11 @@ pub fn run_routing(
     );
 
     // Coverage of the whole city from all posts.
-    let index = onemap_core::spatial::LayerIndex::new(&layers, osm.bounds.center());
+    let index = onemap_core::spatial::LayerIndex::new(layers, osm.bounds.center());
     let addresses: Vec<LonLat> = osm.addresses.iter().map(|a| a.pos).collect();
     let t = Instant::now();
     let setup = CoverageSetup::new(
-        &graph,
+        graph,
         mode,
         Some((&index, layers.beats.len())),
         &addresses,
@@ -137,16 +182,13 @@ pub fn run_routing(
     );
     let setup_ms = t.elapsed().as_secs_f64() * 1e3;
     let cov_times = time_each(&[(); 20], |_| {
-        let _ = coverage(&graph, &mut ws, &setup, &posts, &[60.0, 180.0, 300.0]);
+        let _ = coverage(graph, ws, &setup, posts, &[60.0, 180.0, 300.0]);
     });
     let (cov_med, _) = median_us(cov_times);
-    let node_posts: Vec<u32> = posts
-        .iter()
-        .map(|o| nearest_node(&graph, &o.snap))
-        .collect();
+    let node_posts: Vec<u32> = posts.iter().map(|o| nearest_node(graph, &o.snap)).collect();
     let cov_nodes = time_each(&[(); 20], |_| {
         let sources: Vec<(u32, f32)> = node_posts.iter().map(|&n| (n, 0.0)).collect();
-        search.run(&graph, mode, Direction::Forward, &sources, 300.0);
+        search.run(graph, mode, Direction::Forward, &sources, 300.0);
     });
     let (cov_nodes_med, _) = median_us(cov_nodes);
     println!(
@@ -159,11 +201,28 @@ pub fn run_routing(
         cov_nodes_med / 1e3
     );
 
+    Figures {
+        setup,
+        ring_med_us: ring_med,
+        cov_med_us: cov_med,
+        cov_nodes_med_us: cov_nodes_med,
+        node_posts,
+    }
+}
+
+/// Post placement: 3 new posts at 3 minutes among the intersections.
+fn placement(
+    graph: &RoadGraph,
+    setup: &CoverageSetup,
+    posts: &[Origin],
+    mclp_out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mode = Mode::Car;
     // Post placement.
-    let candidates = mclp::intersections(&graph, mode);
+    let candidates = mclp::intersections(graph, mode);
     let demand: Vec<(Option<Snap>, f64)> = setup.demand_points().collect();
     let t = Instant::now();
-    let inst = mclp::build(&graph, mode, 180.0, 0.0, &candidates, &demand, &posts);
+    let inst = mclp::build(graph, mode, 180.0, 0.0, &candidates, &demand, posts);
     let build_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let sol = mclp::solve(&inst, 3);
@@ -178,21 +237,7 @@ pub fn run_routing(
     );
 
     if let Some(path) = mclp_out {
-        write_mclp_instance(&graph, mode, &candidates, &demand, path)?;
-    }
-    if let Some(path) = json_out {
-        let out = json!({
-            "graph_build_ms": build.as_secs_f64() * 1e3,
-            "origins": nodes.len(),
-            "isochrone": rows,
-            "search_only_5min_median_us": bare_med,
-            "rings_one_post_median_ms": ring_med / 1e3,
-            "coverage_all_posts_median_ms": cov_med / 1e3,
-            "search_all_posts_5min_median_ms": cov_nodes_med / 1e3,
-            "post_nodes": node_posts,
-        });
-        std::fs::write(path, serde_json::to_string_pretty(&out)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_mclp_instance(graph, mode, &candidates, &demand, path)?;
     }
     Ok(())
 }

@@ -496,12 +496,31 @@ fn assemble(mut raw: Raw) -> OsmData {
         }
     }
 
+    assemble_relations(&mut out, &mut points, &nodes, &ways, &relations);
+
+    out.addresses = points.addresses;
+    out.stations = points.stations;
+    out.pois = points.pois;
+    out.bounds = header_bbox
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| robust_bounds(&out, &nodes));
+    out
+}
+
+/// Multipolygon relations: member ways joined into rings, each an area of its kind.
+fn assemble_relations(
+    out: &mut OsmData,
+    points: &mut PointFeatures,
+    nodes: &NodeIndex,
+    ways: &[RawWay],
+    relations: &[RawRelation],
+) {
     let way_refs = |id: i64| -> Option<&Vec<i64>> {
         ways.binary_search_by_key(&id, |w| w.id)
             .ok()
             .map(|i| &ways[i].refs)
     };
-    for rel in &relations {
+    for rel in relations {
         let member_ways: Vec<&Vec<i64>> = rel
             .members
             .iter()
@@ -527,16 +546,8 @@ fn assemble(mut raw: Raw) -> OsmData {
         {
             points.push(rel.id, &rel.point_tags, c);
         }
-        push_area(&mut out, &rel.kind, area);
+        push_area(out, &rel.kind, area);
     }
-
-    out.addresses = points.addresses;
-    out.stations = points.stations;
-    out.pois = points.pois;
-    out.bounds = header_bbox
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| robust_bounds(&out, &nodes));
-    out
 }
 
 fn push_area(out: &mut OsmData, kind: &WayKind, area: Area) {

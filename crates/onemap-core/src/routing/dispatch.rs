@@ -187,26 +187,63 @@ impl Recommender {
         responders: &[Responder],
         want: usize,
     ) -> Recommendation {
-        let want = want.max(1);
         if self.snaps.len() > 2 * responders.len() + 64 {
             let ids: std::collections::HashSet<&str> =
                 responders.iter().map(|r| r.id.as_str()).collect();
             self.snaps.retain(|id, _| ids.contains(id.as_str()));
         }
-        let mut out = Recommendation::default();
+        let mut run = Ranking::new(responders, want);
+        let by_mode = self.place(graph, incident, &mut run);
+        // Modes in order of their most promising unit.
+        let min_lb = |m: Mode| {
+            by_mode[m.index()]
+                .iter()
+                .map(|u| u.2)
+                .fold(f32::INFINITY, f32::min)
+        };
+        let mut modes: Vec<Mode> = Mode::ALL
+            .into_iter()
+            .filter(|m| !by_mode[m.index()].is_empty())
+            .collect();
+        modes.sort_by(|a, b| min_lb(*a).total_cmp(&min_lb(*b)));
+        for mode in modes {
+            let units = &by_mode[mode.index()];
+            if min_lb(mode) >= run.kth() {
+                // None of this mode's units can beat the ones found: not searched at all.
+                run.bounded
+                    .extend(units.iter().map(|&(index, _, lb)| Bounded {
+                        index,
+                        at_least_s: lb,
+                    }));
+                continue;
+            }
+            let Some(target) = run.out.incident_snaps[mode.index()] else {
+                continue;
+            };
+            run.search_mode(graph, &mut self.search, mode, units, &target);
+        }
+        run.finish()
+    }
+
+    /// Put the incident on every mode's network and every responder on its own; the placed
+    /// responders by mode with their straight-line lower bounds.
+    fn place(
+        &mut self,
+        graph: &RoadGraph,
+        incident: LonLat,
+        run: &mut Ranking<'_>,
+    ) -> [Vec<(usize, Snap, f32)>; 4] {
         let mut incident_err: [Option<String>; 4] = Default::default();
         for m in Mode::ALL {
             match graph.snap(incident, m, MAX_SNAP_M) {
-                Ok(s) => out.incident_snaps[m.index()] = Some(s),
+                Ok(s) => run.out.incident_snaps[m.index()] = Some(s),
                 Err(e) => incident_err[m.index()] = Some(format!("the incident: {e}")),
             }
         }
-        // Place every responder; group by mode with its straight-line lower bound.
         let mut by_mode: [Vec<(usize, Snap, f32)>; 4] = Default::default();
-        let mut straight = vec![0.0f64; responders.len()];
-        for (i, r) in responders.iter().enumerate() {
-            let Some(target) = out.incident_snaps[r.mode.index()] else {
-                out.unplaced.push(Unplaced {
+        for (i, r) in run.responders.iter().enumerate() {
+            let Some(target) = run.out.incident_snaps[r.mode.index()] else {
+                run.out.unplaced.push(Unplaced {
                     index: i,
                     reason: incident_err[r.mode.index()].clone().unwrap_or_default(),
                 });
@@ -215,191 +252,197 @@ impl Recommender {
             match self.snap(graph, r) {
                 Ok(s) => {
                     // Slightly under the true bound: haversine vs the segments' lengths.
-                    straight[i] = haversine_m(s.point, target.point);
-                    let lb = r.turnout_s + (straight[i] * 0.999 / self.vmax[r.mode.index()]) as f32;
+                    run.straight[i] = haversine_m(s.point, target.point);
+                    let lb =
+                        r.turnout_s + (run.straight[i] * 0.999 / self.vmax[r.mode.index()]) as f32;
                     by_mode[r.mode.index()].push((i, s, lb));
                 }
-                Err(e) => out.unplaced.push(Unplaced {
+                Err(e) => run.out.unplaced.push(Unplaced {
                     index: i,
                     reason: e.to_string(),
                 }),
             }
         }
-        // Modes in order of their most promising unit.
-        let mut modes: Vec<Mode> = Mode::ALL
-            .into_iter()
-            .filter(|m| !by_mode[m.index()].is_empty())
-            .collect();
-        let min_lb = |m: Mode| {
-            by_mode[m.index()]
-                .iter()
-                .map(|u| u.2)
-                .fold(f32::INFINITY, f32::min)
-        };
-        modes.sort_by(|a, b| min_lb(*a).total_cmp(&min_lb(*b)));
+        by_mode
+    }
+}
 
-        // Exact ETAs so far, and the `want` best of them (a max-heap).
-        let mut exact: Vec<(usize, f32, f32)> = Vec::new();
-        let mut best = BinaryHeap::<OrdF32>::new();
-        let kth = |best: &BinaryHeap<OrdF32>| {
-            if best.len() >= want {
-                best.peek().map_or(f32::INFINITY, |x| x.0)
-            } else {
-                f32::INFINITY
-            }
-        };
-        let mut bounded: Vec<Bounded> = Vec::new();
+/// One recommendation being worked out.
+struct Ranking<'a> {
+    responders: &'a [Responder],
+    want: usize,
+    out: Recommendation,
+    straight: Vec<f64>,
+    /// Exact ETAs so far: (index, eta, travel).
+    exact: Vec<(usize, f32, f32)>,
+    /// The `want` best ETAs (a max-heap).
+    best: BinaryHeap<OrdF32>,
+    bounded: Vec<Bounded>,
+    tentative: Vec<f32>,
+    done: Vec<bool>,
+}
+
+impl<'a> Ranking<'a> {
+    fn new(responders: &'a [Responder], want: usize) -> Self {
+        Self {
+            responders,
+            want: want.max(1),
+            out: Recommendation::default(),
+            straight: vec![0.0; responders.len()],
+            exact: Vec::new(),
+            best: BinaryHeap::new(),
+            bounded: Vec::new(),
+            tentative: vec![f32::INFINITY; responders.len()],
+            done: vec![false; responders.len()],
+        }
+    }
+
+    /// The `want`-th best ETA so far (infinite until there are `want`).
+    fn kth(&self) -> f32 {
+        if self.best.len() >= self.want {
+            self.best.peek().map_or(f32::INFINITY, |x| x.0)
+        } else {
+            f32::INFINITY
+        }
+    }
+
+    /// A unit whose travel time is now certain; whether it was newly finished.
+    fn finalize(&mut self, p: Pending) -> bool {
+        if self.done[p.index] || p.travel_s != self.tentative[p.index] {
+            return false;
+        }
+        self.done[p.index] = true;
+        let eta = self.responders[p.index].turnout_s + p.travel_s;
+        self.exact.push((p.index, eta, p.travel_s));
+        self.best.push(OrdF32(eta));
+        if self.best.len() > self.want {
+            self.best.pop();
+        }
+        true
+    }
+
+    fn offer(&mut self, pending: &mut BinaryHeap<Pending>, index: usize, travel_s: f32) {
+        if travel_s < self.tentative[index] {
+            self.tentative[index] = travel_s;
+            pending.push(Pending { travel_s, index });
+        }
+    }
+
+    /// One reverse search from the incident over `mode`'s network, until the `want` best are
+    /// certain and nothing outside the radius can beat them, or every unit is found.
+    fn search_mode(
+        &mut self,
+        graph: &RoadGraph,
+        search: &mut Search,
+        mode: Mode,
+        units: &[(usize, Snap, f32)],
+        target: &Snap,
+    ) {
+        let min_turnout = units
+            .iter()
+            .map(|&(i, ..)| self.responders[i].turnout_s)
+            .fold(f32::INFINITY, f32::min);
         let mut node_units: HashMap<u32, Vec<(usize, f32)>> = HashMap::new();
-        let mut tentative = vec![f32::INFINITY; responders.len()];
-        let mut done = vec![false; responders.len()];
-        for mode in modes {
-            let units = &by_mode[mode.index()];
-            let target = out.incident_snaps[mode.index()].unwrap_or_else(|| unreachable!());
-            if min_lb(mode) >= kth(&best) {
-                bounded.extend(units.iter().map(|&(index, _, lb)| Bounded {
-                    index,
-                    at_least_s: lb,
-                }));
-                continue;
+        let mut pending = BinaryHeap::new();
+        for &(i, snap, _) in units {
+            for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
+                node_units.entry(node).or_default().push((i, t));
             }
-            let min_turnout = units
-                .iter()
-                .map(|&(i, ..)| responders[i].turnout_s)
-                .fold(f32::INFINITY, f32::min);
-            node_units.clear();
-            let mut pending = BinaryHeap::new();
-            for &(i, snap, _) in units {
-                for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
-                    node_units.entry(node).or_default().push((i, t));
-                }
-                if snap.seg == target.seg {
-                    let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
-                    if t < tentative[i] {
-                        tentative[i] = t;
-                        pending.push(Pending {
-                            travel_s: t,
-                            index: i,
-                        });
-                    }
-                }
-            }
-            let mut finished = 0usize;
-            let finalize = |p: Pending,
-                            tentative: &[f32],
-                            done: &mut [bool],
-                            exact: &mut Vec<(usize, f32, f32)>,
-                            best: &mut BinaryHeap<OrdF32>|
-             -> bool {
-                if done[p.index] || p.travel_s != tentative[p.index] {
-                    return false;
-                }
-                done[p.index] = true;
-                let eta = responders[p.index].turnout_s + p.travel_s;
-                exact.push((p.index, eta, p.travel_s));
-                best.push(OrdF32(eta));
-                if best.len() > want {
-                    best.pop();
-                }
-                true
-            };
-            // The reverse search from the incident.
-            let search = &mut self.search;
-            search.start(
-                graph,
-                seeds(graph, mode, Direction::Reverse, &target),
-                f32::INFINITY,
-            );
-            let mut radius = 0.0f32;
-            let mut stopped = false;
-            loop {
-                let r = search.next_cost();
-                radius = radius.max(r.min(f32::MAX));
-                // Every unit at or inside the radius is certain.
-                while let Some(&p) = pending.peek() {
-                    if p.travel_s > r {
-                        break;
-                    }
-                    pending.pop();
-                    if finalize(p, &tentative, &mut done, &mut exact, &mut best) {
-                        finished += 1;
-                    }
-                }
-                if finished == units.len() || r.is_infinite() {
-                    break;
-                }
-                if kth(&best) <= r + min_turnout {
-                    stopped = true;
-                    break;
-                }
-                let Some((node, cost_s)) =
-                    search.settle(graph, mode, Direction::Reverse, f32::INFINITY)
-                else {
-                    break;
-                };
-                out.settled += 1;
-                if let Some(list) = node_units.get(&node) {
-                    for &(i, off) in list {
-                        let t = cost_s + off;
-                        if t < tentative[i] {
-                            tentative[i] = t;
-                            pending.push(Pending {
-                                travel_s: t,
-                                index: i,
-                            });
-                        }
-                    }
-                }
-            }
-            for &(i, _, lb) in units {
-                if !done[i] {
-                    let at_least = if stopped {
-                        lb.max(responders[i].turnout_s + radius)
-                    } else {
-                        // Searched everything: not reachable at all.
-                        f32::INFINITY
-                    };
-                    if at_least.is_finite() {
-                        bounded.push(Bounded {
-                            index: i,
-                            at_least_s: at_least,
-                        });
-                    } else {
-                        out.unplaced.push(Unplaced {
-                            index: i,
-                            reason: format!(
-                                "no {} route from {} to the incident",
-                                mode.name(),
-                                responders[i].at
-                            ),
-                        });
-                    }
-                }
+            if snap.seg == target.seg {
+                let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
+                self.offer(&mut pending, i, t);
             }
         }
-        // Exact units beyond the certain prefix are bounds too (another unit may be faster).
-        let floor = bounded
+        search.start(
+            graph,
+            seeds(graph, mode, Direction::Reverse, target),
+            f32::INFINITY,
+        );
+        let (mut finished, mut radius, mut stopped) = (0usize, 0.0f32, false);
+        loop {
+            let r = search.next_cost();
+            radius = radius.max(r.min(f32::MAX));
+            // Every unit at or inside the radius is certain.
+            while let Some(&p) = pending.peek() {
+                if p.travel_s > r {
+                    break;
+                }
+                pending.pop();
+                finished += usize::from(self.finalize(p));
+            }
+            if finished == units.len() || r.is_infinite() {
+                break;
+            }
+            if self.kth() <= r + min_turnout {
+                stopped = true;
+                break;
+            }
+            let Some((node, cost_s)) =
+                search.settle(graph, mode, Direction::Reverse, f32::INFINITY)
+            else {
+                break;
+            };
+            self.out.settled += 1;
+            for &(i, off) in node_units.get(&node).map_or(&[][..], Vec::as_slice) {
+                self.offer(&mut pending, i, cost_s + off);
+            }
+        }
+        self.bound_the_rest(mode, units, stopped.then_some(radius));
+    }
+
+    /// Units of `mode` the search did not finish: bounded by the radius it stopped at, or,
+    /// when it searched everything, unreachable.
+    fn bound_the_rest(&mut self, mode: Mode, units: &[(usize, Snap, f32)], radius: Option<f32>) {
+        for &(i, _, lb) in units {
+            if self.done[i] {
+                continue;
+            }
+            match radius {
+                Some(r) => self.bounded.push(Bounded {
+                    index: i,
+                    at_least_s: lb.max(self.responders[i].turnout_s + r),
+                }),
+                None => self.out.unplaced.push(Unplaced {
+                    index: i,
+                    reason: format!(
+                        "no {} route from {} to the incident",
+                        mode.name(),
+                        self.responders[i].at
+                    ),
+                }),
+            }
+        }
+    }
+
+    /// The ranked list: exact units up to the lowest bound of any other (an exact unit beyond
+    /// it is a bound too: another unit may be faster), the rest by their bounds.
+    fn finish(mut self) -> Recommendation {
+        let floor = self
+            .bounded
             .iter()
             .map(|b| b.at_least_s)
             .fold(f32::INFINITY, f32::min);
-        exact.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        for (index, eta_s, travel_s) in exact {
+        self.exact
+            .sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        for &(index, eta_s, travel_s) in &self.exact {
             if eta_s <= floor {
-                out.ranked.push(Ranked {
+                self.out.ranked.push(Ranked {
                     index,
                     eta_s,
                     travel_s,
-                    straight_m: straight[index],
+                    straight_m: self.straight[index],
                 });
             } else {
-                bounded.push(Bounded {
+                self.bounded.push(Bounded {
                     index,
                     at_least_s: eta_s,
                 });
             }
         }
-        bounded.sort_by(|a, b| a.at_least_s.total_cmp(&b.at_least_s));
-        out.rest = bounded;
-        out
+        self.bounded
+            .sort_by(|a, b| a.at_least_s.total_cmp(&b.at_least_s));
+        self.out.rest = self.bounded;
+        self.out
     }
 }
 

@@ -356,8 +356,8 @@ fn simplify_closed(corners: &[(i32, i32)]) -> Vec<(i32, i32)> {
     let mut one: Vec<(i32, i32)> = corners[..=far].to_vec();
     let mut two: Vec<(i32, i32)> = corners[far..].to_vec();
     two.push(first);
-    one = crate::layers::demo::douglas_peucker(&one, 0.8);
-    two = crate::layers::demo::douglas_peucker(&two, 0.8);
+    one = crate::spatial::douglas_peucker(&one, 0.8);
+    two = crate::spatial::douglas_peucker(&two, 0.8);
     one.pop();
     two.pop();
     one.extend(two);
