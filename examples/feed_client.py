@@ -18,7 +18,7 @@ import websockets
 async def main(url, seconds):
     last_seq = 0
     async with websockets.connect(url, max_size=None) as ws:
-        await ws.send(json.dumps({"v": 1, "seq": 0, "ts": 0, "kind": "hello",
+        await ws.send(json.dumps({"v": 2, "kind": "hello",
                                   "body": {"last_seq": last_seq, "client": "python-example"}}))
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -42,8 +42,8 @@ async def main(url, seconds):
                       f"{i['status']:<10} {i['address']} [{units}]", flush=True)
             elif kind == "error":
                 print(f"error from server: {body['code']}: {body['message']}", flush=True)
-            if kind in ("snapshot", "incident_created", "incident_updated", "unit_position",
-                        "unit_status", "unit_joined", "unit_removed"):
+            if kind in ("snapshot", "incident_created", "incident_updated", "incident_archived",
+                        "unit_position", "unit_status", "unit_joined", "unit_removed"):
                 last_seq = max(last_seq, msg["seq"])
 
 

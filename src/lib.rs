@@ -10,9 +10,9 @@
 pub mod app;
 pub mod basemap;
 pub mod city;
-pub mod export;
-pub mod frame;
-pub mod layouts;
+pub(crate) mod export;
+pub(crate) mod frame;
+pub(crate) mod layouts;
 pub mod live;
 pub mod map;
 pub mod model;

@@ -4,11 +4,11 @@
 //! the pointer's state between frames; everything else it reads from the frame and answers
 //! with commands.
 
-pub mod draw;
+pub(crate) mod draw;
 pub mod layer;
-pub mod layers;
-pub mod legend;
-pub mod overlays;
+pub(crate) mod layers;
+pub(crate) mod legend;
+pub(crate) mod overlays;
 
 use egui::{Pos2, Ui};
 use onemap_core::coord::{BBox, LonLat, mercator};

@@ -710,3 +710,62 @@ pub(crate) fn run(mut hub: Hub, mut rx: mpsc::Receiver<HubMsg>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+    use onemap_core::feed::lifecycle::SignOn;
+    use onemap_core::feed::{Position, UnitKind};
+
+    #[test]
+    fn answers_are_remembered_within_bounds_of_count_and_time() {
+        let path =
+            std::env::temp_dir().join(format!("onemap-hub-answers-{}.sqlite", std::process::id()));
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+        let clock = Clock::fake(1_795_400_000_000);
+        let config = HubConfig {
+            max_answers: 5,
+            ..HubConfig::default()
+        };
+        let store = SqliteStore::open(&path).unwrap();
+        let mut hub = Hub::open(Box::new(store), clock.clone(), config).unwrap();
+        let queue = Arc::new(ClientQueue::default());
+        let (reply, mut answer) = oneshot::channel();
+        hub.handle(HubMsg::Hello {
+            queue: queue.clone(),
+            hello: Hello {
+                last_seq: 0,
+                client: "desk".into(),
+            },
+            reply,
+        });
+        let client = answer.try_recv().unwrap();
+        let actor = Arc::new(Actor::internal("desk"));
+        for k in 0..8 {
+            let command = Command::SignOn(SignOn {
+                unit_id: format!("U-{k}").as_str().into(),
+                call_sign: format!("U{k}"),
+                kind: UnitKind::PatrolCar,
+                position: Position([13.2, 53.5]),
+            });
+            let env = ClientEnvelope::request(
+                format!("r-{k}").as_str().into(),
+                Some(clock.now_ms() + 10_000),
+                command.into(),
+            );
+            hub.handle(HubMsg::Client {
+                client,
+                actor: actor.clone(),
+                env,
+            });
+        }
+        assert_eq!(hub.state().units.len(), 8);
+        assert_eq!(hub.remembered_answers(), 5, "at most max_answers");
+        clock.advance(25 * 3_600_000);
+        hub.tick();
+        assert_eq!(hub.remembered_answers(), 0, "forgotten after a day");
+    }
+}

@@ -29,8 +29,6 @@ pub struct Cluster {
     pub world: [f64; 2],
     pub count: u32,
     pub offline: u32,
-    /// The single member when `count == 1`.
-    pub only: usize,
 }
 
 #[derive(Default)]
@@ -54,7 +52,7 @@ impl CamerasLayer {
         let z = f64::from(zoom);
         // Sums per grid cell, turned into centroids below.
         let mut cells: HashMap<(i64, i64), Cluster> = HashMap::new();
-        for (i, c) in cameras.iter().enumerate() {
+        for c in cameras {
             let (x, y) = mercator::world_px(c.pos, z);
             let key = (
                 (x / CLUSTER_CELL_PX).floor() as i64,
@@ -64,7 +62,6 @@ impl CamerasLayer {
                 world: [0.0, 0.0],
                 count: 0,
                 offline: 0,
-                only: i,
             });
             e.world[0] += x;
             e.world[1] += y;

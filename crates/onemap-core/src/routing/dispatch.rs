@@ -142,16 +142,7 @@ pub struct Recommender {
 
 impl Recommender {
     pub fn new(graph: &RoadGraph) -> Self {
-        let mut vmax = [0.1f64; 4];
-        for s in &graph.segments {
-            for m in Mode::ALL {
-                for t in [s.time_ab[m.index()], s.time_ba[m.index()]] {
-                    if t.is_finite() && t > 0.0 {
-                        vmax[m.index()] = vmax[m.index()].max(f64::from(s.length_m) / f64::from(t));
-                    }
-                }
-            }
-        }
+        let vmax = Mode::ALL.map(|m| graph.max_speed_mps(m));
         Self {
             search: Search::new(graph),
             vmax,

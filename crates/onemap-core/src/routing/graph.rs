@@ -78,6 +78,8 @@ pub struct RoadGraph {
     /// Per node, bit `mode` set if in that mode's largest strongly connected component.
     main: Vec<u8>,
     pub(super) seg_tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
+    /// Fastest speed of each mode anywhere on the network, m/s.
+    vmax: [f64; 4],
 }
 
 fn segment_time_s(road: &Road, speeds: &Speeds, mode: Mode, length_m: f64, forward: bool) -> f32 {
@@ -184,6 +186,17 @@ impl RoadGraph {
                 })
                 .collect(),
         );
+        let mut vmax = [0.1f64; 4];
+        for s in &segments {
+            for m in Mode::ALL {
+                for t in [s.time_ab[m.index()], s.time_ba[m.index()]] {
+                    if t.is_finite() && t > 0.0 {
+                        let v = f64::from(s.length_m) / f64::from(t);
+                        vmax[m.index()] = vmax[m.index()].max(v);
+                    }
+                }
+            }
+        }
         Self {
             nodes,
             segments,
@@ -192,7 +205,14 @@ impl RoadGraph {
             csr,
             main,
             seg_tree,
+            vmax,
         }
+    }
+
+    /// The fastest `mode` can travel anywhere on this network, m/s (a lower bound on times:
+    /// straight-line distance over it).
+    pub fn max_speed_mps(&self, mode: Mode) -> f64 {
+        self.vmax[mode.index()]
     }
 
     pub fn node_count(&self) -> usize {

@@ -8,7 +8,8 @@ use crate::coord::LonLat;
 
 /// The fastest path from node `from` to node `to` for `mode`: the nodes in order and the
 /// seconds it takes; `None` if `to` cannot be reached. `search` must record predecessors
-/// ([`Search::with_parents`]).
+/// ([`Search::with_parents`]). Guided by the straight-line time to `to` at the mode's top
+/// speed (A*), so it settles a fraction of what a plain search would.
 pub fn shortest_path(
     graph: &RoadGraph,
     search: &mut Search,
@@ -20,8 +21,19 @@ pub fn shortest_path(
     if from as usize >= n || to as usize >= n || search.parent.len() != n {
         return None;
     }
+    let target = graph.proj.to_m(graph.nodes[to as usize]);
+    // Slightly under the true bound, for the projection's and the segments' rounding.
+    let per_m = 0.999 / graph.max_speed_mps(mode) as f32;
+    let potential = |v: u32| {
+        let p = graph.proj.to_m(graph.nodes[v as usize]);
+        let (dx, dy) = (p[0] - target[0], p[1] - target[1]);
+        (dx * dx + dy * dy).sqrt() as f32 * per_m
+    };
     search.start(graph, [(from, 0.0)], f32::INFINITY);
-    while let Some((node, cost)) = search.settle(graph, mode, Direction::Forward, f32::INFINITY) {
+    let limit = f32::INFINITY;
+    while let Some((node, cost)) =
+        search.settle_guided(graph, mode, Direction::Forward, limit, potential)
+    {
         if node == to {
             return Some((search.path_to(to), cost));
         }
@@ -136,5 +148,48 @@ mod tests {
         let (foot, _) = shortest_path(&g, &mut s, Mode::Foot, 2, 0).unwrap();
         assert_eq!(foot, vec![2, 1, 0]);
         assert!(edge_time(&g, Mode::Car, 1, 0).is_none());
+    }
+
+    #[test]
+    fn a_guided_path_costs_what_a_full_search_says() {
+        // A grid of two-way and one-way streets: the guided search must find the optimum.
+        let mut roads = Vec::new();
+        for i in 0..8 {
+            let x = 13.0 + STEP * f64::from(i);
+            let oneway = if i % 3 == 0 {
+                Oneway::Forward
+            } else {
+                Oneway::No
+            };
+            let col: Vec<(f64, f64)> = (0..8).map(|j| (x, 53.0 + STEP * f64::from(j))).collect();
+            roads.push(road(RoadClass::Residential, oneway, &col));
+            let y = 53.0 + STEP * f64::from(i);
+            let class = if i == 4 {
+                RoadClass::Primary
+            } else {
+                RoadClass::Residential
+            };
+            let row: Vec<(f64, f64)> = (0..8).map(|j| (13.0 + STEP * f64::from(j), y)).collect();
+            roads.push(road(class, Oneway::No, &row));
+        }
+        let g = graph(roads);
+        let mut s = Search::with_parents(&g);
+        for (from, to) in [(0, 63), (7, 56), (20, 3), (63, 0), (35, 36)] {
+            let (from, to) = (from as u32, to as u32);
+            let full = crate::routing::bounded_dijkstra(
+                &g,
+                Mode::Car,
+                Direction::Forward,
+                &[(from, 0.0)],
+                f32::INFINITY,
+            );
+            let (path, t) = shortest_path(&g, &mut s, Mode::Car, from, to).unwrap();
+            assert!(
+                (t - full[to as usize]).abs() < 1e-3,
+                "{from}->{to}: {t} vs {}",
+                full[to as usize]
+            );
+            assert_eq!((path[0], *path.last().unwrap()), (from, to));
+        }
     }
 }

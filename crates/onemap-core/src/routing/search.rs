@@ -126,6 +126,7 @@ pub fn time_to_point(
     best
 }
 
+/// A heap entry: the node and its key (its cost, plus the potential in a guided search).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Queued {
     pub(super) cost_s: f32,
@@ -246,12 +247,27 @@ impl Search {
         dir: Direction,
         limit_s: f32,
     ) -> Option<(u32, f32)> {
-        let Queued { cost_s, node } = loop {
+        self.settle_guided(graph, mode, dir, limit_s, |_| 0.0)
+    }
+
+    /// [`Self::settle`] ordered by cost plus `potential(node)`, a lower bound on the time
+    /// from the node to a target (A*; with a consistent bound every settled node is final).
+    /// A zero potential is plain Dijkstra.
+    pub fn settle_guided(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        limit_s: f32,
+        potential: impl Fn(u32) -> f32,
+    ) -> Option<(u32, f32)> {
+        let node = loop {
             let q = self.heap.pop()?;
-            if q.cost_s <= self.cost[q.node as usize] {
-                break q;
+            if q.cost_s <= self.cost[q.node as usize] + potential(q.node) {
+                break q.node;
             }
         };
+        let cost_s = self.cost[node as usize];
         self.settled.push(node);
         let csr = &graph.csr[mode.index()][dir as usize];
         let parents = !self.parent.is_empty();
@@ -268,7 +284,7 @@ impl Search {
                     self.parent[head as usize] = node;
                 }
                 self.heap.push(Queued {
-                    cost_s: next,
+                    cost_s: next + potential(head),
                     node: head,
                 });
             }
