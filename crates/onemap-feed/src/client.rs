@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use futures_util::{SinkExt, StreamExt};
 use onemap_core::feed::wire::Hello;
 use onemap_core::feed::{
     ClientEnvelope, ClientMessage, Envelope, RequestId, ServerEvent, parse_server,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::clock::Clock;
@@ -109,7 +110,9 @@ struct Shared {
 }
 
 pub struct FeedClient {
-    events: mpsc::Receiver<ClientEvent>,
+    events: Receiver<ClientEvent>,
+    /// Signalled when an event is taken from a full channel (the thread waits for room).
+    space: Arc<Notify>,
     commands: mpsc::Sender<Queued>,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -122,10 +125,12 @@ impl FeedClient {
         config: ClientConfig,
         wake: impl Fn() + Send + 'static,
     ) -> std::io::Result<FeedClient> {
-        let (tx, rx) = mpsc::channel(config.capacity.max(1));
+        let (tx, rx) = crossbeam_channel::bounded(config.capacity.max(1));
+        let space = Arc::new(Notify::new());
         let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
         let shared = Arc::new(Shared::default());
         let s = shared.clone();
+        let room = space.clone();
         let thread = std::thread::Builder::new()
             .name("feed-client".into())
             .spawn(move || {
@@ -146,6 +151,7 @@ impl FeedClient {
                 let link = Link {
                     config,
                     tx,
+                    space: room,
                     shared: s,
                     wake: Box::new(wake),
                 };
@@ -153,6 +159,7 @@ impl FeedClient {
             })?;
         Ok(FeedClient {
             events: rx,
+            space,
             commands: cmd_tx,
             shared,
             thread: Some(thread),
@@ -161,21 +168,21 @@ impl FeedClient {
 
     /// The next event, if one has arrived (never waits).
     pub fn try_recv(&mut self) -> Option<ClientEvent> {
-        self.events.try_recv().ok()
+        let e = self.events.try_recv().ok();
+        if e.is_some() {
+            // There is room now; a thread waiting for it goes on (a permit if none waits).
+            self.space.notify_one();
+        }
+        e
     }
 
     /// The next event, waiting up to `timeout` (tests and tools; the console never waits).
     pub fn recv_timeout(&mut self, timeout: Duration) -> Option<ClientEvent> {
-        let end = Instant::now() + timeout;
-        loop {
-            if let Ok(e) = self.events.try_recv() {
-                return Some(e);
-            }
-            if Instant::now() >= end {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(1));
+        let e = self.events.recv_timeout(timeout).ok();
+        if e.is_some() {
+            self.space.notify_one();
         }
+        e
     }
 
     /// Events waiting to be taken.
@@ -241,7 +248,8 @@ pub fn backoff(attempt: u32, jitter_seed: u64) -> Duration {
 
 struct Link {
     config: ClientConfig,
-    tx: mpsc::Sender<ClientEvent>,
+    tx: Sender<ClientEvent>,
+    space: Arc<Notify>,
     shared: Arc<Shared>,
     wake: Box<dyn Fn() + Send>,
 }
@@ -257,20 +265,23 @@ impl Link {
         self.shared.stop.load(Ordering::SeqCst)
     }
 
-    /// Hand an event to the UI, waiting (asynchronously: woken as soon as the UI takes one)
-    /// while its channel is full; `false` once the UI is gone or the client stops.
-    async fn forward(&self, event: ClientEvent) -> bool {
+    /// Hand an event to the UI, waiting (asynchronously: woken as soon as the UI takes one
+    /// from the full channel) while there is no room; `false` once the UI is gone or the
+    /// client stops.
+    async fn forward(&self, mut event: ClientEvent) -> bool {
         loop {
-            match tokio::time::timeout(Duration::from_millis(100), self.tx.reserve()).await {
-                Ok(Ok(permit)) => {
-                    permit.send(event);
+            match self.tx.try_send(event) {
+                Ok(()) => {
                     (self.wake)();
                     return true;
                 }
-                Ok(Err(_)) => return false,
-                Err(_) if self.stopped() => return false,
-                Err(_) => {}
+                Err(TrySendError::Disconnected(_)) => return false,
+                Err(TrySendError::Full(back)) => event = back,
             }
+            if self.stopped() {
+                return false;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(100), self.space.notified()).await;
         }
     }
 

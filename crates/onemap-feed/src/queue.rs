@@ -27,6 +27,13 @@ impl Outgoing {
     }
 }
 
+/// FNV-1a of a coalescing key: cheap, and a collision is harmless (see `positions`).
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 #[derive(Default)]
 pub struct ClientQueue {
     inner: Mutex<QueueInner>,
@@ -38,8 +45,9 @@ struct QueueInner {
     items: VecDeque<Option<Arc<Outgoing>>>,
     /// Absolute index of the first item in `items`.
     base: u64,
-    /// Unit id → absolute index of its queued position.
-    positions: HashMap<String, u64>,
+    /// Hash of a unit id → absolute index of its queued position (the id itself is checked
+    /// on a hit, so a collision only means no coalescing).
+    positions: HashMap<u64, u64>,
     live: usize,
     closed: bool,
     coalesced: u64,
@@ -61,16 +69,22 @@ impl ClientQueue {
             return true;
         }
         if let Some(key) = out.env.event.coalesce_key() {
-            if let Some(&at) = q.positions.get(key) {
+            let h = key_hash(key);
+            if let Some(&at) = q.positions.get(&h) {
                 let slot = (at - q.base) as usize;
-                if q.items.get(slot).is_some_and(Option::is_some) {
+                let same = q
+                    .items
+                    .get(slot)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|old| old.env.event.coalesce_key() == Some(key));
+                if same {
                     q.items[slot] = None;
                     q.live -= 1;
                     q.coalesced += 1;
                 }
             }
             let at = q.base + q.items.len() as u64;
-            q.positions.insert(key.to_owned(), at);
+            q.positions.insert(h, at);
         }
         q.items.push_back(Some(out));
         q.live += 1;
@@ -89,10 +103,11 @@ impl ClientQueue {
                     q.base += 1;
                     if let Some(out) = item {
                         q.live -= 1;
-                        if let Some(key) = out.env.event.coalesce_key()
-                            && q.positions.get(key) == Some(&(q.base - 1))
-                        {
-                            q.positions.remove(key);
+                        if let Some(key) = out.env.event.coalesce_key() {
+                            let h = key_hash(key);
+                            if q.positions.get(&h) == Some(&(q.base - 1)) {
+                                q.positions.remove(&h);
+                            }
                         }
                         return Some(out);
                     }

@@ -135,6 +135,8 @@ pub fn eta_brute_force(
 /// calls (a unit that has not moved is not snapped again).
 pub struct Recommender {
     search: Search,
+    /// Which units enter the graph at which node, for one mode's search.
+    units_at: UnitsAt,
     /// Fastest speed of each mode anywhere on the network, m/s.
     vmax: [f64; 4],
     snaps: HashMap<String, (LonLat, Mode, Result<Snap, SnapError>)>,
@@ -145,6 +147,7 @@ impl Recommender {
         let vmax = Mode::ALL.map(|m| graph.max_speed_mps(m));
         Self {
             search: Search::new(graph),
+            units_at: UnitsAt::default(),
             vmax,
             snaps: HashMap::new(),
         }
@@ -211,7 +214,14 @@ impl Recommender {
             let Some(target) = run.out.incident_snaps[mode.index()] else {
                 continue;
             };
-            run.search_mode(graph, &mut self.search, mode, units, &target);
+            run.search_mode(
+                graph,
+                &mut self.search,
+                &mut self.units_at,
+                mode,
+                units,
+                &target,
+            );
         }
         run.finish()
     }
@@ -255,6 +265,49 @@ impl Recommender {
             }
         }
         by_mode
+    }
+}
+
+/// Units by the node they enter the graph at: a dense head per node and linked entries,
+/// reused between searches and reset in time proportional to what was marked (no hashing,
+/// no allocation once warm).
+#[derive(Default)]
+struct UnitsAt {
+    /// Per node, its first entry (`u32::MAX`: none).
+    head: Vec<u32>,
+    /// (unit index, seconds from the unit to the node, next entry).
+    entries: Vec<(usize, f32, u32)>,
+    marked: Vec<u32>,
+}
+
+impl UnitsAt {
+    fn reset(&mut self, nodes: usize) {
+        if self.head.len() != nodes {
+            self.head = vec![u32::MAX; nodes];
+            self.marked.clear();
+        }
+        for &v in &self.marked {
+            self.head[v as usize] = u32::MAX;
+        }
+        self.marked.clear();
+        self.entries.clear();
+    }
+
+    fn add(&mut self, node: u32, unit: usize, secs: f32) {
+        let head = &mut self.head[node as usize];
+        if *head == u32::MAX {
+            self.marked.push(node);
+        }
+        self.entries.push((unit, secs, *head));
+        *head = (self.entries.len() - 1) as u32;
+    }
+
+    fn first(&self, node: u32) -> u32 {
+        self.head[node as usize]
+    }
+
+    fn entry(&self, e: u32) -> Option<(usize, f32, u32)> {
+        self.entries.get(e as usize).copied()
     }
 }
 
@@ -325,6 +378,7 @@ impl<'a> Ranking<'a> {
         &mut self,
         graph: &RoadGraph,
         search: &mut Search,
+        units_at: &mut UnitsAt,
         mode: Mode,
         units: &[(usize, Snap, f32)],
         target: &Snap,
@@ -333,11 +387,11 @@ impl<'a> Ranking<'a> {
             .iter()
             .map(|&(i, ..)| self.responders[i].turnout_s)
             .fold(f32::INFINITY, f32::min);
-        let mut node_units: HashMap<u32, Vec<(usize, f32)>> = HashMap::new();
+        units_at.reset(graph.node_count());
         let mut pending = BinaryHeap::new();
         for &(i, snap, _) in units {
             for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
-                node_units.entry(node).or_default().push((i, t));
+                units_at.add(node, i, t);
             }
             if snap.seg == target.seg {
                 let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
@@ -374,8 +428,10 @@ impl<'a> Ranking<'a> {
                 break;
             };
             self.out.settled += 1;
-            for &(i, off) in node_units.get(&node).map_or(&[][..], Vec::as_slice) {
+            let mut e = units_at.first(node);
+            while let Some((i, off, next)) = units_at.entry(e) {
                 self.offer(&mut pending, i, cost_s + off);
+                e = next;
             }
         }
         self.bound_the_rest(mode, units, stopped.then_some(radius));

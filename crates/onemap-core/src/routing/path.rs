@@ -31,14 +31,11 @@ pub fn shortest_path(
     };
     search.start(graph, [(from, 0.0)], f32::INFINITY);
     let limit = f32::INFINITY;
-    while let Some((node, cost)) =
-        search.settle_guided(graph, mode, Direction::Forward, limit, potential)
-    {
-        if node == to {
-            return Some((search.path_to(to), cost));
-        }
-    }
-    None
+    let (_, cost) =
+        search.settle_while(graph, mode, Direction::Forward, limit, potential, |v, _| {
+            v != to
+        })?;
+    Some((search.path_to(to), cost))
 }
 
 /// The fastest route from `from` to `to` for `mode`, as a line from the one point to the
@@ -61,14 +58,21 @@ pub fn route(
     );
     let target = &graph.segments[to.seg as usize];
     let mut settled_ends = 0;
-    while let Some((node, _)) = search.settle(graph, mode, Direction::Forward, f32::INFINITY) {
-        if node == target.a || node == target.b {
-            settled_ends += 1;
-            if settled_ends == 2 || target.a == target.b {
-                break;
+    let limit = f32::INFINITY;
+    search.settle_while(
+        graph,
+        mode,
+        Direction::Forward,
+        limit,
+        |_| 0.0,
+        |node, _| {
+            if node == target.a || node == target.b {
+                settled_ends += 1;
             }
-        }
-    }
+            // Stop once both ends (or the one end of a loop segment) are settled.
+            !(settled_ends == 2 || (target.a == target.b && settled_ends == 1))
+        },
+    );
     let origin = Origin {
         snap: *from,
         delay_s: 0.0,

@@ -247,7 +247,7 @@ impl Search {
         dir: Direction,
         limit_s: f32,
     ) -> Option<(u32, f32)> {
-        self.settle_guided(graph, mode, dir, limit_s, |_| 0.0)
+        self.settle_while(graph, mode, dir, limit_s, |_| 0.0, |_, _| false)
     }
 
     /// [`Self::settle`] ordered by cost plus `potential(node)`, a lower bound on the time
@@ -261,35 +261,53 @@ impl Search {
         limit_s: f32,
         potential: impl Fn(u32) -> f32,
     ) -> Option<(u32, f32)> {
-        let node = loop {
-            let q = self.heap.pop()?;
-            if q.cost_s <= self.cost[q.node as usize] + potential(q.node) {
-                break q.node;
-            }
-        };
-        let cost_s = self.cost[node as usize];
-        self.settled.push(node);
+        self.settle_while(graph, mode, dir, limit_s, potential, |_, _| false)
+    }
+
+    /// The loop itself: settle nodes in order of cost plus `potential`, relaxing their edges
+    /// up to `limit_s`, while `go_on(node, cost)` says so; the node it stopped at, or `None`
+    /// when nothing is left.
+    #[inline]
+    pub fn settle_while(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        limit_s: f32,
+        potential: impl Fn(u32) -> f32,
+        mut go_on: impl FnMut(u32, f32) -> bool,
+    ) -> Option<(u32, f32)> {
         let csr = &graph.csr[mode.index()][dir as usize];
         let parents = !self.parent.is_empty();
-        for i in csr.range(node) {
-            let head = csr.head[i];
-            let next = cost_s + csr.time_s[i];
-            let old = self.cost[head as usize];
-            if next <= limit_s && next < old {
-                if old.is_infinite() {
-                    self.touched.push(head);
+        while let Some(Queued { cost_s: key, node }) = self.heap.pop() {
+            let cost_s = self.cost[node as usize];
+            if key > cost_s + potential(node) {
+                continue;
+            }
+            self.settled.push(node);
+            for i in csr.range(node) {
+                let head = csr.head[i];
+                let next = cost_s + csr.time_s[i];
+                let old = self.cost[head as usize];
+                if next <= limit_s && next < old {
+                    if old.is_infinite() {
+                        self.touched.push(head);
+                    }
+                    self.cost[head as usize] = next;
+                    if parents {
+                        self.parent[head as usize] = node;
+                    }
+                    self.heap.push(Queued {
+                        cost_s: next + potential(head),
+                        node: head,
+                    });
                 }
-                self.cost[head as usize] = next;
-                if parents {
-                    self.parent[head as usize] = node;
-                }
-                self.heap.push(Queued {
-                    cost_s: next + potential(head),
-                    node: head,
-                });
+            }
+            if !go_on(node, cost_s) {
+                return Some((node, cost_s));
             }
         }
-        Some((node, cost_s))
+        None
     }
 
     /// Run from `sources` up to `limit_s` seconds.
@@ -302,7 +320,7 @@ impl Search {
         limit_s: f32,
     ) {
         self.start(graph, sources.iter().copied(), limit_s);
-        while self.settle(graph, mode, dir, limit_s).is_some() {}
+        self.settle_while(graph, mode, dir, limit_s, |_| 0.0, |_, _| true);
     }
 
     /// The nodes from a source to `node`, in order (needs [`Search::with_parents`]).
