@@ -1,7 +1,7 @@
 //! What the map draws over every layer: the scale bar, the attribution (ODbL requires it
 //! visible), the zoom and "whole city" controls; and the position under the pointer.
 
-use egui::{Align2, FontId, Painter, Rect, Response, Stroke, Ui, pos2, vec2};
+use egui::{Align2, Color32, FontId, Painter, Rect, Response, Stroke, Ui, pos2, vec2};
 use onemap_core::coord::LonLat;
 use walkers::Projector;
 
@@ -106,16 +106,32 @@ fn scale_bar_ui(
 /// Zoom buttons and "whole city", top right of the map.
 pub fn controls_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<Command>) {
     let rect = ui.max_rect();
-    let size = vec2(48.0, 30.0);
-    let x = rect.right() - size.x - 12.0;
     let buttons = [
         ("+", T::ZoomIn, Command::ZoomIn),
         ("-", T::ZoomOut, Command::ZoomOut),
         (tr(lang, T::Home), T::Home, Command::Home),
     ];
+    // One width for the column, wide enough for the longest label on one line.
+    let font = FontId::proportional(16.0);
+    let widest = buttons
+        .iter()
+        .map(|(text, ..)| {
+            let galley =
+                ui.painter()
+                    .layout_no_wrap(text.to_string(), font.clone(), Color32::WHITE);
+            galley.size().x
+        })
+        .fold(0.0_f32, f32::max);
+    let size = vec2(
+        (widest + 2.0 * ui.spacing().button_padding.x + 4.0).max(48.0),
+        30.0,
+    );
+    let x = rect.right() - size.x - 12.0;
     for (i, (text, hover, command)) in buttons.into_iter().enumerate() {
         let min = pos2(x, rect.top() + 12.0 + i as f32 * (size.y + 6.0));
-        let button = egui::Button::new(egui::RichText::new(text).size(16.0)).min_size(size);
+        let button = egui::Button::new(egui::RichText::new(text).font(font.clone()))
+            .wrap_mode(egui::TextWrapMode::Extend)
+            .min_size(size);
         let response = ui.put(Rect::from_min_size(min, size), button);
         if response.on_hover_text(tr(lang, hover)).clicked() {
             commands.push(command);

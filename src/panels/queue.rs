@@ -3,7 +3,7 @@
 //! median response times over the incidents this console knows.
 
 use egui::{RichText, Ui};
-use onemap_core::feed::{IncidentStatus, ResponseStats};
+use onemap_core::feed::{Durations, IncidentStatus, ResponseStats};
 
 use super::dispatch::mmss;
 use crate::frame::Frame;
@@ -102,6 +102,15 @@ pub fn incident_queue_ui(ui: &mut Ui, f: &Frame<'_>) {
     }
 }
 
+/// A median as m:ss, or a dash while nothing has been measured yet (never a misleading 0:00).
+fn median_or_dash(d: &Durations) -> String {
+    if d.count == 0 {
+        "–".into()
+    } else {
+        mmss(d.median_s)
+    }
+}
+
 /// The response-time line over the incidents the console knows.
 fn response_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
     let stats = ResponseStats::of(f.state.live.feed.incidents.values());
@@ -110,9 +119,9 @@ fn response_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
     }
     let text = f
         .tr(T::ResponseFigures)
-        .replace("{a}", &mmss(stats.call_to_dispatch.median_s))
+        .replace("{a}", &median_or_dash(&stats.call_to_dispatch))
         .replace("{n}", &stats.call_to_dispatch.count.to_string())
-        .replace("{b}", &mmss(stats.dispatch_to_arrival.median_s))
+        .replace("{b}", &median_or_dash(&stats.dispatch_to_arrival))
         .replace("{m}", &stats.dispatch_to_arrival.count.to_string());
     ui.label(RichText::new(text).small().color(f.theme.muted_text));
 }
