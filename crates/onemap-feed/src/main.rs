@@ -48,6 +48,10 @@ enum Cmd {
         /// Seconds before the simulator dispatches the nearest unit itself (0: never).
         #[arg(long, default_value_t = 20)]
         auto_dispatch_s: i64,
+        /// Minutes a cleared or cancelled incident stays in the live picture (it stays in the
+        /// log for good).
+        #[arg(long, default_value_t = 120)]
+        keep_closed_min: i64,
     },
     /// Export the audit log (recommendations shown, commands and their results) as CSV.
     Audit {
@@ -89,8 +93,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             incidents_per_hour,
             report_interval_ms,
             auto_dispatch_s,
+            keep_closed_min,
         } => {
             let mut config = ServerConfig::new(addr, db.clone());
+            if keep_closed_min < 1 {
+                anyhow::bail!("--keep-closed-min must be at least 1 (got {keep_closed_min})");
+            }
+            config.hub.keep_closed_ms = keep_closed_min * 60_000;
             if simulate {
                 let path = osm.unwrap_or_else(default_osm);
                 let bytes = std::fs::read(&path).with_context(|| {
