@@ -80,23 +80,35 @@ impl<'a> Frame<'a> {
         tr(self.lang(), key)
     }
 
-    /// Whether a command to the server can be sent now; if not, why (for the disabled
-    /// control's hover text).
-    pub fn can_command(&self) -> Result<(), &'static str> {
+    /// Whether a command of `kind` can be sent now; if not, why (for the disabled control's
+    /// hover text): the feed is down, or this console's role may not send it.
+    pub fn can_command(&self, kind: &str) -> Result<(), String> {
         let live = &self.state.live;
         if !live.is_on() {
-            Err(self.tr(T::FeedDisconnected))
-        } else if !live.is_connected() {
-            Err(self.tr(T::CommandsNeedFeed))
-        } else {
-            Ok(())
+            return Err(self.tr(T::FeedDisconnected).to_owned());
+        }
+        if !live.is_connected() {
+            return Err(self.tr(T::CommandsNeedFeed).to_owned());
+        }
+        match live.may(kind) {
+            Ok(()) => Ok(()),
+            Err(role) => Err(self
+                .tr(T::RoleMayNot)
+                .replace(
+                    "{r}",
+                    role.map_or("?", |r| crate::panels::notices::role_label(self.lang(), r)),
+                )
+                .replace(
+                    "{c}",
+                    crate::panels::notices::command_label(self.lang(), kind),
+                )),
         }
     }
 
-    /// A button that sends a command to the server: disabled, with the reason on hover,
-    /// while the feed is not connected.
-    pub fn command_button(&self, ui: &mut egui::Ui, button: egui::Button<'_>) -> bool {
-        match self.can_command() {
+    /// A button that sends a command of `kind` to the server: disabled, with the reason on
+    /// hover, while the feed is not connected or the role may not send it.
+    pub fn command_button(&self, ui: &mut egui::Ui, kind: &str, button: egui::Button<'_>) -> bool {
+        match self.can_command(kind) {
             Ok(()) => ui.add(button).clicked(),
             Err(why) => {
                 ui.add_enabled(false, button).on_disabled_hover_text(why);

@@ -12,15 +12,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onemap_core::feed::wire::AuditPage;
+use onemap_core::feed::wire::{AuditPage, Welcome};
 use onemap_core::feed::{
-    ClientEnvelope, ClientMessage, Command, FeedState, IncidentId, Refusal, RequestId, ServerEvent,
-    UnitId,
+    ClientEnvelope, ClientMessage, Command, FeedState, IncidentId, Refusal, RequestId, Role,
+    ServerEvent, UnitId,
 };
 use onemap_feed::client::{ClientConfig, ClientEvent, ConnStatus, FeedClient, Unsent};
 use onemap_feed::clock::Clock;
+use onemap_feed::identity::IdentityDb;
 use onemap_feed::server::{ServerConfig, ServerHandle, start};
 use onemap_feed::sim::{SimConfig, World};
+use onemap_feed::tls::ClientTls;
 
 use crate::city::City;
 
@@ -30,11 +32,20 @@ pub enum FeedSource {
     /// No live feed.
     #[default]
     Off,
-    /// Start a server with the simulator in-process on loopback, logging to `db`.
+    /// Start a server with the simulator in-process on loopback, logging to `db`; the
+    /// console signs in as a local commander identity made for it at each start.
     Embedded { db: PathBuf, sim: SimConfig },
-    /// Connect to a server: `ws://host:port`.
-    External(String),
+    /// Connect to a server: `ws://host:port` or `wss://host:port`, with a token and/or a
+    /// client certificate.
+    External {
+        url: String,
+        token: Option<String>,
+        tls: ClientTls,
+    },
 }
+
+/// The identity the embedded demo's console signs in as.
+pub const LOCAL_COMMANDER: &str = "local-commander";
 
 /// A unit whose last fix is older than this is drawn grey.
 pub const STALE_FIX_MS: i64 = 30_000;
@@ -58,6 +69,10 @@ pub enum Link {
     Reconnecting {
         since_ms: i64,
         attempt: u32,
+        error: String,
+    },
+    /// The server turned this console's credentials away; nothing more is tried.
+    Refused {
         error: String,
     },
 }
@@ -120,6 +135,8 @@ pub struct LiveState {
     pub audit: Option<AuditPage>,
     /// Incidents this console has acknowledged (they stop pulsing).
     pub acknowledged: HashSet<IncidentId>,
+    /// Who the server signed this console in as, and what it may send.
+    pub me: Option<Welcome>,
     next_notice: u64,
 }
 
@@ -130,6 +147,16 @@ impl LiveState {
 
     pub fn is_connected(&self) -> bool {
         matches!(self.link, Some(Link::Connected { .. }))
+    }
+
+    /// Whether this console's identity may send `kind`; `Err(role)` if it may not. Before
+    /// the server has said who we are, nothing is allowed.
+    pub fn may(&self, kind: &str) -> Result<(), Option<Role>> {
+        match &self.me {
+            Some(me) if me.allowed.iter().any(|k| k == kind) => Ok(()),
+            Some(me) => Err(Some(me.role)),
+            None => Err(None),
+        }
     }
 
     /// Connected but silent for longer than [`STALE_DATA_MS`].
@@ -187,6 +214,10 @@ impl LiveState {
                 self.last_message_ms = Some(now_ms);
             }
             ClientEvent::Status(ConnStatus::Connecting { .. }) => {}
+            ClientEvent::Status(ConnStatus::Refused { error }) => {
+                self.link = Some(Link::Refused { error });
+                self.me = None;
+            }
             ClientEvent::Status(ConnStatus::Disconnected { error, attempt, .. }) => {
                 let since_ms = match &self.link {
                     Some(Link::Reconnecting { since_ms, .. }) => *since_ms,
@@ -253,6 +284,7 @@ impl LiveState {
                         }
                     }
                     ServerEvent::AuditPage(p) => self.audit = Some(p.clone()),
+                    ServerEvent::Welcome(w) => self.me = Some(w.clone()),
                     _ => {}
                 }
                 self.feed.apply(&env);
@@ -318,10 +350,23 @@ impl LiveLink {
     ) -> (LiveLink, LiveState) {
         let mut link = LiveLink::off();
         let mut state = LiveState::default();
-        let url = match source {
+        let (url, token, tls) = match source {
             FeedSource::Off => return (link, state),
-            FeedSource::External(url) => url.clone(),
+            FeedSource::External { url, token, tls } => (url.clone(), token.clone(), tls.clone()),
             FeedSource::Embedded { db, sim } => {
+                // A fresh token at each start, for this console only (loopback, no setup).
+                let token = IdentityDb::open(db).and_then(|mut ids| {
+                    let now = clock.now_ms();
+                    ids.create(LOCAL_COMMANDER, Role::Commander, &[], now, true)
+                });
+                let token = match token {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("onemap: live feed: {e:#}");
+                        state.last_error = Some(format!("{e:#}"));
+                        return (link, state);
+                    }
+                };
                 let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into(), db.clone());
                 let c = city.clone();
                 config.world = Some(Box::new(move || World::from_osm(&c.osm)));
@@ -335,7 +380,7 @@ impl LiveLink {
                             db.display()
                         );
                         link.server = Some(server);
-                        url
+                        (url, Some(token), ClientTls::default())
                     }
                     Err(e) => {
                         eprintln!("onemap: live feed: cannot start the embedded server: {e:#}");
@@ -348,6 +393,8 @@ impl LiveLink {
         state.link = Some(Link::Connecting);
         let config = ClientConfig {
             clock: clock.clone(),
+            token,
+            tls,
             ..ClientConfig::new(url.clone(), format!("onemap-console-{}", link.session))
         };
         match FeedClient::spawn(config, wake) {
@@ -389,6 +436,27 @@ impl LiveLink {
     /// server's events arrive, so a refused command leaves the view as the server has it.
     pub fn command(&mut self, state: &mut LiveState, command: Command, now_ms: i64) {
         let kind = command.kind();
+        if let Err(role) = state.may(kind) {
+            // The server would refuse it; say so now, in the same words.
+            let refusal = role.map(|r| Refusal::Forbidden {
+                role: r.name().to_owned(),
+                kind: kind.to_owned(),
+                reason: String::new(),
+            });
+            let text = match refusal {
+                Some(refusal) => NoticeText::Refused {
+                    kind,
+                    message: refusal.to_string(),
+                    refusal: Some(refusal),
+                },
+                None => NoticeText::Unsent {
+                    kind,
+                    reason: Unsent::NotConnected,
+                },
+            };
+            state.notify(false, text, now_ms);
+            return;
+        }
         let (incident_id, unit_id) = command.subject();
         let pending = Pending {
             kind,

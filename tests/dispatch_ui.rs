@@ -69,23 +69,34 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         location: at.pos.into(),
         address: at.label(),
         reported_at_ms: Some(clock.now_ms() - 40_000),
+        callback: None,
+        notes: vec![],
     }));
     for r in server.submit("test", setup).unwrap() {
         r.unwrap();
     }
     let url = format!("ws://{}", server.addr);
-    let console = |url: &str| {
+    let db = server.db().to_path_buf();
+    let console = |url: &str, name: &str| {
+        let token = onemap_feed::identity::IdentityDb::open(&db)
+            .unwrap()
+            .create(name, onemap_core::feed::Role::Commander, &[], 0, true)
+            .unwrap();
         common::harness_with(
             city.clone(),
             AppOptions {
-                feed: FeedSource::External(url.to_owned()),
+                feed: FeedSource::External {
+                    url: url.to_owned(),
+                    token: Some(token),
+                    tls: Default::default(),
+                },
                 clock: clock.clone(),
                 ..AppOptions::default()
             },
         )
     };
-    let mut a = console(&url);
-    let mut b = console(&url);
+    let mut a = console(&url, "desk-a");
+    let mut b = console(&url, "desk-b");
     for h in [&mut a, &mut b] {
         step_until(h, "the feed", |app| {
             app.live.feed.units.len() == 6 && app.plan.ready.is_some()
@@ -183,7 +194,7 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         .rev()
         .find(|e| e.action == "dispatch" && e.client != "test")
         .unwrap();
-    assert!(d.detail.contains("\"rank\":1") && d.client.starts_with("onemap-console"));
+    assert!(d.detail.contains("\"rank\":1") && d.client.starts_with("desk-a (127.0.0.1:"));
     assert!(entries.iter().any(|e| e.action == "set_incident_status"));
     let ok_results = entries
         .iter()

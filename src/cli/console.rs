@@ -60,6 +60,29 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         let is_demo = osm_path.file_name() == demo_osm_path().file_name();
         (is_demo && beside.join("beats.geojson").is_file()).then_some(beside)
     });
+    let feed = match (&cli.feed, cli.no_feed) {
+        (_, true) => FeedSource::Off,
+        (Some(url), _) => FeedSource::External {
+            url: url.clone(),
+            token: feed_token(&cli)?,
+            tls: onemap_feed::tls::ClientTls {
+                ca: cli.ca.clone(),
+                identity: cli.client_cert.clone().zip(cli.client_key.clone()),
+            },
+        },
+        (None, false) => FeedSource::Embedded {
+            db: cli.feed_db.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("onemap-feed-v2-{}.sqlite", city.data_key))
+            }),
+            sim: onemap_feed::sim::SimConfig {
+                seed: cli.seed,
+                // The commander dispatches; calls left waiting 2 minutes are taken by the
+                // simulated neighbouring desk so the demo city never piles up.
+                auto_dispatch_after_ms: Some(120_000),
+                ..Default::default()
+            },
+        },
+    };
     let options = AppOptions {
         tiles,
         tile_cache: (!cli.no_tile_cache).then_some(cli.tile_cache),
@@ -76,22 +99,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         },
         plan_on_start: cli.plan,
         speeds,
-        feed: match (&cli.feed, cli.no_feed) {
-            (_, true) => FeedSource::Off,
-            (Some(url), _) => FeedSource::External(url.clone()),
-            (None, false) => FeedSource::Embedded {
-                db: cli.feed_db.clone().unwrap_or_else(|| {
-                    std::env::temp_dir().join(format!("onemap-feed-v2-{}.sqlite", city.data_key))
-                }),
-                sim: onemap_feed::sim::SimConfig {
-                    seed: cli.seed,
-                    // The commander dispatches; calls left waiting 2 minutes are taken by the
-                    // simulated neighbouring desk so the demo city never piles up.
-                    auto_dispatch_after_ms: Some(120_000),
-                    ..Default::default()
-                },
-            },
-        },
+        feed,
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {
@@ -112,4 +120,29 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     )
     .map_err(|err| anyhow::anyhow!("{err}"))
     .context("the window could not be opened (is a display available?)")
+}
+
+/// The token for `--feed`: from `--token-file`, else `ONEMAP_TOKEN`. None is an error unless a
+/// client certificate stands in for it.
+fn feed_token(cli: &Cli) -> anyhow::Result<Option<String>> {
+    if let Some(path) = &cli.token_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the token file {}", path.display()))?;
+        let token = text.trim();
+        anyhow::ensure!(
+            !token.is_empty(),
+            "the token file {} is empty",
+            path.display()
+        );
+        return Ok(Some(token.to_owned()));
+    }
+    match std::env::var("ONEMAP_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_owned())),
+        _ if cli.client_cert.is_some() => Ok(None),
+        _ => anyhow::bail!(
+            "--feed needs credentials: --token-file FILE, the ONEMAP_TOKEN variable, or \
+             --client-cert/--client-key (make a token with: onemap-feed token create --db \
+             FEED.sqlite --name NAME --role commander)"
+        ),
+    }
 }

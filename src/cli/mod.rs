@@ -51,10 +51,21 @@ pub struct Cli {
     /// docs/planning.md).
     #[arg(long, global = true)]
     speeds: Option<PathBuf>,
-    /// Live feed server to connect to (ws://host:port). Default: start the demo simulator
-    /// in-process on loopback.
+    /// Live feed server to connect to (ws://host:port or wss://host:port). Default: start the
+    /// demo simulator in-process on loopback.
     #[arg(long, conflicts_with = "no_feed")]
     feed: Option<String>,
+    /// The identity's token for --feed (one line; or the ONEMAP_TOKEN variable).
+    #[arg(long, requires = "feed")]
+    token_file: Option<PathBuf>,
+    /// For wss://: the CA that signed the server's certificate (default: the system's).
+    #[arg(long, requires = "feed")]
+    ca: Option<PathBuf>,
+    /// For wss://: a client certificate naming this console's identity, and its key.
+    #[arg(long, requires_all = ["feed", "client_key"])]
+    client_cert: Option<PathBuf>,
+    #[arg(long, requires = "client_cert")]
+    client_key: Option<PathBuf>,
     /// No live feed.
     #[arg(long)]
     no_feed: bool,

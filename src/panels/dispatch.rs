@@ -70,17 +70,29 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
         let has_units = !inc.assigned_units.is_empty();
         if has_units
             && inc.status.can_become(IncidentStatus::OnScene)
-            && f.command_button(ui, egui::Button::new(f.tr(T::Arrived)))
+            && f.command_button(
+                ui,
+                "set_incident_status",
+                egui::Button::new(f.tr(T::Arrived)),
+            )
         {
             send(f, set(IncidentStatus::OnScene));
         }
         if has_units
             && inc.status.can_become(IncidentStatus::Cleared)
-            && f.command_button(ui, egui::Button::new(f.tr(T::ClearIncident)))
+            && f.command_button(
+                ui,
+                "set_incident_status",
+                egui::Button::new(f.tr(T::ClearIncident)),
+            )
         {
             send(f, set(IncidentStatus::Cleared));
         }
-        if f.command_button(ui, egui::Button::new(f.tr(T::CancelIncident))) {
+        if f.command_button(
+            ui,
+            "set_incident_status",
+            egui::Button::new(f.tr(T::CancelIncident)),
+        ) {
             send(f, set(IncidentStatus::Cancelled));
         }
     });
@@ -97,7 +109,7 @@ fn assigned_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
             ui.label(format!("{name} · {}", unit_status_label(lang, status)));
             if let Some(to) = &chosen {
                 let label = f.tr(T::ReassignTo).replace("{u}", to.as_str());
-                if f.command_button(ui, egui::Button::new(label).small()) {
+                if f.command_button(ui, "reassign", egui::Button::new(label).small()) {
                     send(
                         f,
                         FeedCommand::Reassign(Reassign {
@@ -108,7 +120,11 @@ fn assigned_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
                     );
                 }
             }
-            if f.command_button(ui, egui::Button::new(f.tr(T::StandDown)).small()) {
+            if f.command_button(
+                ui,
+                "set_unit_status",
+                egui::Button::new(f.tr(T::StandDown)).small(),
+            ) {
                 send(
                     f,
                     FeedCommand::SetUnitStatus(SetUnitStatus {
@@ -193,7 +209,7 @@ fn ranked_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
                     ui.label(RichText::new("…").color(theme.status_warn));
                 } else {
                     let button = egui::Button::new(f.tr(T::DispatchKey)).small();
-                    if f.command_button(ui, button) {
+                    if f.command_button(ui, "dispatch", button) {
                         send(
                             f,
                             FeedCommand::Dispatch(Dispatch {
@@ -309,7 +325,7 @@ fn impact_ui(ui: &mut Ui, f: &Frame<'_>, out: &DispatchOutput) {
                 )
                 .small(),
             );
-            if f.command_button(ui, egui::Button::new(t(T::MoveUpApply))) {
+            if f.command_button(ui, "move_up", egui::Button::new(t(T::MoveUpApply))) {
                 send(
                     f,
                     FeedCommand::MoveUp(MoveUp {

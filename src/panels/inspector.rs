@@ -305,7 +305,24 @@ fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
         row(ui, f, T::Age, format!("{}:{:02}", age_s / 60, age_s % 60));
         let units: Vec<&str> = i.assigned_units.iter().map(|u| u.as_str()).collect();
         row(ui, f, T::AssignedUnits, units.join(", "));
+        // Masked even here: the full number is for the call-taker's phone, not the screen.
+        if let Some(number) = &i.callback {
+            row(
+                ui,
+                f,
+                T::Callback,
+                onemap_core::feed::policy::mask_callback(number),
+            );
+        }
     });
+    for note in &i.notes {
+        let text = if note.private {
+            format!("{} {}", f.tr(T::PrivateNote), note.text)
+        } else {
+            note.text.clone()
+        };
+        ui.label(RichText::new(text).small());
+    }
     dispatch_ui(ui, f, i);
 }
 

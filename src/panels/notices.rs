@@ -3,7 +3,7 @@
 //! Failures stay until dismissed; successes fade after a while.
 
 use egui::{RichText, Ui};
-use onemap_core::feed::Refusal;
+use onemap_core::feed::{Refusal, Role};
 use onemap_feed::client::Unsent;
 
 use super::top_bar::local_time;
@@ -72,7 +72,30 @@ pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
         Refusal::Invalid { field, reason } => t(T::RefusedInvalid)
             .replace("{f}", field)
             .replace("{r}", reason),
+        Refusal::Forbidden { role, kind, .. } => {
+            let role = Role::parse(role).map_or(role.clone(), |r| role_label(lang, r).to_owned());
+            t(T::RefusedForbidden)
+                .replace("{r}", &role)
+                .replace("{c}", command_label(lang, kind))
+        }
     }
+}
+
+/// A role in the user's language.
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    tr(
+        lang,
+        match role {
+            Role::Admin => T::RoleAdmin,
+            Role::Commander => T::RoleCommander,
+            Role::CallTaker => T::RoleCallTaker,
+            Role::Planner => T::RolePlanner,
+            Role::Wall => T::RoleWall,
+            Role::Viewer => T::RoleViewer,
+            Role::Device => T::RoleDevice,
+            Role::Gateway => T::RoleGateway,
+        },
+    )
 }
 
 /// A notice in the user's language.

@@ -127,6 +127,11 @@ fn feed_banner_ui(ui: &mut Ui, f: &Frame<'_>) {
             theme.problem,
             Some(format!("{}: {error}", live.url)),
         ),
+        Some(Link::Refused { error }) => (
+            f.tr(T::FeedRefused).to_owned(),
+            theme.problem,
+            Some(format!("{}: {error}", live.url)),
+        ),
     };
     let text_colour = if colour == theme.status_ok {
         ui.visuals().text_color()
@@ -138,4 +143,10 @@ fn feed_banner_ui(ui: &mut Ui, f: &Frame<'_>) {
         response.on_hover_text(why);
     }
     ui.label(RichText::new("●").color(colour));
+    if let Some(me) = &live.me {
+        let role = crate::panels::notices::role_label(f.lang(), me.role);
+        let fill = |key| f.tr(key).replace("{n}", &me.name).replace("{r}", role);
+        ui.label(RichText::new(fill(T::SignedInAs)).color(theme.muted_text))
+            .on_hover_text(fill(T::SignedInHover));
+    }
 }

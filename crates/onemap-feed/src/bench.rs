@@ -55,6 +55,8 @@ fn incident(n: u64) -> Command {
         location: Position([13.26, 53.55]),
         address: format!("Lasttest {n}"),
         reported_at_ms: None,
+        callback: None,
+        notes: vec![],
     })
 }
 

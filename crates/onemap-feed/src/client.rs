@@ -20,10 +20,15 @@ use onemap_core::feed::wire::Hello;
 use onemap_core::feed::{
     ClientEnvelope, ClientMessage, Envelope, RequestId, ServerEvent, parse_server,
 };
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{Notify, mpsc};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::clock::Clock;
+use crate::tls::{ClientTls, client_config};
 
 /// Silence after which a connection is considered dead (the server beats every 2 s).
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(10);
@@ -35,7 +40,13 @@ pub enum ConnStatus {
     Connecting {
         attempt: u32,
     },
+    /// Signed in (the server's `welcome` follows as an event).
     Connected,
+    /// The server turned the credentials away (missing, wrong, revoked): no more attempts,
+    /// since retrying would only count as failed sign-ins.
+    Refused {
+        error: String,
+    },
     /// Lost; the next attempt is in `retry_in`.
     Disconnected {
         error: String,
@@ -55,6 +66,8 @@ pub enum Unsent {
     Expired,
 }
 
+// Events are by far the most frequent variant; boxing them would allocate per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientEvent {
     Status(ConnStatus),
@@ -71,10 +84,14 @@ pub enum ClientEvent {
 /// How to connect.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// `ws://host:port`.
+    /// `ws://host:port` or `wss://host:port`.
     pub url: String,
-    /// A name for the server's logs.
+    /// A name for the server's logs (the audit records the identity the token names).
     pub name: String,
+    /// The identity's token, sent as `Authorization: Bearer` on the upgrade.
+    pub token: Option<String>,
+    /// For `wss://`: the CA to trust and an optional client certificate.
+    pub tls: ClientTls,
     /// Events buffered for the UI.
     pub capacity: usize,
     /// The last state `seq` already seen (0: start with a snapshot).
@@ -88,6 +105,8 @@ impl ClientConfig {
         Self {
             url: url.into(),
             name: name.into(),
+            token: None,
+            tls: ClientTls::default(),
             capacity: 20_000,
             resume_from: 0,
             clock: Clock::system(),
@@ -257,7 +276,34 @@ struct Link {
 /// Why a connection ended.
 enum End {
     Lost(String),
+    /// `unauthorized` from the server.
+    Refused(String),
     Stopped,
+}
+
+/// Host and port of a `ws://` or `wss://` URL, and whether it is TLS.
+fn endpoint(url: &str) -> Result<(bool, String, u16), String> {
+    let (tls, rest) = if let Some(r) = url.strip_prefix("wss://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("ws://") {
+        (false, r)
+    } else {
+        return Err(format!("{url}: expected ws://host:port or wss://host:port"));
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
+            h,
+            p.parse::<u16>()
+                .map_err(|_| format!("{url}: bad port \"{p}\""))?,
+        ),
+        _ => (authority, if tls { 443 } else { 80 }),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("{url}: no host"));
+    }
+    Ok((tls, host.to_owned(), port))
 }
 
 impl Link {
@@ -302,18 +348,24 @@ impl Link {
                 .await
             {
                 End::Stopped => return,
+                End::Refused(error) => {
+                    self.shared.connected.store(false, Ordering::SeqCst);
+                    self.report_unsent(&mut commands).await;
+                    let _ = self
+                        .forward(ClientEvent::Status(ConnStatus::Refused { error }))
+                        .await;
+                    // Wait to be stopped; nothing more is tried.
+                    while !self.stopped() {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    return;
+                }
                 End::Lost(e) => e,
             };
             self.shared.connected.store(false, Ordering::SeqCst);
             // Nothing waits for the next connection: whatever is queued is reported unsent.
-            while let Ok(q) = commands.try_recv() {
-                let event = ClientEvent::Unsent {
-                    request_id: q.env.request_id,
-                    reason: Unsent::NotConnected,
-                };
-                if !self.forward(event).await {
-                    return;
-                }
+            if !self.report_unsent(&mut commands).await {
+                return;
             }
             if self.stopped() {
                 return;
@@ -334,36 +386,112 @@ impl Link {
         }
     }
 
-    /// One connection, from connecting to its end.
+    /// Report every queued command as never sent; `false` once the UI is gone.
+    async fn report_unsent(&self, commands: &mut mpsc::Receiver<Queued>) -> bool {
+        while let Ok(q) = commands.try_recv() {
+            let event = ClientEvent::Unsent {
+                request_id: q.env.request_id,
+                reason: Unsent::NotConnected,
+            };
+            if !self.forward(event).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One connection, from connecting to its end: TCP, TLS for `wss://`, the upgrade with
+    /// the token, then [`Self::session`].
     async fn connection(
         &self,
         commands: &mut mpsc::Receiver<Queued>,
         last_seq: &mut u64,
         attempt: &mut u32,
     ) -> End {
-        let connect = tokio_tungstenite::connect_async(&self.config.url);
-        let ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
-            Err(_) => return End::Lost("connection timed out".to_owned()),
-            Ok(Err(e)) => return End::Lost(e.to_string()),
-            Ok(Ok((ws, _))) => ws,
+        let (tls, host, port) = match endpoint(&self.config.url) {
+            Ok(e) => e,
+            Err(e) => return End::Refused(e),
         };
+        let mut request = match self.config.url.as_str().into_client_request() {
+            Ok(r) => r,
+            Err(e) => return End::Refused(format!("{}: {e}", self.config.url)),
+        };
+        if let Some(token) = &self.config.token {
+            match HeaderValue::from_str(&format!("Bearer {}", token.trim())) {
+                Ok(v) => {
+                    request.headers_mut().insert("authorization", v);
+                }
+                Err(_) => {
+                    return End::Refused("the token has characters a header cannot carry".into());
+                }
+            }
+        }
+        let connect = async {
+            let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = tcp.set_nodelay(true);
+            Ok::<_, String>(tcp)
+        };
+        let tcp = match tokio::time::timeout(Duration::from_secs(5), connect).await {
+            Err(_) => return End::Lost("connection timed out".to_owned()),
+            Ok(Err(e)) => return End::Lost(e),
+            Ok(Ok(tcp)) => tcp,
+        };
+        if !tls {
+            let upgrade = tokio_tungstenite::client_async(request, tcp);
+            return match tokio::time::timeout(Duration::from_secs(5), upgrade).await {
+                Err(_) => End::Lost("the WebSocket upgrade timed out".to_owned()),
+                Ok(Err(e)) => End::Lost(e.to_string()),
+                Ok(Ok((ws, _))) => self.session(ws, commands, last_seq, attempt).await,
+            };
+        }
+        let config = match client_config(&self.config.tls) {
+            Ok(c) => c,
+            Err(e) => return End::Refused(format!("{e:#}")),
+        };
+        let name = match rustls::pki_types::ServerName::try_from(host.clone()) {
+            Ok(n) => n,
+            Err(e) => return End::Refused(format!("{host}: {e}")),
+        };
+        let handshake = async {
+            let stream = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("TLS: {e}"))?;
+            tokio_tungstenite::client_async(request, stream)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(Duration::from_secs(5), handshake).await {
+            Err(_) => End::Lost("the TLS handshake timed out".to_owned()),
+            Ok(Err(e)) => End::Lost(e),
+            Ok(Ok((ws, _))) => self.session(ws, commands, last_seq, attempt).await,
+        }
+    }
+
+    /// A connection's life after the upgrade: hello, then events in and commands out.
+    async fn session<S>(
+        &self,
+        ws: WebSocketStream<S>,
+        commands: &mut mpsc::Receiver<Queued>,
+        last_seq: &mut u64,
+        attempt: &mut u32,
+    ) -> End
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
         let (mut sink, mut source) = ws.split();
         let hello = ClientEnvelope::plain(ClientMessage::Hello(Hello {
             last_seq: *last_seq,
             client: self.config.name.clone(),
+            token: None,
         }));
         if let Err(e) = sink.send(Message::text(hello.to_json())).await {
             return End::Lost(e.to_string());
         }
-        *attempt = 0;
-        let connection = self.shared.connection.fetch_add(1, Ordering::SeqCst) + 1;
-        self.shared.connected.store(true, Ordering::SeqCst);
-        if !self
-            .forward(ClientEvent::Status(ConnStatus::Connected))
-            .await
-        {
-            return End::Stopped;
-        }
+        // Commands may go once the server has said who we are (`welcome`).
+        let mut connection = 0;
         let mut poll = tokio::time::interval(Duration::from_millis(50));
         let mut last_heard = Instant::now();
         loop {
@@ -380,6 +508,20 @@ impl Link {
                         Some(Ok(Message::Close(_))) => return End::Lost("the server closed the connection".to_owned()),
                         Some(Ok(Message::Text(text))) => match parse_server(&text) {
                             Ok(env) => {
+                                match &env.event {
+                                    ServerEvent::Error(e) if e.code == "unauthorized" => {
+                                        return End::Refused(e.message.clone());
+                                    }
+                                    ServerEvent::Welcome(_) if connection == 0 => {
+                                        *attempt = 0;
+                                        connection = self.shared.connection.fetch_add(1, Ordering::SeqCst) + 1;
+                                        self.shared.connected.store(true, Ordering::SeqCst);
+                                        if !self.forward(ClientEvent::Status(ConnStatus::Connected)).await {
+                                            return End::Stopped;
+                                        }
+                                    }
+                                    _ => {}
+                                }
                                 if env.event.is_state() {
                                     *last_seq = (*last_seq).max(env.seq);
                                 } else if matches!(env.event, ServerEvent::Snapshot(_)) {

@@ -8,19 +8,22 @@
 //! store in one durable batch; only then are the events broadcast and the answer sent. A
 //! repeated `request_id` is answered with the first answer and not applied again.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use onemap_core::feed::lifecycle::{archive_due, check_deadline};
-use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty, Hello};
+use onemap_core::feed::policy::redact_envelope;
+use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty, Hello, Welcome};
 use onemap_core::feed::{
     AuditEntry, ClientEnvelope, ClientMessage, Command, CommandResult, Envelope, FeedState,
-    Refusal, RequestId, ServerEvent, decide,
+    Principal, Refusal, RequestId, ServerEvent, decide,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
+use crate::identity::Identities;
 use crate::queue::{ClientQueue, MAX_QUEUE, Outgoing};
 use crate::sim::{Sim, SimConfig, World};
 use crate::store::{Answer, Batch, EventStore, StoreError};
@@ -44,6 +47,13 @@ pub struct HubConfig {
     pub heartbeat: Duration,
     /// The simulator steps and housekeeping run this often (real time).
     pub tick: Duration,
+    /// Failed authentications from one address within `auth_window_ms` before it is blocked
+    /// for `auth_block_ms`.
+    pub auth_failures: u32,
+    pub auth_window_ms: i64,
+    pub auth_block_ms: i64,
+    /// The identities table is looked at this often (revocations reach live sessions).
+    pub identity_poll: Duration,
 }
 
 impl Default for HubConfig {
@@ -56,6 +66,10 @@ impl Default for HubConfig {
             snapshot_every: 20_000,
             heartbeat: Duration::from_secs(2),
             tick: Duration::from_millis(250),
+            auth_failures: 5,
+            auth_window_ms: 60_000,
+            auth_block_ms: 60_000,
+            identity_poll: Duration::from_secs(1),
         }
     }
 }
@@ -77,13 +91,63 @@ impl Actor {
     }
 }
 
+/// What a connection presented to prove who it is.
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    /// From `Authorization: Bearer` on the upgrade request.
+    pub bearer: Option<String>,
+    /// The subject (CN) of a client certificate the TLS layer verified against `--client-ca`.
+    pub certificate: Option<String>,
+}
+
+/// A connection the hub let in.
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    pub client: u64,
+    pub principal: Arc<Principal>,
+}
+
+/// A subscribed connection.
+struct Subscriber {
+    queue: Arc<ClientQueue>,
+    principal: Arc<Principal>,
+    peer: SocketAddr,
+}
+
+/// Failed authentications from one address.
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: u32,
+    since_ms: i64,
+    blocked_until_ms: i64,
+}
+
+/// At most this many addresses are tracked for failed authentications (the oldest go).
+const MAX_TRACKED_ADDRESSES: usize = 100_000;
+
 /// What the hub is asked to do.
 pub enum HubMsg {
-    /// A client said hello: queue what it missed and subscribe it.
+    /// A client said hello: authenticate it, then queue what it missed and subscribe it. On
+    /// failure it gets one `unauthorized` error and its queue is closed.
     Hello {
         queue: Arc<ClientQueue>,
         hello: Hello,
-        reply: oneshot::Sender<u64>,
+        credentials: Credentials,
+        peer: SocketAddr,
+        reply: oneshot::Sender<Option<Admitted>>,
+    },
+    /// A connection that did not authenticate (spoke before hello, or too late): one
+    /// `unauthorized` error, audited, counted against its address.
+    Refuse {
+        queue: Arc<ClientQueue>,
+        peer: SocketAddr,
+        reason: String,
+    },
+    /// Something a session turned away (messages over the rate), for the audit log.
+    Denied {
+        actor: Arc<Actor>,
+        action: String,
+        detail: String,
     },
     /// A message from a subscribed client.
     Client {
@@ -132,8 +196,15 @@ pub struct Hub {
     seq: u64,
     store: Box<dyn EventStore>,
     recent: VecDeque<Envelope>,
-    clients: HashMap<u64, Arc<ClientQueue>>,
+    clients: HashMap<u64, Subscriber>,
     next_client: u64,
+    identities: Identities,
+    /// Names of the live identities, to audit what the `token` tool changed.
+    known_identities: HashSet<String>,
+    failures: HashMap<IpAddr, Failures>,
+    last_identity_poll: Instant,
+    /// Re-read outside the poll; the poll still audits and ends sessions.
+    identities_changed: bool,
     answers: HashMap<RequestId, Answer>,
     answer_order: VecDeque<(i64, RequestId)>,
     since_snapshot: u64,
@@ -164,6 +235,7 @@ impl Hub {
     /// A hub over `store`, continuing what it holds.
     pub fn open(
         mut store: Box<dyn EventStore>,
+        identities: Identities,
         clock: Clock,
         config: HubConfig,
     ) -> Result<Hub, StoreError> {
@@ -184,6 +256,11 @@ impl Hub {
             recent: VecDeque::new(),
             clients: HashMap::new(),
             next_client: 0,
+            known_identities: identities.names(),
+            identities,
+            failures: HashMap::new(),
+            last_identity_poll: Instant::now(),
+            identities_changed: false,
             answers,
             answer_order,
             since_snapshot: 0,
@@ -226,14 +303,27 @@ impl Hub {
             HubMsg::Hello {
                 queue,
                 hello,
+                credentials,
+                peer,
                 reply,
             } => {
-                let id = self.subscribe(&queue, hello.last_seq);
-                let _ = reply.send(id);
+                let admitted = self.admit(&queue, &hello, &credentials, peer);
+                let _ = reply.send(admitted);
             }
+            HubMsg::Refuse {
+                queue,
+                peer,
+                reason,
+            } => self.refuse(&queue, peer, &reason),
+            HubMsg::Denied {
+                actor,
+                action,
+                detail,
+            } => self.audit_denial(&actor, &action, None, detail),
             HubMsg::Client { client, actor, env } => {
-                if let Some(queue) = self.clients.get(&client).cloned() {
-                    self.client_message(&queue, &actor, env);
+                if let Some(sub) = self.clients.get(&client) {
+                    let (queue, principal) = (sub.queue.clone(), sub.principal.clone());
+                    self.client_message(&queue, &principal, &actor, env);
                 }
             }
             HubMsg::Direct { queue, event } => self.direct(&queue, event),
@@ -461,14 +551,20 @@ impl Hub {
 
     fn broadcast(&mut self, env: &Envelope) {
         let out = Outgoing::new(env.clone());
+        // Walls and viewers get the same event without what they must not see; built once.
+        let redacted = redact_envelope(env).map(Outgoing::new);
         let mut slow = Vec::new();
-        for (&id, q) in &self.clients {
-            if !q.push_shared(out.clone()) {
+        for (&id, sub) in &self.clients {
+            let item = match &redacted {
+                Some(r) if sub.principal.role.redacted() => r.clone(),
+                _ => out.clone(),
+            };
+            if !sub.queue.push_shared(item) {
                 slow.push(id);
             }
         }
         for id in slow {
-            if let Some(q) = self.clients.remove(&id) {
+            if let Some(Subscriber { queue: q, .. }) = self.clients.remove(&id) {
                 let seq = self.next_seq();
                 q.push(Envelope::new(
                     seq,
@@ -488,13 +584,28 @@ impl Hub {
 
     /// Subscribe a client that has seen up to `last_seq`: queue what it missed (or a snapshot)
     /// and add it to the broadcast list, in one step with respect to publishing.
-    fn subscribe(&mut self, queue: &Arc<ClientQueue>, last_seq: u64) -> u64 {
+    fn subscribe(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        principal: Arc<Principal>,
+        peer: SocketAddr,
+        last_seq: u64,
+    ) -> u64 {
+        let redacted = principal.role.redacted();
+        let push = |e: Envelope| {
+            let e = if redacted {
+                redact_envelope(&e).unwrap_or(e)
+            } else {
+                e
+            };
+            queue.push(e);
+        };
         let oldest = self.recent.front().map_or(self.seq + 1, |e| e.seq);
         let behind = self.state.last_seq.saturating_sub(last_seq);
         let known = last_seq > 0 && last_seq <= self.state.last_seq;
         if known && last_seq >= oldest.saturating_sub(1) {
             for e in self.recent.iter().filter(|e| e.seq > last_seq) {
-                queue.push(e.clone());
+                push(e.clone());
             }
         } else if known
             && behind <= self.config.replay_window as u64
@@ -502,18 +613,254 @@ impl Hub {
         {
             // Older than memory (a restarted server): from the store.
             for e in events {
-                queue.push(e);
+                push(e);
             }
         } else {
-            queue.push(self.state.snapshot_envelope(self.clock.now_ms()));
+            push(self.state.snapshot_envelope(self.clock.now_ms()));
         }
         let id = self.next_client;
         self.next_client += 1;
-        self.clients.insert(id, queue.clone());
+        self.clients.insert(
+            id,
+            Subscriber {
+                queue: queue.clone(),
+                principal,
+                peer,
+            },
+        );
         id
     }
 
-    fn client_message(&mut self, queue: &Arc<ClientQueue>, actor: &Actor, env: ClientEnvelope) {
+    /// Authenticate a hello and subscribe the connection; `None` (and one `unauthorized`
+    /// error, the queue closed) if its credentials are missing, wrong or revoked.
+    fn admit(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        hello: &Hello,
+        credentials: &Credentials,
+        peer: SocketAddr,
+    ) -> Option<Admitted> {
+        let now = self.clock.now_ms();
+        if let Some(f) = self.failures.get(&peer.ip())
+            && f.blocked_until_ms > now
+        {
+            // Audited once, when the block began.
+            let wait = (f.blocked_until_ms - now + 999) / 1000;
+            self.unauthorized(
+                queue,
+                format!(
+                    "too many failed sign-ins from {}; try again in {wait} s",
+                    peer.ip()
+                ),
+            );
+            return None;
+        }
+        let mut resolved = self.resolve(hello, credentials);
+        if resolved.is_err() && matches!(self.identities.refresh(), Ok(true)) {
+            // An identity created a moment ago: look again (the poll handles the rest).
+            self.identities_changed = true;
+            resolved = self.resolve(hello, credentials);
+        }
+        let principal = match resolved {
+            Ok(p) => Arc::new(p),
+            Err(reason) => {
+                self.refuse(queue, peer, &reason);
+                return None;
+            }
+        };
+        let welcome = ServerEvent::Welcome(Welcome {
+            name: principal.name.clone(),
+            role: principal.role,
+            units: principal.units.clone(),
+            allowed: principal.allowed_kinds(),
+        });
+        self.direct(queue, welcome);
+        let client = self.subscribe(queue, principal.clone(), peer, hello.last_seq);
+        Some(Admitted { client, principal })
+    }
+
+    /// Who the credentials name. A verified client certificate names its identity; a token
+    /// (from the header, or else from hello) names the identity that holds it. Both given,
+    /// they must agree.
+    fn resolve(&self, hello: &Hello, credentials: &Credentials) -> Result<Principal, String> {
+        let token = credentials.bearer.as_deref().or(hello.token.as_deref());
+        let by_token = match token {
+            Some(t) => Some(
+                self.identities
+                    .verify(t)
+                    .ok_or("the token is not valid (wrong, or revoked)")?,
+            ),
+            None => None,
+        };
+        let by_cert = match &credentials.certificate {
+            Some(name) => Some(self.identities.by_name(name).ok_or_else(|| {
+                format!("the client certificate names \"{name}\", which is no live identity")
+            })?),
+            None => None,
+        };
+        match (by_cert, by_token) {
+            (Some(c), Some(t)) if c.name != t.name => Err(format!(
+                "the client certificate ({}) and the token ({}) name different identities",
+                c.name, t.name
+            )),
+            (Some(p), _) | (None, Some(p)) => Ok(p.clone()),
+            (None, None) => Err(
+                "no credentials: send Authorization: Bearer TOKEN, a token in hello, or a \
+                 client certificate"
+                    .into(),
+            ),
+        }
+    }
+
+    /// Turn a connection away: audited, counted against its address, one error, closed.
+    fn refuse(&mut self, queue: &Arc<ClientQueue>, peer: SocketAddr, reason: &str) {
+        let now = self.clock.now_ms();
+        let actor = Actor {
+            name: String::new(),
+            shown: format!("(not signed in) ({peer})"),
+        };
+        self.audit_denial(&actor, "sign_in", None, reason.to_owned());
+        if self.failures.len() >= MAX_TRACKED_ADDRESSES {
+            let window = self.config.auth_window_ms;
+            self.failures
+                .retain(|_, f| f.blocked_until_ms > now || now - f.since_ms < window);
+            if self.failures.len() >= MAX_TRACKED_ADDRESSES {
+                self.failures.clear();
+            }
+        }
+        let f = self.failures.entry(peer.ip()).or_insert(Failures {
+            count: 0,
+            since_ms: now,
+            blocked_until_ms: 0,
+        });
+        if now - f.since_ms > self.config.auth_window_ms {
+            *f = Failures {
+                count: 0,
+                since_ms: now,
+                blocked_until_ms: 0,
+            };
+        }
+        f.count += 1;
+        let blocked = f.count >= self.config.auth_failures;
+        if blocked {
+            f.blocked_until_ms = now + self.config.auth_block_ms;
+            f.count = 0;
+            f.since_ms = now;
+            let detail = format!(
+                "{} failed sign-ins from {} within {} s: blocked for {} s",
+                self.config.auth_failures,
+                peer.ip(),
+                self.config.auth_window_ms / 1000,
+                self.config.auth_block_ms / 1000
+            );
+            self.audit_denial(&actor, "sign_in_blocked", None, detail);
+        }
+        self.unauthorized(queue, reason.to_owned());
+    }
+
+    fn unauthorized(&mut self, queue: &Arc<ClientQueue>, reason: String) {
+        self.direct(queue, ServerEvent::error("unauthorized", reason));
+        queue.close();
+    }
+
+    /// One audit row for something turned away.
+    fn audit_denial(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        command: Option<&Command>,
+        detail: String,
+    ) {
+        let (incident_id, unit_id) = command.map_or((None, None), |c| {
+            let (i, u) = c.subject();
+            (i.cloned(), u.cloned())
+        });
+        let entry = AuditEntry {
+            id: 0,
+            ts_ms: self.clock.now_ms(),
+            client: actor.shown.clone(),
+            action: action.to_owned(),
+            incident_id,
+            unit_id,
+            ok: Some(false),
+            detail: match command {
+                Some(c) => format!("{detail}; body {}", c.body_json()),
+                None => detail,
+            },
+        };
+        let _ = self.commit(Work {
+            audit: vec![entry],
+            ..Work::default()
+        });
+    }
+
+    /// Re-read the identities if the table changed: audit what changed, and close the
+    /// sessions of identities that are no longer live.
+    fn poll_identities(&mut self) {
+        match self.identities.refresh() {
+            Ok(false) if !self.identities_changed => return,
+            Ok(_) => self.identities_changed = false,
+            Err(e) => {
+                eprintln!("onemap-feed: cannot read the identities: {e}");
+                return;
+            }
+        }
+        let now_names = self.identities.names();
+        let mut audit = Vec::new();
+        let ts_ms = self.clock.now_ms();
+        let row = |action: &str, detail: String| AuditEntry {
+            id: 0,
+            ts_ms,
+            client: "token tool".into(),
+            action: action.to_owned(),
+            incident_id: None,
+            unit_id: None,
+            ok: None,
+            detail,
+        };
+        let mut added: Vec<&String> = now_names.difference(&self.known_identities).collect();
+        added.sort();
+        for name in added {
+            let role = self.identities.by_name(name).map_or("?", |p| p.role.name());
+            audit.push(row("identity_live", format!("{name} ({role})")));
+        }
+        let mut gone: Vec<&String> = self.known_identities.difference(&now_names).collect();
+        gone.sort();
+        for name in gone {
+            audit.push(row("identity_revoked", name.clone()));
+        }
+        let ended: Vec<u64> = self
+            .clients
+            .iter()
+            .filter(|(_, s)| {
+                self.identities.by_name(&s.principal.name).map(|p| p.role) != Some(s.principal.role)
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ended {
+            if let Some(sub) = self.clients.remove(&id) {
+                audit.push(AuditEntry {
+                    client: format!("{} ({})", sub.principal.name, sub.peer),
+                    ..row("session_ended", "the identity was revoked".into())
+                });
+                let why = format!("identity {} was revoked", sub.principal.name);
+                self.unauthorized(&sub.queue, why);
+            }
+        }
+        self.known_identities = now_names;
+        let _ = self.commit(Work {
+            audit,
+            ..Work::default()
+        });
+    }
+
+    fn client_message(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        principal: &Principal,
+        actor: &Actor,
+        env: ClientEnvelope,
+    ) {
         let now = self.clock.now_ms();
         let ClientEnvelope {
             request_id,
@@ -524,10 +871,32 @@ impl Hub {
         let command = match message.into_command() {
             Ok(c) => c,
             Err(other) => {
+                if let Err(refusal) = principal.authorize(other.kind(), None) {
+                    self.audit_denial(actor, other.kind(), None, refusal.to_string());
+                    self.direct(queue, ServerEvent::error("forbidden", refusal.to_string()));
+                    return;
+                }
                 self.session_message(queue, actor, request_id, other, now);
                 return;
             }
         };
+        let (_, unit) = command.subject();
+        if let Err(refusal) = principal.authorize(command.kind(), unit) {
+            self.audit_denial(actor, command.kind(), Some(&command), refusal.to_string());
+            match request_id {
+                Some(request_id) => self.direct(
+                    queue,
+                    ServerEvent::CommandResult(CommandResult {
+                        request_id,
+                        ok: false,
+                        message: refusal.to_string(),
+                        refusal: Some(refusal),
+                    }),
+                ),
+                None => self.direct(queue, ServerEvent::error("forbidden", refusal.to_string())),
+            }
+            return;
+        }
         let Some(request_id) = request_id else {
             self.direct(
                 queue,
@@ -658,9 +1027,17 @@ impl Hub {
             self.last_prune_ms = now;
             self.forget_answers(now - self.config.answer_memory_ms);
         }
+        if self.last_identity_poll.elapsed() >= self.config.identity_poll {
+            self.last_identity_poll = Instant::now();
+            self.poll_identities();
+            let window = self.config.auth_window_ms;
+            self.failures
+                .retain(|_, f| f.blocked_until_ms > now || now - f.since_ms < window);
+        }
         if self.last_beat.elapsed() >= self.config.heartbeat {
             self.last_beat = Instant::now();
-            let queues: Vec<Arc<ClientQueue>> = self.clients.values().cloned().collect();
+            let queues: Vec<Arc<ClientQueue>> =
+                self.clients.values().map(|s| s.queue.clone()).collect();
             for q in queues {
                 self.direct(&q, ServerEvent::Heartbeat(Empty {}));
             }
@@ -731,7 +1108,12 @@ mod tests {
             ..HubConfig::default()
         };
         let store = SqliteStore::open(&path).unwrap();
-        let mut hub = Hub::open(Box::new(store), clock.clone(), config).unwrap();
+        let token = crate::identity::IdentityDb::open(&path)
+            .unwrap()
+            .create("desk", onemap_core::feed::Role::Commander, &[], 0, false)
+            .unwrap();
+        let identities = Identities::open(&path).unwrap();
+        let mut hub = Hub::open(Box::new(store), identities, clock.clone(), config).unwrap();
         let queue = Arc::new(ClientQueue::default());
         let (reply, mut answer) = oneshot::channel();
         hub.handle(HubMsg::Hello {
@@ -739,10 +1121,13 @@ mod tests {
             hello: Hello {
                 last_seq: 0,
                 client: "desk".into(),
+                token: Some(token),
             },
+            credentials: Credentials::default(),
+            peer: "127.0.0.1:1".parse().unwrap(),
             reply,
         });
-        let client = answer.try_recv().unwrap();
+        let client = answer.try_recv().unwrap().unwrap().client;
         let actor = Arc::new(Actor::internal("desk"));
         for k in 0..8 {
             let command = Command::SignOn(SignOn {

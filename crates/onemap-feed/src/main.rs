@@ -1,4 +1,4 @@
-//! `onemap-feed`: the live feed server, and its load benchmark.
+//! `onemap-feed`: the live feed server, its identities and audit log, and its load benchmark.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use onemap_core::feed::{Role, UnitId};
+use onemap_feed::identity::IdentityDb;
 use onemap_feed::server::{ServerConfig, start};
 use onemap_feed::sim::{SimConfig, World};
+use onemap_feed::store::sqlite::ChainCheck;
+use onemap_feed::tls::TlsFiles;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,14 +56,35 @@ enum Cmd {
         /// log for good).
         #[arg(long, default_value_t = 120)]
         keep_closed_min: i64,
+        /// The server's certificate (PEM, with its chain) for wss://.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM; readable by its owner only).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Accept client certificates signed by this CA (PEM); a certificate's subject CN
+        /// names the identity.
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<PathBuf>,
+        /// Serve plain ws:// on an address other than loopback (tokens in the clear).
+        #[arg(long)]
+        insecure: bool,
     },
-    /// Export the audit log (recommendations shown, commands and their results) as CSV.
+    /// The audit log: export it as CSV, or verify its hash chain (`audit verify`).
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        action: Option<AuditCmd>,
         #[arg(long, default_value = "feed.sqlite")]
         db: PathBuf,
         /// Where to write the CSV (`-`: standard output).
         #[arg(long, default_value = "-")]
         csv: PathBuf,
+    },
+    /// Identities and their tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCmd,
     },
     /// Load benchmark: 50 clients, 500 units at 1 Hz plus incidents, then a burst of 10,000
     /// position updates per second; prints throughput, latency, loss and memory.
@@ -71,6 +96,154 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCmd {
+    /// Check that no audit row was edited, inserted or deleted; exit status 1 if one was.
+    Verify {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCmd {
+    /// Add an identity and print its token, once (only a hash is stored).
+    Create {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// admin, commander, call_taker, planner, wall, viewer, device or gateway.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// For a device: the units it reports for (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        units: Vec<String>,
+        /// Write the token to this file (mode 600) instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The identities: name, role, units, created, revoked (never tokens).
+    List {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+    },
+    /// Revoke an identity: its token stops working and its live sessions end within seconds.
+    Revoke {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+        name: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text)
+}
+
+fn token(action: TokenCmd) -> anyhow::Result<()> {
+    let now = onemap_feed::clock::system_now_ms();
+    match action {
+        TokenCmd::Create {
+            db,
+            name,
+            role,
+            units,
+            out,
+        } => {
+            let units: Vec<UnitId> = units.iter().map(|u| UnitId::from(u.as_str())).collect();
+            let token = IdentityDb::open(&db)?.create(&name, role, &units, now, false)?;
+            match out {
+                Some(path) => {
+                    write_private(&path, &format!("{token}\n"))?;
+                    eprintln!(
+                        "onemap-feed: {name} ({role}): token written to {}",
+                        path.display()
+                    );
+                }
+                None => {
+                    eprintln!("onemap-feed: {name} ({role}); the token is shown once:");
+                    println!("{token}");
+                }
+            }
+        }
+        TokenCmd::List { db } => {
+            println!(
+                "{:<24} {:<11} {:<20} {:<17} revoked",
+                "name", "role", "units", "created"
+            );
+            for row in IdentityDb::open(&db)?.list()? {
+                let units: Vec<&str> = row.principal.units.iter().map(|u| u.as_str()).collect();
+                println!(
+                    "{:<24} {:<11} {:<20} {:<17} {}",
+                    row.principal.name,
+                    row.principal.role.name(),
+                    units.join(","),
+                    utc(row.created_ms),
+                    row.revoked_ms.map_or("-".to_owned(), utc)
+                );
+            }
+        }
+        TokenCmd::Revoke { db, name } => {
+            IdentityDb::open(&db)?.revoke(&name, now)?;
+            eprintln!("onemap-feed: {name} revoked; its sessions end within seconds");
+        }
+    }
+    Ok(())
+}
+
+fn utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Write a secret readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn audit(action: Option<AuditCmd>, db: PathBuf, csv: PathBuf) -> anyhow::Result<()> {
+    use onemap_feed::store::{EventStore, SqliteStore, sqlite::audit_csv};
+    let db = match &action {
+        Some(AuditCmd::Verify { db }) => db.clone(),
+        None => db,
+    };
+    if !db.is_file() {
+        anyhow::bail!("no event log at {}", db.display());
+    }
+    let mut store = SqliteStore::open(&db)?;
+    if action.is_some() {
+        return match store.verify_audit()? {
+            ChainCheck::Intact { rows } => {
+                println!("{}: the audit chain is intact ({rows} rows)", db.display());
+                Ok(())
+            }
+            ChainCheck::Broken { id, reason } => {
+                anyhow::bail!(
+                    "{}: the audit chain breaks at row {id}: {reason}",
+                    db.display()
+                )
+            }
+        };
+    }
+    let text = audit_csv(&store.audit_page(None, u32::MAX)?);
+    if csv.as_os_str() == "-" {
+        print!("{text}");
+    } else {
+        std::fs::write(&csv, text).with_context(|| format!("cannot write {}", csv.display()))?;
+    }
+    Ok(())
 }
 
 fn default_osm() -> PathBuf {
@@ -94,8 +267,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             report_interval_ms,
             auto_dispatch_s,
             keep_closed_min,
+            tls_cert,
+            tls_key,
+            client_ca,
+            insecure,
         } => {
             let mut config = ServerConfig::new(addr, db.clone());
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                config.tls = Some(TlsFiles {
+                    cert,
+                    key,
+                    client_ca,
+                });
+            }
+            config.insecure = insecure;
+            let scheme = if config.tls.is_some() { "wss" } else { "ws" };
             if keep_closed_min < 1 {
                 anyhow::bail!("--keep-closed-min must be at least 1 (got {keep_closed_min})");
             }
@@ -119,7 +305,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let server = start(config)?;
             eprintln!(
-                "onemap-feed: serving ws://{} (log {}, last seq {})",
+                "onemap-feed: serving {scheme}://{} (log {}, last seq {}); clients need a token \
+                 (onemap-feed token create)",
                 server.addr,
                 db.display(),
                 server.state()?.last_seq
@@ -128,21 +315,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 std::thread::sleep(Duration::from_secs(3600));
             }
         }
-        Cmd::Audit { db, csv } => {
-            if !db.is_file() {
-                anyhow::bail!("no event log at {}", db.display());
-            }
-            use onemap_feed::store::{EventStore, SqliteStore, sqlite::audit_csv};
-            let mut store = SqliteStore::open(&db)?;
-            let text = audit_csv(&store.audit_page(None, u32::MAX)?);
-            if csv.as_os_str() == "-" {
-                print!("{text}");
-            } else {
-                std::fs::write(&csv, text)
-                    .with_context(|| format!("cannot write {}", csv.display()))?;
-            }
-            Ok(())
-        }
+        Cmd::Audit { action, db, csv } => audit(action, db, csv),
+        Cmd::Token { action } => token(action),
         Cmd::Bench {
             clients,
             units,

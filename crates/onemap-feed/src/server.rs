@@ -1,22 +1,35 @@
 //! Starting and stopping a feed server: the hub thread, the simulator's world built on a
 //! thread of its own (so nobody waits for the road graph), and the accept loop on a small
-//! tokio runtime whose sessions talk to the hub.
+//! tokio runtime: TLS (optional), the WebSocket upgrade (where a bearer token is read), and a
+//! session per connection that talks to the hub.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use onemap_core::feed::{AuditEntry, Command, FeedState, Refusal};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio_rustls::TlsAcceptor;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::clock::Clock;
-use crate::hub::{Actor, HUB_CHANNEL, Hub, HubConfig, HubMsg};
-use crate::session::{self, MAX_FRAME};
+use crate::hub::{Actor, Credentials, HUB_CHANNEL, Hub, HubConfig, HubMsg};
+use crate::identity::Identities;
+use crate::session::{self, MAX_FRAME, RateBook};
 use crate::sim::{SimConfig, World};
 use crate::store::SqliteStore;
+use crate::tls::{self, TlsFiles};
+
+/// TLS and WebSocket handshakes must finish this soon.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; more are closed as they arrive.
+pub const MAX_CONNECTIONS: usize = 4096;
 
 /// How to run a server.
 pub struct ServerConfig {
@@ -28,6 +41,10 @@ pub struct ServerConfig {
     pub sim: SimConfig,
     pub hub: HubConfig,
     pub clock: Clock,
+    /// TLS; required on any address but loopback unless `insecure`.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain WebSocket on a non-loopback address (`--insecure`).
+    pub insecure: bool,
 }
 
 impl ServerConfig {
@@ -39,6 +56,8 @@ impl ServerConfig {
             sim: SimConfig::default(),
             hub: HubConfig::default(),
             clock: Clock::system(),
+            tls: None,
+            insecure: false,
         }
     }
 }
@@ -46,6 +65,7 @@ impl ServerConfig {
 /// A running server; [`ServerHandle::stop`] stops it (dropping the handle does too).
 pub struct ServerHandle {
     pub addr: SocketAddr,
+    db: PathBuf,
     hub: mpsc::Sender<HubMsg>,
     stop: watch::Sender<bool>,
     threads: Vec<JoinHandle<()>>,
@@ -73,6 +93,11 @@ impl ServerHandle {
             commands,
             reply,
         })
+    }
+
+    /// The feed file (event log and identities).
+    pub fn db(&self) -> &std::path::Path {
+        &self.db
     }
 
     /// The authoritative state, now.
@@ -114,8 +139,26 @@ impl Drop for ServerHandle {
 
 /// Start a server on its own threads; returns once it listens.
 pub fn start(config: ServerConfig) -> anyhow::Result<ServerHandle> {
+    if !config.addr.ip().is_loopback() && config.tls.is_none() && !config.insecure {
+        anyhow::bail!(
+            "refusing to serve {} without TLS: tokens would cross the network in the clear. \
+             Give --tls-cert and --tls-key, listen on 127.0.0.1, or (on a network you trust) \
+             --insecure",
+            config.addr
+        );
+    }
+    let acceptor = match &config.tls {
+        Some(files) => Some(TlsAcceptor::from(tls::server_config(files)?)),
+        None => None,
+    };
     let store = SqliteStore::open(&config.db)?;
-    let hub = Hub::open(Box::new(store), config.clock.clone(), config.hub.clone())?;
+    let identities = Identities::open(&config.db)?;
+    let hub = Hub::open(
+        Box::new(store),
+        identities,
+        config.clock.clone(),
+        config.hub.clone(),
+    )?;
     let std_listener = std::net::TcpListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     std_listener.set_nonblocking(true)?;
@@ -155,11 +198,12 @@ pub fn start(config: ServerConfig) -> anyhow::Result<ServerHandle> {
                         return;
                     }
                 };
-                rt.block_on(accept(std_listener, tx, stop_rx));
+                rt.block_on(accept(std_listener, acceptor, tx, stop_rx));
             })?,
     );
     Ok(ServerHandle {
         addr,
+        db: config.db.clone(),
         hub: hub_tx,
         stop: stop_tx,
         threads,
@@ -168,6 +212,7 @@ pub fn start(config: ServerConfig) -> anyhow::Result<ServerHandle> {
 
 async fn accept(
     std_listener: std::net::TcpListener,
+    acceptor: Option<TlsAcceptor>,
     hub: mpsc::Sender<HubMsg>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -178,22 +223,95 @@ async fn accept(
             return;
         }
     };
-    let mut ws_config = WebSocketConfig::default();
-    ws_config.max_message_size = Some(MAX_FRAME);
-    ws_config.max_frame_size = Some(MAX_FRAME);
+    let rates = Arc::new(RateBook::default());
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
-                let (hub, stop) = (hub.clone(), stop.clone());
+                let conn = Connection {
+                    peer,
+                    hub: hub.clone(),
+                    rates: rates.clone(),
+                    stop: stop.clone(),
+                };
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config)).await {
-                        session::run(ws, peer.to_string(), hub, stop).await;
-                    }
+                    conn.serve(stream, acceptor).await;
+                    drop(slot);
                 });
             }
             _ = stop.changed() => break,
         }
+    }
+}
+
+/// One accepted TCP connection on its way to a session.
+struct Connection {
+    peer: SocketAddr,
+    hub: mpsc::Sender<HubMsg>,
+    rates: Arc<RateBook>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream, acceptor: Option<TlsAcceptor>) {
+        let Some(acceptor) = acceptor else {
+            self.upgrade(stream, None).await;
+            return;
+        };
+        let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+        else {
+            return;
+        };
+        // Verified against --client-ca by rustls; the subject names the identity.
+        let certificate = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| tls::common_name(leaf));
+        self.upgrade(tls, certificate).await;
+    }
+
+    async fn upgrade<S>(self, stream: S, certificate: Option<String>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let mut ws_config = WebSocketConfig::default();
+        ws_config.max_message_size = Some(MAX_FRAME);
+        ws_config.max_frame_size = Some(MAX_FRAME);
+        let bearer = Arc::new(Mutex::new(None));
+        let slot = bearer.clone();
+        // The callback's type is tungstenite's.
+        #[allow(clippy::result_large_err)]
+        let read_token = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+            if let Some(value) = req.headers().get("authorization") {
+                let text = value.to_str().unwrap_or("");
+                let token = match text.split_once(' ') {
+                    Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+                    // Malformed: a credential that cannot verify (and is counted as failed).
+                    _ => "",
+                };
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.to_owned());
+            }
+            Ok(resp)
+        };
+        let handshake =
+            tokio_tungstenite::accept_hdr_async_with_config(stream, read_token, Some(ws_config));
+        let Ok(Ok(ws)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await else {
+            return;
+        };
+        let bearer = bearer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let credentials = Credentials {
+            bearer,
+            certificate,
+        };
+        session::run(ws, self.peer, credentials, self.hub, self.rates, self.stop).await;
     }
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Console, call, request, sign_on, temp_db};
+use common::{Console, call, commander, request, sign_on, temp_db};
 use onemap_core::feed::lifecycle::{Dispatch, MoveUp, Reassign, SetIncidentStatus, SetUnitStatus};
 use onemap_core::feed::wire::{AuditAction, AuditNote, AuditQuery};
 use onemap_core::feed::{
@@ -24,7 +24,10 @@ fn setup(server: &ServerHandle, commands: Vec<Command>) {
 }
 
 fn connect(server: &ServerHandle, name: &str) -> Console {
-    Console::connect(&format!("ws://{}", server.addr), name)
+    Console::connect(
+        &format!("ws://{}", server.addr),
+        &commander(server.db(), name),
+    )
 }
 
 fn dispatch(incident: &str, unit: &str) -> Command {

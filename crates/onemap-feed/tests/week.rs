@@ -33,7 +33,13 @@ fn a_week_of_the_demo_city_stays_bounded() {
         ..HubConfig::default()
     };
     let store = SqliteStore::open(&db).unwrap();
-    let mut hub = Hub::open(Box::new(store), clock.clone(), config.clone()).unwrap();
+    let mut hub = Hub::open(
+        Box::new(store),
+        onemap_feed::identity::Identities::none(),
+        clock.clone(),
+        config.clone(),
+    )
+    .unwrap();
     let sim = SimConfig {
         seed: 11,
         units: 20,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    Category, IncidentId, IncidentStatus, Position, Posting, UnitId, UnitKind, UnitStatus,
+    Category, IncidentId, IncidentStatus, Note, Position, Posting, UnitId, UnitKind, UnitStatus,
 };
 
 /// Send a unit; `rank` is its place in the recommendation the commander chose from.
@@ -91,6 +91,11 @@ pub struct CreateIncident {
     /// When the call came in (default: now).
     #[serde(default)]
     pub reported_at_ms: Option<i64>,
+    /// The caller's callback number (digits, `+`, spaces and dashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 macro_rules! define_command {
@@ -180,6 +185,14 @@ pub enum Refusal {
     },
     #[error("invalid {field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// The sender's role may not send this (`policy`).
+    #[error("forbidden: role {role} may not {kind}{}", if reason.is_empty() { String::new() } else { format!(" ({reason})") })]
+    Forbidden {
+        role: String,
+        kind: String,
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 pub(super) fn invalid(field: &str, reason: impl Into<String>) -> Refusal {

@@ -22,6 +22,9 @@ pub const MAX_FUTURE_MS: i64 = 30_000;
 pub const MAX_ID_LEN: usize = 64;
 pub const MAX_CALL_SIGN_LEN: usize = 32;
 pub const MAX_ADDRESS_LEN: usize = 200;
+/// Notes an incident may carry, and characters per note.
+pub const MAX_NOTES: usize = 20;
+pub const MAX_NOTE_LEN: usize = 500;
 /// Fastest plausible unit, km/h (a drone).
 pub const MAX_SPEED_KMH: f64 = 400.0;
 
@@ -381,6 +384,22 @@ impl Rules<'_> {
                 format!("longer than {MAX_ADDRESS_LEN} characters"),
             ));
         }
+        if let Some(number) = &c.callback {
+            check_callback(number)?;
+        }
+        if c.notes.len() > MAX_NOTES {
+            return Err(invalid("notes", format!("more than {MAX_NOTES}")));
+        }
+        if let Some(k) = c
+            .notes
+            .iter()
+            .position(|n| n.text.chars().count() > MAX_NOTE_LEN)
+        {
+            return Err(invalid(
+                "notes",
+                format!("note {} is longer than {MAX_NOTE_LEN} characters", k + 1),
+            ));
+        }
         let reported = c.reported_at_ms.unwrap_or(self.now_ms);
         if reported > self.now_ms + MAX_FUTURE_MS {
             return Err(invalid("reported_at_ms", "in the future"));
@@ -395,9 +414,28 @@ impl Rules<'_> {
             status: IncidentStatus::New,
             assigned_units: Vec::new(),
             times: Default::default(),
+            callback: c.callback.as_deref().map(|n| n.trim().to_owned()),
+            notes: c.notes.clone(),
         };
         incident.stamp(None, self.now_ms);
         Ok(vec![ServerEvent::IncidentCreated(incident)])
+    }
+}
+
+/// A callback number: 3 to 20 digits, with an optional leading `+` and spaces or dashes.
+fn check_callback(number: &str) -> Result<(), Refusal> {
+    let n = number.trim();
+    let digits = n.chars().filter(char::is_ascii_digit).count();
+    let shape = n
+        .char_indices()
+        .all(|(i, c)| c.is_ascii_digit() || matches!(c, ' ' | '-') || (c == '+' && i == 0));
+    if shape && (3..=20).contains(&digits) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "callback",
+            "3 to 20 digits, optionally a leading + and spaces or dashes",
+        ))
     }
 }
 
@@ -459,6 +497,8 @@ mod tests {
                 location: Position([13.27, 53.56]),
                 address: "Marktplatz 1".into(),
                 reported_at_ms: Some(T0 - 30_000),
+                callback: None,
+                notes: vec![],
             }),
             T0,
         )
@@ -574,6 +614,8 @@ mod tests {
                     location: Position([13.0, 53.0]),
                     address: String::new(),
                     reported_at_ms: None,
+                    callback: None,
+                    notes: vec![],
                 }),
                 "invalid priority: 7 (expected 1 to 4)",
             ),

@@ -29,12 +29,14 @@ macro_rules! with_commands {
 pub mod command;
 pub mod lifecycle;
 pub mod model;
+pub mod policy;
 pub mod state;
 pub mod stats;
 pub mod wire;
 
 pub use lifecycle::{Command, Refusal, decide};
 pub use model::*;
+pub use policy::{Principal, Role};
 pub use state::FeedState;
 pub use stats::{Durations, ResponseStats};
 pub use wire::{

@@ -284,6 +284,23 @@ pub struct Incident {
     /// When each status was first reached (stamped by the rules as they are applied).
     #[serde(default)]
     pub times: IncidentTimes,
+    /// The caller's callback number: the only personal datum an incident carries. Never sent
+    /// to wall or viewer sessions (`policy::redact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    /// Notes for dispatch; a private note is not sent to wall or viewer sessions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// A note on an incident.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub text: String,
+    /// Dispatch only: removed from what wall and viewer sessions receive.
+    #[serde(default)]
+    pub private: bool,
 }
 
 impl Incident {

@@ -123,6 +123,8 @@ mod tests {
             status: IncidentStatus::New,
             assigned_units: vec![],
             times: Default::default(),
+            callback: None,
+            notes: vec![],
         }
     }
 

@@ -11,6 +11,7 @@ use super::command::{
 };
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
 use super::model::{UnitPosition, UnitStatusChange};
+use super::policy::Role;
 
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest client message the server accepts, bytes.
@@ -46,7 +47,9 @@ pub struct CommandResult {
 #[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     /// Machine-readable: `malformed`, `unknown_kind`, `bad_body`, `bad_envelope`,
-    /// `too_large`, `binary`, `rate_limited`, `too_slow`, `unsupported_version`, `bad_order`.
+    /// `too_large`, `binary`, `rate_limited`, `too_slow`, `unsupported_version`, `bad_order`,
+    /// `unauthorized` (no valid credentials, a revoked identity: the connection closes),
+    /// `forbidden` (the role may not send this kind).
     pub code: String,
     pub message: String,
 }
@@ -69,6 +72,8 @@ pub struct IdBody<T> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum ServerEvent {
+    /// First on a connection, after a hello with valid credentials.
+    Welcome(Welcome),
     Snapshot(Snapshot),
     IncidentCreated(Incident),
     IncidentUpdated(Incident),
@@ -90,6 +95,7 @@ pub enum ServerEvent {
 impl ServerEvent {
     pub fn kind(&self) -> &'static str {
         match self {
+            ServerEvent::Welcome(_) => "welcome",
             ServerEvent::Snapshot(_) => "snapshot",
             ServerEvent::IncidentCreated(_) => "incident_created",
             ServerEvent::IncidentUpdated(_) => "incident_updated",
@@ -168,9 +174,25 @@ impl Envelope {
 pub struct Hello {
     /// The highest `seq` of a state event the client has applied (0 for none).
     pub last_seq: u64,
-    /// A name for the logs.
+    /// A name for the logs (the audit records the authenticated identity, not this).
     #[serde(default)]
     pub client: String,
+    /// The identity's token, for clients that cannot set `Authorization: Bearer` on the
+    /// upgrade request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The first event on an authenticated connection: who the server takes the client for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Welcome {
+    pub name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitId>,
+    /// Every message kind this identity may send (`policy::POLICY`).
+    pub allowed: Vec<String>,
 }
 
 /// For the audit log: a recommendation shown, or an incident acknowledged.
@@ -373,6 +395,7 @@ pub fn parse_client(text: &str) -> Result<ClientEnvelope, ProtocolError> {
 }
 
 const SERVER_KINDS: &[&str] = &[
+    "welcome",
     "snapshot",
     "incident_created",
     "incident_updated",
@@ -418,6 +441,8 @@ mod tests {
             status: IncidentStatus::New,
             assigned_units: vec![],
             times: IncidentTimes::default(),
+            callback: None,
+            notes: vec![],
         }
     }
 
@@ -441,6 +466,7 @@ mod tests {
         let hello = ClientEnvelope::plain(ClientMessage::Hello(Hello {
             last_seq: 42,
             client: "test".into(),
+            token: None,
         }));
         assert_eq!(parse_client(&hello.to_json()).unwrap(), hello);
         let cmd = ClientEnvelope::request(

@@ -13,8 +13,8 @@ use onemap_core::feed::lifecycle::{
     CreateIncident, Dispatch, ReportPosition, SetIncidentStatus, SetUnitStatus, SignOn,
 };
 use onemap_core::feed::{
-    Category, Command, FeedState, IncidentId, IncidentStatus, Position, Unit, UnitId, UnitKind,
-    UnitStatus,
+    Category, Command, FeedState, IncidentId, IncidentStatus, Note, Position, Unit, UnitId,
+    UnitKind, UnitStatus,
 };
 use onemap_core::osm::OsmData;
 use onemap_core::routing::{MAX_SNAP_M, Mode, RoadGraph, Search, Speeds, edge_time, shortest_path};
@@ -334,12 +334,25 @@ impl Sim {
             Theft | Other => 3 + (self.rand() % 2) as u8,
         };
         let (pos, address) = self.world.addresses[addr].clone();
+        // Synthetic callback numbers (a mobile-number shape, random digits), so that the
+        // redaction for walls and viewers is exercised; a private note on some calls too.
+        let callback = format!("1{}{:09}", 3 + self.rand() % 7, self.rand() % 1_000_000_000);
+        let notes = if self.rand().is_multiple_of(4) {
+            vec![Note {
+                text: "caller asks not to be named".into(),
+                private: true,
+            }]
+        } else {
+            Vec::new()
+        };
         Some(CreateIncident {
             category,
             priority,
             location: pos.into(),
             address,
             reported_at_ms: Some(at_ms),
+            callback: Some(callback),
+            notes,
         })
     }
 

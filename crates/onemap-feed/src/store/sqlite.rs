@@ -16,13 +16,59 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Answer, Batch, EventStore, Loaded, StoreError, StoreResult};
 
 /// The layout of the file; bumped when it changes incompatibly.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     /// Whether commits currently wait for the disk (`synchronous=FULL`).
     full_sync: bool,
+    /// The audit chain's last row id and hash (what the next row chains to).
+    audit_head: (i64, String),
+}
+
+/// The hash before the first audit row.
+const GENESIS: &str = "onemap-audit-v1";
+
+/// One audit row's link in the chain: SHA-256 over the previous hash and every field, each
+/// length-prefixed (so no two different rows hash alike), hex.
+pub fn audit_hash(prev: &str, e: &AuditEntry) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let ok = match e.ok {
+        None => "",
+        Some(true) => "1",
+        Some(false) => "0",
+    };
+    let id = e.id.to_string();
+    let ts = e.ts_ms.to_string();
+    for field in [
+        prev,
+        id.as_str(),
+        ts.as_str(),
+        &e.client,
+        &e.action,
+        e.incident_id.as_ref().map_or("", |i| i.as_str()),
+        e.unit_id.as_ref().map_or("", |u| u.as_str()),
+        ok,
+        &e.detail,
+    ] {
+        ctx.update(&(field.len() as u64).to_le_bytes());
+        ctx.update(field.as_bytes());
+    }
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What `audit verify` found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChainCheck {
+    /// Every row chains to the one before, and the last is the recorded head.
+    Intact { rows: u64 },
+    /// The first row that does not fit, and why.
+    Broken { id: i64, reason: String },
 }
 
 trait Ctx<T> {
@@ -64,6 +110,7 @@ impl SqliteStore {
             .ctx(|| format!("cannot read {shown}"))?;
         match version {
             Some(SCHEMA_VERSION) => {}
+            Some(2) => migrate_2_to_3(&conn).ctx(|| format!("cannot upgrade {shown}"))?,
             None if !existing => {
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
@@ -91,14 +138,80 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS audit (
                  id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, client TEXT NOT NULL,
                  action TEXT NOT NULL, incident_id TEXT, unit_id TEXT, ok INTEGER,
-                 detail TEXT NOT NULL);",
+                 detail TEXT NOT NULL, hash TEXT NOT NULL DEFAULT '');
+             CREATE TABLE IF NOT EXISTS audit_head (
+                 one INTEGER PRIMARY KEY CHECK (one = 0), last_id INTEGER NOT NULL,
+                 hash TEXT NOT NULL);",
         )
         .ctx(|| format!("{shown} is not a usable OneMap event log"))?;
+        let audit_head = conn
+            .query_row("SELECT last_id, hash FROM audit_head", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .ctx(|| format!("cannot read {shown}"))?
+            .unwrap_or((0, GENESIS.to_owned()));
         Ok(Self {
             conn,
             path: path.to_path_buf(),
             full_sync: true,
+            audit_head,
         })
+    }
+
+    /// Check the audit chain: every row's hash from the row before, ids without gaps, and the
+    /// last row the recorded head (so an edited, inserted or deleted row is found).
+    pub fn verify_audit(&self) -> StoreResult<ChainCheck> {
+        let shown = self.shown();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, ts, client, action, incident_id, unit_id, ok, detail, hash FROM audit
+                 ORDER BY id",
+            )
+            .ctx(|| format!("cannot read the audit log of {shown}"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((audit_row(r)?, r.get::<_, String>(8)?)))
+            .ctx(|| format!("cannot read the audit log of {shown}"))?;
+        let (mut prev, mut last_id, mut count) = (GENESIS.to_owned(), 0i64, 0u64);
+        for row in rows {
+            let (entry, hash) = row.ctx(|| format!("cannot read the audit log of {shown}"))?;
+            if entry.id != last_id + 1 {
+                return Ok(ChainCheck::Broken {
+                    id: entry.id,
+                    reason: format!("rows {} to {} are missing", last_id + 1, entry.id - 1),
+                });
+            }
+            if audit_hash(&prev, &entry) != hash {
+                return Ok(ChainCheck::Broken {
+                    id: entry.id,
+                    reason: "its content does not match its hash (edited, or an earlier row \
+                             was)"
+                        .into(),
+                });
+            }
+            prev = hash;
+            last_id = entry.id;
+            count += 1;
+        }
+        let head: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT last_id, hash FROM audit_head", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .ctx(|| format!("cannot read {shown}"))?;
+        let (head_id, head_hash) = head.unwrap_or((0, GENESIS.to_owned()));
+        if head_id != last_id || head_hash != prev {
+            return Ok(ChainCheck::Broken {
+                id: last_id + 1,
+                reason: format!(
+                    "the log ends at row {last_id} but the recorded head is row {head_id}: rows \
+                     were deleted from the end"
+                ),
+            });
+        }
+        Ok(ChainCheck::Intact { rows: count })
     }
 
     fn shown(&self) -> String {
@@ -214,6 +327,7 @@ impl EventStore for SqliteStore {
                 .ctx(|| format!("cannot configure {shown}"))?;
             self.full_sync = full;
         }
+        let mut head = self.audit_head.clone();
         let tx = self
             .conn
             .transaction()
@@ -241,25 +355,43 @@ impl EventStore for SqliteStore {
             }
             let mut audit = tx
                 .prepare_cached(
-                    "INSERT INTO audit (ts, client, action, incident_id, unit_id, ok, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO audit
+                         (id, ts, client, action, incident_id, unit_id, ok, detail, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .ctx(|| format!("cannot write to {shown}"))?;
             for e in batch.audit {
+                let entry = AuditEntry {
+                    id: head.0 + 1,
+                    ..e.clone()
+                };
+                let hash = audit_hash(&head.1, &entry);
                 audit
                     .execute(params![
-                        e.ts_ms,
-                        e.client,
-                        e.action,
-                        e.incident_id.as_ref().map(|i| i.as_str()),
-                        e.unit_id.as_ref().map(|u| u.as_str()),
-                        e.ok,
-                        e.detail
+                        entry.id,
+                        entry.ts_ms,
+                        entry.client,
+                        entry.action,
+                        entry.incident_id.as_ref().map(|i| i.as_str()),
+                        entry.unit_id.as_ref().map(|u| u.as_str()),
+                        entry.ok,
+                        entry.detail,
+                        hash
                     ])
                     .ctx(|| format!("cannot write to the audit log of {shown}"))?;
+                head = (entry.id, hash);
+            }
+            if !batch.audit.is_empty() {
+                tx.execute(
+                    "INSERT OR REPLACE INTO audit_head (one, last_id, hash) VALUES (0, ?1, ?2)",
+                    params![head.0, head.1],
+                )
+                .ctx(|| format!("cannot write to the audit log of {shown}"))?;
             }
         }
-        tx.commit().ctx(|| format!("cannot commit to {shown}"))
+        tx.commit().ctx(|| format!("cannot commit to {shown}"))?;
+        self.audit_head = head;
+        Ok(())
     }
 
     fn events_after(&mut self, after: u64, limit: usize) -> StoreResult<Vec<Envelope>> {
@@ -304,18 +436,7 @@ impl EventStore for SqliteStore {
             )
             .ctx(|| format!("cannot read the audit log of {shown}"))?;
         let rows = stmt
-            .query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
-                Ok(AuditEntry {
-                    id: r.get(0)?,
-                    ts_ms: r.get(1)?,
-                    client: r.get(2)?,
-                    action: r.get(3)?,
-                    incident_id: r.get::<_, Option<String>>(4)?.map(Into::into),
-                    unit_id: r.get::<_, Option<String>>(5)?.map(Into::into),
-                    ok: r.get(6)?,
-                    detail: r.get(7)?,
-                })
-            })
+            .query_map(params![before.unwrap_or(i64::MAX), limit], audit_row)
             .ctx(|| format!("cannot read the audit log of {shown}"))?;
         rows.collect::<Result<_, _>>()
             .ctx(|| format!("cannot read the audit log of {shown}"))
@@ -328,6 +449,59 @@ impl EventStore for SqliteStore {
             .ctx(|| format!("cannot prune {shown}"))?;
         Ok(())
     }
+}
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        ts_ms: r.get(1)?,
+        client: r.get(2)?,
+        action: r.get(3)?,
+        incident_id: r.get::<_, Option<String>>(4)?.map(Into::into),
+        unit_id: r.get::<_, Option<String>>(5)?.map(Into::into),
+        ok: r.get(6)?,
+        detail: r.get(7)?,
+    })
+}
+
+/// Schema 3 chains the audit rows: hash the rows a schema-2 log already holds.
+fn migrate_2_to_3(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "BEGIN;
+         ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+         CREATE TABLE audit_head (
+             one INTEGER PRIMARY KEY CHECK (one = 0), last_id INTEGER NOT NULL,
+             hash TEXT NOT NULL);",
+    )?;
+    let rows: Vec<AuditEntry> = {
+        let mut stmt = conn.prepare(
+            "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
+             ORDER BY id",
+        )?;
+        stmt.query_map([], audit_row)?.collect::<Result<_, _>>()?
+    };
+    let mut prev = GENESIS.to_owned();
+    let mut last = 0;
+    for (k, e) in rows.into_iter().enumerate() {
+        // Renumber without gaps (AUTOINCREMENT may have skipped).
+        let entry = AuditEntry {
+            id: k as i64 + 1,
+            ..e.clone()
+        };
+        let hash = audit_hash(&prev, &entry);
+        conn.execute(
+            "UPDATE audit SET id = ?1, hash = ?2 WHERE id = ?3",
+            params![entry.id, hash, e.id],
+        )?;
+        prev = hash;
+        last = entry.id;
+    }
+    conn.execute(
+        "INSERT INTO audit_head (one, last_id, hash) VALUES (0, ?1, ?2)",
+        params![last, prev],
+    )?;
+    conn.execute("UPDATE meta SET value = 3 WHERE key = 'schema'", [])?;
+    conn.execute_batch("COMMIT;")
 }
 
 /// Audit entries as CSV (RFC 4180 quoting), oldest first, with a header.

@@ -5,10 +5,11 @@
 #![allow(dead_code)]
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test helpers: a failure here is a test failure
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use onemap_core::feed::Role;
 use onemap_core::feed::lifecycle::{CreateIncident, SignOn};
 use onemap_core::feed::{
     Category, ClientEnvelope, ClientMessage, Command, CommandResult, FeedState, Position,
@@ -17,11 +18,12 @@ use onemap_core::feed::{
 use onemap_core::osm::OsmData;
 use onemap_feed::client::{ClientConfig, ClientEvent, FeedClient};
 use onemap_feed::clock::system_now_ms;
+use onemap_feed::identity::IdentityDb;
 use onemap_feed::sim::World;
 
 /// A fresh SQLite path (on tmpfs when there is one: the tests measure logic, not the disk).
 pub fn temp_db(name: &str) -> PathBuf {
-    let dir = if std::path::Path::new("/dev/shm").is_dir() {
+    let dir = if Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
     } else {
         std::env::temp_dir()
@@ -52,6 +54,26 @@ pub fn world() -> World {
     World::from_osm(demo_osm())
 }
 
+/// A fresh token for identity `name` in the feed file `db` (replacing one of that name).
+pub fn token(db: &Path, name: &str, role: Role) -> String {
+    IdentityDb::open(db)
+        .unwrap()
+        .create(name, role, &[], system_now_ms(), true)
+        .unwrap()
+}
+
+pub fn commander(db: &Path, name: &str) -> String {
+    token(db, name, Role::Commander)
+}
+
+/// Client settings with a token.
+pub fn config(url: &str, token: &str) -> ClientConfig {
+    ClientConfig {
+        token: Some(token.to_owned()),
+        ..ClientConfig::new(url, "test")
+    }
+}
+
 pub fn sign_on(id: &str) -> Command {
     Command::SignOn(SignOn {
         unit_id: id.into(),
@@ -68,6 +90,8 @@ pub fn call(address: &str, reported_at_ms: i64) -> Command {
         location: Position([13.27, 53.55]),
         address: address.into(),
         reported_at_ms: Some(reported_at_ms),
+        callback: None,
+        notes: vec![],
     })
 }
 
@@ -90,8 +114,9 @@ pub struct Console {
 }
 
 impl Console {
-    pub fn connect(url: &str, name: &str) -> Console {
-        let client = FeedClient::spawn(ClientConfig::new(url, name), || {}).unwrap();
+    /// A client signed in with `token`.
+    pub fn connect(url: &str, token: &str) -> Console {
+        let client = FeedClient::spawn(config(url, token), || {}).unwrap();
         let mut c = Console {
             client,
             state: FeedState::default(),

@@ -1,0 +1,335 @@
+//! Who may send what, and what each role is shown: one table of role × message kind that the
+//! server enforces and the tests iterate, and the redaction of what wall and viewer sessions
+//! receive. Pure: the server authenticates, this decides.
+//!
+//! The table is exhaustive by construction: [`grant`] looks a kind up in [`POLICY`], and a kind
+//! that is not listed there (a command added later) is denied to every role until it is.
+
+use serde::{Deserialize, Serialize};
+
+use super::command::Refusal;
+use super::model::{Incident, UnitId};
+use super::wire::{Envelope, ServerEvent, Snapshot};
+
+/// A role, as stored with an identity and sent in `welcome`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads the audit log; manages identities (with the `token` tool on the server).
+    Admin,
+    /// Dispatches and changes status.
+    Commander,
+    /// Creates incidents.
+    CallTaker,
+    /// Planning and patrol assignments; no dispatch.
+    Planner,
+    /// Read only, redacted: the briefing-room display.
+    Wall,
+    /// Read only, redacted.
+    Viewer,
+    /// Reports positions and status for its own units only.
+    Device,
+    /// Reports for any unit (bridges such as TAK).
+    Gateway,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Commander,
+        Role::CallTaker,
+        Role::Planner,
+        Role::Wall,
+        Role::Viewer,
+        Role::Device,
+        Role::Gateway,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Commander => "commander",
+            Role::CallTaker => "call_taker",
+            Role::Planner => "planner",
+            Role::Wall => "wall",
+            Role::Viewer => "viewer",
+            Role::Device => "device",
+            Role::Gateway => "gateway",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+                format!("unknown role \"{text}\" (one of {})", names.join(", "))
+            })
+    }
+
+    /// Whether what this role receives is redacted ([`redact`]).
+    pub fn redacted(self) -> bool {
+        matches!(self, Role::Wall | Role::Viewer)
+    }
+
+    /// Messages per second (sustained) and burst for one identity of this role, across all
+    /// its sessions. Bridges and devices report positions; people press keys.
+    pub fn rate(self) -> (f64, f64) {
+        match self {
+            Role::Gateway => (500.0, 1000.0),
+            Role::Device => (20.0, 60.0),
+            _ => (20.0, 60.0),
+        }
+    }
+
+    fn column(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a role may do with one kind of message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    Yes,
+    /// Only about a unit of the identity's own (`units`).
+    OwnUnits,
+    No,
+}
+
+use Grant::{No, OwnUnits as Own, Yes};
+
+/// The policy: per client message kind, the grant of each role in the order of [`Role::ALL`]
+/// (admin, commander, call_taker, planner, wall, viewer, device, gateway).
+pub const POLICY: &[(&str, [Grant; 8])] = &[
+    ("hello", [Yes, Yes, Yes, Yes, Yes, Yes, Yes, Yes]),
+    ("ping", [Yes, Yes, Yes, Yes, Yes, Yes, Yes, Yes]),
+    ("audit", [No, Yes, No, No, No, No, No, No]),
+    ("audit_query", [Yes, Yes, No, No, No, No, No, No]),
+    ("dispatch", [No, Yes, No, No, No, No, No, No]),
+    ("set_unit_status", [No, Yes, No, No, No, No, Own, Yes]),
+    ("set_incident_status", [No, Yes, No, No, No, No, No, No]),
+    ("reassign", [No, Yes, No, No, No, No, No, No]),
+    ("move_up", [No, Yes, No, No, No, No, No, No]),
+    ("sign_on", [No, Yes, No, No, No, No, Own, Yes]),
+    ("sign_off", [No, Yes, No, No, No, No, Own, Yes]),
+    ("report_position", [No, No, No, No, No, No, Own, Yes]),
+    ("create_incident", [No, Yes, Yes, No, No, No, No, No]),
+];
+
+/// The grant of `role` for messages of `kind`; a kind not in [`POLICY`] is denied.
+pub fn grant(role: Role, kind: &str) -> Grant {
+    POLICY
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(No, |(_, row)| row[role.column()])
+}
+
+/// An authenticated sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+    /// The units a `device` speaks for.
+    pub units: Vec<UnitId>,
+}
+
+impl Principal {
+    /// Whether this principal may send `kind` (about `unit`, if it names one).
+    pub fn authorize(&self, kind: &str, unit: Option<&UnitId>) -> Result<(), Refusal> {
+        let forbidden = |reason: &str| Refusal::Forbidden {
+            role: self.role.name().to_owned(),
+            kind: kind.to_owned(),
+            reason: reason.to_owned(),
+        };
+        match grant(self.role, kind) {
+            Yes => Ok(()),
+            No => Err(forbidden("")),
+            Own => match unit {
+                Some(u) if self.units.contains(u) => Ok(()),
+                Some(u) => Err(forbidden(&format!(
+                    "{u} is not one of {}'s units",
+                    self.name
+                ))),
+                None => Err(forbidden("only about its own units")),
+            },
+        }
+    }
+
+    /// Every kind this principal may send at all (for the console and `welcome`).
+    pub fn allowed_kinds(&self) -> Vec<String> {
+        POLICY
+            .iter()
+            .filter(|(_, row)| row[self.role.column()] != No)
+            .map(|(k, _)| (*k).to_owned())
+            .collect()
+    }
+}
+
+/// `138****1234`: the first three and last four digits of a long number, the last two of a
+/// short one; everything else a `*`. For where a callback number is shown at all.
+pub fn mask_callback(number: &str) -> String {
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let (head, tail) = if digits >= 9 { (3, 4) } else { (0, 2) };
+    let mut seen = 0;
+    number
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= head || seen > digits - tail.min(digits) {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+fn redact_incident(i: &Incident) -> Option<Incident> {
+    if i.callback.is_none() && !i.notes.iter().any(|n| n.private) {
+        return None;
+    }
+    let mut out = i.clone();
+    out.callback = None;
+    out.notes.retain(|n| !n.private);
+    Some(out)
+}
+
+/// What a redacted role (wall, viewer) receives instead of `event`: the same without callback
+/// numbers and private notes; `None` if nothing had to be removed (the same bytes serve all).
+pub fn redact(event: &ServerEvent) -> Option<ServerEvent> {
+    match event {
+        ServerEvent::IncidentCreated(i) => redact_incident(i).map(ServerEvent::IncidentCreated),
+        ServerEvent::IncidentUpdated(i) => redact_incident(i).map(ServerEvent::IncidentUpdated),
+        ServerEvent::Snapshot(s) => {
+            let redacted: Vec<Option<Incident>> = s.incidents.iter().map(redact_incident).collect();
+            if redacted.iter().all(Option::is_none) {
+                return None;
+            }
+            let incidents = s
+                .incidents
+                .iter()
+                .zip(redacted)
+                .map(|(i, r)| r.unwrap_or_else(|| i.clone()))
+                .collect();
+            Some(ServerEvent::Snapshot(Snapshot {
+                incidents,
+                units: s.units.clone(),
+                incident_counter: s.incident_counter,
+            }))
+        }
+        // Audit pages go only to roles that may query them, which are not redacted.
+        _ => None,
+    }
+}
+
+/// [`redact`] for an envelope (same seq and time).
+pub fn redact_envelope(env: &Envelope) -> Option<Envelope> {
+    redact(&env.event).map(|event| Envelope::new(env.seq, env.ts, event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::model::{Category, IncidentStatus, IncidentTimes, Note, Position};
+    use crate::feed::wire::ClientMessage;
+
+    #[test]
+    fn the_table_lists_every_kind_once_and_unknown_kinds_are_denied() {
+        for kind in ClientMessage::KINDS {
+            assert_eq!(
+                POLICY.iter().filter(|(k, _)| k == kind).count(),
+                1,
+                "{kind} must be in the policy table exactly once"
+            );
+        }
+        assert_eq!(POLICY.len(), ClientMessage::KINDS.len());
+        for role in Role::ALL {
+            assert_eq!(grant(role, "teleport"), No);
+            assert_eq!(Role::parse(role.name()), Ok(role));
+        }
+        assert!(Role::parse("root").unwrap_err().contains("commander"));
+    }
+
+    #[test]
+    fn refusals_name_the_role_and_the_command() {
+        let wall = Principal {
+            name: "wall-1".into(),
+            role: Role::Wall,
+            units: vec![],
+        };
+        let e = wall.authorize("dispatch", None).unwrap_err();
+        assert_eq!(e.to_string(), "forbidden: role wall may not dispatch");
+        let device = Principal {
+            name: "car-7".into(),
+            role: Role::Device,
+            units: vec!["U-007".into()],
+        };
+        assert!(
+            device
+                .authorize("report_position", Some(&"U-007".into()))
+                .is_ok()
+        );
+        let e = device
+            .authorize("report_position", Some(&"U-008".into()))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("U-008 is not one of car-7's units"),
+            "{e}"
+        );
+        assert!(device.authorize("dispatch", None).is_err());
+        assert_eq!(device.allowed_kinds().len(), 6);
+    }
+
+    #[test]
+    fn callback_numbers_are_masked_and_redacted() {
+        assert_eq!(mask_callback("13812341234"), "138****1234");
+        assert_eq!(mask_callback("+49 381 1234567"), "+49 3** ***4567");
+        assert_eq!(mask_callback("110"), "*10");
+        let incident = Incident {
+            id: "I-1".into(),
+            category: Category::Theft,
+            priority: 3,
+            location: Position([13.0, 53.0]),
+            address: "Markt 1".into(),
+            reported_at_ms: 0,
+            status: IncidentStatus::New,
+            assigned_units: vec![],
+            times: IncidentTimes::default(),
+            callback: Some("13812341234".into()),
+            notes: vec![
+                Note {
+                    text: "caller is the owner".into(),
+                    private: true,
+                },
+                Note {
+                    text: "blue car".into(),
+                    private: false,
+                },
+            ],
+        };
+        let Some(ServerEvent::IncidentCreated(r)) =
+            redact(&ServerEvent::IncidentCreated(incident.clone()))
+        else {
+            panic!("redacted")
+        };
+        assert_eq!(r.callback, None);
+        assert_eq!(r.notes.len(), 1);
+        assert!(!r.notes[0].private);
+        let plain = Incident {
+            callback: None,
+            notes: vec![],
+            ..incident
+        };
+        assert_eq!(redact(&ServerEvent::IncidentUpdated(plain)), None);
+    }
+}
