@@ -610,6 +610,105 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_inserted_or_deleted_audit_row_breaks_the_chain() {
+        let path = temp("chain");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let row = |k: i64| AuditEntry {
+            id: 0,
+            ts_ms: k,
+            client: "desk-1 (127.0.0.1:5000)".into(),
+            action: "dispatch".into(),
+            incident_id: Some("I-000001".into()),
+            unit_id: None,
+            ok: Some(k % 2 == 0),
+            detail: format!("row {k}"),
+        };
+        for k in 0..3 {
+            let audit = [row(2 * k), row(2 * k + 1)];
+            store
+                .append(&Batch {
+                    audit: &audit,
+                    ..Batch::default()
+                })
+                .unwrap();
+        }
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            ChainCheck::Intact { rows: 6 }
+        );
+        drop(store);
+        // Reopened, it goes on from the same head.
+        let mut store = SqliteStore::open(&path).unwrap();
+        store
+            .append(&Batch {
+                audit: &[row(6)],
+                ..Batch::default()
+            })
+            .unwrap();
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            ChainCheck::Intact { rows: 7 }
+        );
+        let broken = |store: &SqliteStore| match store.verify_audit().unwrap() {
+            ChainCheck::Broken { id, reason } => (id, reason),
+            ChainCheck::Intact { .. } => panic!("tampering not found"),
+        };
+        store
+            .conn
+            .execute("UPDATE audit SET detail = 'row x' WHERE id = 3", [])
+            .unwrap();
+        assert_eq!(broken(&store).0, 3);
+        store
+            .conn
+            .execute("UPDATE audit SET detail = 'row 2' WHERE id = 3", [])
+            .unwrap();
+        store
+            .conn
+            .execute("DELETE FROM audit WHERE id = 4", [])
+            .unwrap();
+        let (id, reason) = broken(&store);
+        assert!(id == 5 && reason.contains("missing"), "{id} {reason}");
+        let mut store = SqliteStore::open(&temp("chain-tail")).unwrap();
+        store
+            .append(&Batch {
+                audit: &[row(0), row(1)],
+                ..Batch::default()
+            })
+            .unwrap();
+        store
+            .conn
+            .execute("DELETE FROM audit WHERE id = 2", [])
+            .unwrap();
+        assert!(broken(&store).1.contains("deleted from the end"));
+    }
+
+    #[test]
+    fn a_schema_2_log_is_upgraded_and_its_audit_chained() {
+        let path = temp("v2");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                 INSERT INTO meta VALUES ('schema', 2);
+                 CREATE TABLE events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
+                     kind TEXT NOT NULL, json TEXT NOT NULL);
+                 CREATE TABLE audit (
+                     id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,
+                     client TEXT NOT NULL, action TEXT NOT NULL, incident_id TEXT,
+                     unit_id TEXT, ok INTEGER, detail TEXT NOT NULL);
+                 INSERT INTO audit (id, ts, client, action, detail) VALUES (1, 5, 'a', 'x', 'd');
+                 INSERT INTO audit (id, ts, client, action, detail) VALUES (7, 6, 'b', 'y', 'e');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.verify_audit().unwrap(),
+            ChainCheck::Intact { rows: 2 }
+        );
+    }
+
+    #[test]
     fn an_older_log_is_refused_with_a_message() {
         let path = temp("old");
         {
