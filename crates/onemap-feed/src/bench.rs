@@ -2,9 +2,13 @@
 //!
 //! An in-process server (no simulator) with `units` units reporting at 1 Hz and an incident a
 //! second, `clients` console clients, for `seconds`; then a burst of 10,000 position updates a
-//! second for 3 s. Everything enters as commands through the same rules as any producer's. Prints throughput, latency from just before the append to the log until a
-//! client has the parsed event, incident loss (must be 0), positions coalesced for clients
-//! that fell behind, and the process's peak memory (server and all clients together).
+//! second for 3 s; then the steady load again for 5 s while one identity floods the server
+//! with commands as fast as it can write them (reconnecting whenever it is cut off).
+//! Everything enters as commands through the same rules as any producer's. Prints
+//! throughput, latency from just before the append to the log until a client has the parsed
+//! event, incident loss (must be 0), positions coalesced for clients that fell behind, the
+//! others' latency under the flood against the steady phase, and the process's peak memory
+//! (server and all clients together).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +20,7 @@ use onemap_core::feed::{Category, Command, Position, ServerEvent, UnitKind};
 
 use crate::client::{ClientConfig, ClientEvent, FeedClient};
 use crate::clock::system_now_ms;
+use crate::identity::IdentityDb;
 use crate::server::{ServerConfig, ServerHandle, start};
 
 struct Received {
@@ -69,12 +74,15 @@ struct Clients {
 }
 
 impl Clients {
-    fn spawn(url: &str, n: usize) -> anyhow::Result<Clients> {
+    fn spawn(url: &str, token: &str, n: usize) -> anyhow::Result<Clients> {
         let done = Arc::new(AtomicBool::new(false));
         let backlog = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut handles = Vec::new();
         for c in 0..n {
-            let config = ClientConfig::new(url.to_owned(), format!("bench-{c}"));
+            let config = ClientConfig {
+                token: Some(token.to_owned()),
+                ..ClientConfig::new(url.to_owned(), format!("bench-{c}"))
+            };
             let mut client = FeedClient::spawn(config, || {})?;
             let (done, backlog) = (done.clone(), backlog.clone());
             handles.push(std::thread::spawn(move || {
@@ -205,6 +213,26 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
+    let (viewer, flooder) = {
+        let mut ids = IdentityDb::open(&db)?;
+        let now = system_now_ms();
+        (
+            ids.create(
+                "bench-viewer",
+                onemap_core::feed::Role::Viewer,
+                &[],
+                now,
+                true,
+            )?,
+            ids.create(
+                "bench-flood",
+                onemap_core::feed::Role::Commander,
+                &[],
+                now,
+                true,
+            )?,
+        )
+    };
     let server = start(ServerConfig::new(([127, 0, 0, 1], 0).into(), db.clone()))?;
     let url = format!("ws://{}", server.addr);
     server.submit(
@@ -220,7 +248,7 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
             })
             .collect(),
     )?;
-    let clients = Clients::spawn(&url, clients)?;
+    let clients = Clients::spawn(&url, &viewer, clients)?;
     std::thread::sleep(Duration::from_millis(500));
     let started = Instant::now();
     let mut publisher = Publisher {
@@ -234,7 +262,13 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
     let steady_s = publisher.steady(seconds)?;
     let burst_from = server.state()?.last_seq;
     let (burst_s, batches) = publisher.burst()?;
-    let last_seq = server.state()?.last_seq;
+    std::thread::sleep(Duration::from_secs(1));
+    let flood_from = server.state()?.last_seq;
+    let flood = Flood::start(&url, &flooder);
+    publisher.steady(5)?;
+    let flooded = flood.stop();
+    let flood_to = server.state()?.last_seq;
+    let last_seq = flood_to;
     let received = clients.finish();
     let run = Run {
         units,
@@ -246,6 +280,12 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
         last_seq,
     };
     report(&run, &publisher, &received);
+    report_flood(
+        &publisher,
+        &received,
+        (burst_from, flood_from, flood_to),
+        &flooded,
+    );
     server.stop();
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -352,4 +392,146 @@ fn report(run: &Run, publisher: &Publisher<'_>, received: &[Received]) {
             received.len()
         );
     }
+}
+
+/// One identity writing commands as fast as it can, on raw connections, reconnecting when
+/// the server cuts it off.
+struct Flood {
+    done: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<Flooded>,
+}
+
+#[derive(Default)]
+struct Flooded {
+    sent: u64,
+    answered: u64,
+    rate_limited: u64,
+    connections: u64,
+    seconds: f64,
+}
+
+impl Flood {
+    fn start(url: &str, token: &str) -> Flood {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        use tokio_tungstenite::tungstenite::{Message, connect, stream::MaybeTlsStream};
+        let done = Arc::new(AtomicBool::new(false));
+        let (url, token, stop) = (url.to_owned(), token.to_owned(), done.clone());
+        let handle = std::thread::spawn(move || {
+            let mut f = Flooded::default();
+            let t0 = Instant::now();
+            let hello = r#"{"v":2,"kind":"hello","body":{"last_seq":0}}"#;
+            while !stop.load(Ordering::SeqCst) {
+                let Ok(mut request) = url.as_str().into_client_request() else {
+                    break;
+                };
+                if let Ok(v) = format!("Bearer {token}").parse() {
+                    request.headers_mut().insert("authorization", v);
+                }
+                let Ok((mut ws, _)) = connect(request) else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                f.connections += 1;
+                if let MaybeTlsStream::Plain(s) = ws.get_ref() {
+                    let _ = s.set_read_timeout(Some(Duration::from_micros(200)));
+                }
+                if ws.send(Message::text(hello)).is_err() {
+                    continue;
+                }
+                'conn: while !stop.load(Ordering::SeqCst) {
+                    for _ in 0..50 {
+                        f.sent += 1;
+                        let text = format!(
+                            r#"{{"v":2,"request_id":"flood-{}","not_after":{},"kind":"set_unit_status","body":{{"unit_id":"B-0000","status":"available"}}}}"#,
+                            f.sent,
+                            system_now_ms() + 10_000
+                        );
+                        if ws.write(Message::text(text)).is_err() {
+                            break 'conn;
+                        }
+                    }
+                    if ws.flush().is_err() {
+                        break;
+                    }
+                    // Read what is there without waiting, so the server need not queue it.
+                    loop {
+                        match ws.read() {
+                            Ok(Message::Text(t)) => {
+                                if t.contains(r#""kind":"command_result""#) {
+                                    f.answered += 1;
+                                } else if t.contains("rate_limited") {
+                                    f.rate_limited += 1;
+                                }
+                            }
+                            Ok(Message::Close(_)) => break 'conn,
+                            Ok(_) => {}
+                            Err(tokio_tungstenite::tungstenite::Error::Io(e))
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                ) =>
+                            {
+                                break;
+                            }
+                            Err(_) => break 'conn,
+                        }
+                    }
+                }
+            }
+            f.seconds = t0.elapsed().as_secs_f64();
+            f
+        });
+        Flood { done, handle }
+    }
+
+    fn stop(self) -> Flooded {
+        self.done.store(true, Ordering::SeqCst);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// The others' latency while one identity floods, against the steady phase before the burst.
+fn report_flood(
+    publisher: &Publisher<'_>,
+    received: &[Received],
+    (steady_to, flood_from, flood_to): (u64, u64, u64),
+    flooded: &Flooded,
+) {
+    let (mut steady, mut flood) = (Vec::new(), Vec::new());
+    for r in received {
+        for (seq, at) in &r.events {
+            if let Some(t0) = publisher.sent.get(seq) {
+                let ms = at.duration_since(*t0).as_secs_f64() * 1e3;
+                if *seq <= steady_to {
+                    steady.push(ms);
+                } else if *seq > flood_from && *seq <= flood_to {
+                    flood.push(ms);
+                }
+            }
+        }
+    }
+    steady.sort_by(f64::total_cmp);
+    flood.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], q: f64| {
+        v.get(((v.len().max(1) - 1) as f64 * q) as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "flood: one identity wrote {} commands in {:.1} s ({:.0}/s) on {} connection(s); {} reached the rules (answered), {} rate-limit notices, the rest dropped before the hub",
+        flooded.sent,
+        flooded.seconds,
+        flooded.sent as f64 / flooded.seconds.max(1e-9),
+        flooded.connections,
+        flooded.answered,
+        flooded.rate_limited
+    );
+    println!(
+        "others' latency under the flood: p50 {:.2} ms, p99 {:.2} ms (steady phase without it: p50 {:.2} ms, p99 {:.2} ms; p99 ratio {:.2}×; target p99 < 50 ms)",
+        pct(&flood, 0.5),
+        pct(&flood, 0.99),
+        pct(&steady, 0.5),
+        pct(&steady, 0.99),
+        pct(&flood, 0.99) / pct(&steady, 0.99)
+    );
 }

@@ -81,6 +81,11 @@ enum Cmd {
         #[arg(long, default_value = "-")]
         csv: PathBuf,
     },
+    /// An echo server with the feed's WebSocket settings, for the conformance suite.
+    Echo {
+        #[arg(long, default_value = "127.0.0.1:9001")]
+        addr: SocketAddr,
+    },
     /// Identities and their tokens.
     Token {
         #[command(subcommand)]
@@ -317,6 +322,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Audit { action, db, csv } => audit(action, db, csv),
         Cmd::Token { action } => token(action),
+        Cmd::Echo { addr } => onemap_feed::server::run_echo(addr),
         Cmd::Bench {
             clients,
             units,

@@ -251,6 +251,47 @@ async fn accept(
     }
 }
 
+/// The WebSocket settings of every connection (and of the conformance echo).
+pub fn ws_config() -> WebSocketConfig {
+    let mut config = WebSocketConfig::default();
+    config.max_message_size = Some(MAX_FRAME);
+    config.max_frame_size = Some(MAX_FRAME);
+    config
+}
+
+/// An echo server with the feed's WebSocket settings, for the Autobahn conformance cases
+/// (`scripts/autobahn.sh`): every text or binary message is sent back. Runs until killed.
+pub fn run_echo(addr: SocketAddr) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        eprintln!("onemap-feed: echo on ws://{}", listener.local_addr()?);
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                use futures_util::{SinkExt as _, StreamExt as _};
+                let Ok(mut ws) =
+                    tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())).await
+                else {
+                    return;
+                };
+                while let Some(Ok(msg)) = ws.next().await {
+                    if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    })
+}
+
 /// One accepted TCP connection on its way to a session.
 struct Connection {
     peer: SocketAddr,
@@ -283,9 +324,7 @@ impl Connection {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let mut ws_config = WebSocketConfig::default();
-        ws_config.max_message_size = Some(MAX_FRAME);
-        ws_config.max_frame_size = Some(MAX_FRAME);
+        let ws_config = ws_config();
         let bearer = Arc::new(Mutex::new(None));
         let slot = bearer.clone();
         // The callback's type is tungstenite's.

@@ -425,6 +425,27 @@ pub fn parse_server(text: &str) -> Result<Envelope, ProtocolError> {
     Ok(env)
 }
 
+/// The property the fuzzer and the corpus test check: `text` decoded as a client message and
+/// as a server event, and whatever decodes encodes and decodes back to itself.
+///
+/// # Panics
+/// When a decoded message does not survive the round trip (that is the bug it looks for).
+#[doc(hidden)]
+pub fn check_round_trip(text: &str) {
+    if let Ok(env) = parse_client(text) {
+        let again = parse_client(&env.to_json());
+        assert_eq!(
+            again.as_ref(),
+            Ok(&env),
+            "client message round trip: {text}"
+        );
+    }
+    if let Ok(env) = parse_server(text) {
+        let again = parse_server(&env.to_json());
+        assert_eq!(again.as_ref(), Ok(&env), "server event round trip: {text}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,6 +545,28 @@ mod tests {
             "x".repeat(20_000)
         );
         assert_eq!(parse_client(&big).unwrap_err().code, "too_large");
+    }
+
+    /// The fuzzer's corpus (`fuzz/corpus/wire`, found by `cargo fuzz run wire`), replayed on
+    /// every test run: no input panics, and whatever decodes survives the round trip.
+    #[test]
+    fn the_fuzz_corpus_decodes_without_a_panic_and_round_trips() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/wire");
+        let mut inputs = 0;
+        let mut decoded = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            inputs += 1;
+            check_round_trip(text);
+            decoded += usize::from(parse_client(text).is_ok() || parse_server(text).is_ok());
+        }
+        assert!(
+            inputs > 20 && decoded > 20,
+            "{inputs} inputs, {decoded} decoded"
+        );
     }
 
     #[test]
