@@ -250,3 +250,99 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
 }
+
+/// A viewer's console: it says who it is signed in as, is never sent the caller's number, its
+/// dispatch controls are disabled with the reason, and `D` is refused at once, in its words.
+#[test]
+fn a_viewer_console_shows_its_role_never_gets_the_number_and_cannot_dispatch() {
+    let city = demo_city();
+    let clock = fake_clock();
+    let db = std::env::temp_dir().join(format!("onemap-viewer-ui-{}.sqlite", std::process::id()));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let token = onemap_feed::identity::IdentityDb::open(&db)
+        .unwrap()
+        .create(
+            "hall-screen",
+            onemap_core::feed::Role::Viewer,
+            &[],
+            0,
+            false,
+        )
+        .unwrap();
+    let server = start(ServerConfig {
+        clock: clock.clone(),
+        ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db.clone())
+    })
+    .unwrap();
+    let at = &city.osm.addresses[4000];
+    let setup = vec![
+        FeedCommand::SignOn(SignOn {
+            unit_id: UnitId::from("U-1"),
+            call_sign: "巡01".into(),
+            kind: UnitKind::PatrolCar,
+            position: city.osm.addresses[500].pos.into(),
+        }),
+        FeedCommand::CreateIncident(CreateIncident {
+            category: Category::Robbery,
+            priority: 1,
+            location: at.pos.into(),
+            address: at.label(),
+            reported_at_ms: Some(clock.now_ms() - 40_000),
+            callback: Some("13812341234".into()),
+            notes: vec![],
+        }),
+    ];
+    for r in server.submit("test", setup).unwrap() {
+        r.unwrap();
+    }
+    let mut v = common::harness_with(
+        city.clone(),
+        AppOptions {
+            feed: FeedSource::External {
+                url: format!("ws://{}", server.addr),
+                token: Some(token),
+                tls: Default::default(),
+            },
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    );
+    step_until(&mut v, "signed in", |app| {
+        app.live.me.is_some() && app.live.feed.incidents.len() == 1 && app.plan.ready.is_some()
+    });
+    let i1 = IncidentId::from("I-000001");
+    assert_eq!(
+        v.state().live.feed.incidents[&i1].callback,
+        None,
+        "redacted"
+    );
+    assert!(
+        v.query_by_label_contains(&format!("hall-screen（{}）", zh(T::RoleViewer)))
+            .is_some(),
+        "the top bar says who this console is"
+    );
+    v.key_press(egui::Key::J);
+    step_until(&mut v, "a recommendation", |app| {
+        app.recommendation().is_some()
+    });
+    v.key_press(egui::Key::D);
+    v.run_steps(3);
+    let refused = v.state().live.notices.iter().any(|n| {
+        matches!(
+            &n.text,
+            NoticeText::Refused {
+                refusal: Some(onemap_core::feed::Refusal::Forbidden { .. }),
+                ..
+            }
+        )
+    });
+    assert!(refused, "{:?}", v.state().live.notices);
+    let text = notice_text(Lang::Zh, &v.state().live.notices.back().unwrap().text);
+    assert!(text.contains(zh(T::RoleViewer)), "{text}");
+    assert!(v.state().live.pending.is_empty(), "nothing was sent");
+    let state = server.state().unwrap();
+    assert_eq!(state.incidents[&i1].status, IncidentStatus::New);
+    server.stop();
+}
