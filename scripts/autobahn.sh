@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 KOSOKU="${KOSOKU:-}"
 if [ -z "$KOSOKU" ]; then
-  venv="${AUTOBAHN_VENV:-target/autobahn-venv}"
+  venv="${AUTOBAHN_VENV:-${CARGO_TARGET_DIR:-target}/autobahn-venv}"
   if [ ! -x "$venv/bin/kosoku" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q kosoku
@@ -21,9 +21,11 @@ if [ -z "$KOSOKU" ]; then
   KOSOKU="$venv/bin/kosoku"
 fi
 
-cargo build -q --release --locked -p onemap-feed
+# The dev build: after `cargo test` it is already there (speed does not matter here).
+cargo build -q --locked -p onemap-feed
+bin="${CARGO_TARGET_DIR:-target}/debug/onemap-feed"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/onemap-feed echo --addr "127.0.0.1:$port" 2>/dev/null &
+"$bin" echo --addr "127.0.0.1:$port" 2>/dev/null &
 echo_pid=$!
 trap 'kill $echo_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
