@@ -96,12 +96,9 @@ impl<'a> Frame<'a> {
                 .tr(T::RoleMayNot)
                 .replace(
                     "{r}",
-                    role.map_or("?", |r| crate::panels::notices::role_label(self.lang(), r)),
+                    role.map_or("?", |r| crate::ui::labels::role_label(self.lang(), r)),
                 )
-                .replace(
-                    "{c}",
-                    crate::panels::notices::command_label(self.lang(), kind),
-                )),
+                .replace("{c}", crate::ui::labels::command_label(self.lang(), kind))),
         }
     }
 

@@ -11,26 +11,7 @@ use crate::frame::Frame;
 use crate::live::NoticeText;
 use crate::model::Command;
 use crate::ui::i18n::{Lang, T, tr};
-use crate::ui::labels::{incident_status_label, unit_status_label};
-
-/// A command's name in the UI language.
-pub fn command_label(lang: Lang, kind: &str) -> &'static str {
-    tr(
-        lang,
-        match kind {
-            "dispatch" => T::CmdDispatch,
-            "set_unit_status" => T::CmdUnitStatus,
-            "set_incident_status" => T::CmdIncidentStatus,
-            "reassign" => T::CmdReassign,
-            "move_up" => T::CmdMoveUp,
-            "sign_on" => T::CmdSignOn,
-            "sign_off" => T::CmdSignOff,
-            "report_position" => T::CmdReportPosition,
-            "create_incident" => T::CmdCreateIncident,
-            _ => T::CmdOther,
-        },
-    )
-}
+use crate::ui::labels::{command_label, incident_status_label, role_label, unit_status_label};
 
 /// The server's reason for refusing, worded from its code.
 pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
@@ -79,23 +60,6 @@ pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
                 .replace("{c}", command_label(lang, kind))
         }
     }
-}
-
-/// A role in the user's language.
-pub fn role_label(lang: Lang, role: Role) -> &'static str {
-    tr(
-        lang,
-        match role {
-            Role::Admin => T::RoleAdmin,
-            Role::Commander => T::RoleCommander,
-            Role::CallTaker => T::RoleCallTaker,
-            Role::Planner => T::RolePlanner,
-            Role::Wall => T::RoleWall,
-            Role::Viewer => T::RoleViewer,
-            Role::Device => T::RoleDevice,
-            Role::Gateway => T::RoleGateway,
-        },
-    )
 }
 
 /// A notice in the user's language.

@@ -144,7 +144,7 @@ fn feed_banner_ui(ui: &mut Ui, f: &Frame<'_>) {
     }
     ui.label(RichText::new("●").color(colour));
     if let Some(me) = &live.me {
-        let role = crate::panels::notices::role_label(f.lang(), me.role);
+        let role = crate::ui::labels::role_label(f.lang(), me.role);
         let fill = |key| f.tr(key).replace("{n}", &me.name).replace("{r}", role);
         ui.label(RichText::new(fill(T::SignedInAs)).color(theme.muted_text))
             .on_hover_text(fill(T::SignedInHover));

@@ -1,7 +1,7 @@
 //! The words for the layers' and the live feed's enumerations, so panels, tooltips and the
 //! map name them alike.
 
-use onemap_core::feed::{Category, IncidentStatus, UnitKind, UnitStatus};
+use onemap_core::feed::{Category, IncidentStatus, Role, UnitKind, UnitStatus};
 use onemap_core::layers::{AreaType, CameraKind, CameraStatus, PostKind, StationKind};
 use onemap_core::search::HitKind;
 
@@ -114,6 +114,42 @@ pub fn unit_status_label(lang: Lang, s: UnitStatus) -> &'static str {
             UnitStatus::EnRoute => T::StEnRoute,
             UnitStatus::OnScene => T::StOnScene,
             UnitStatus::OffDuty => T::UnitOffDuty,
+        },
+    )
+}
+
+/// A command's name in the UI language.
+pub fn command_label(lang: Lang, kind: &str) -> &'static str {
+    tr(
+        lang,
+        match kind {
+            "dispatch" => T::CmdDispatch,
+            "set_unit_status" => T::CmdUnitStatus,
+            "set_incident_status" => T::CmdIncidentStatus,
+            "reassign" => T::CmdReassign,
+            "move_up" => T::CmdMoveUp,
+            "sign_on" => T::CmdSignOn,
+            "sign_off" => T::CmdSignOff,
+            "report_position" => T::CmdReportPosition,
+            "create_incident" => T::CmdCreateIncident,
+            _ => T::CmdOther,
+        },
+    )
+}
+
+/// A role in the user's language.
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    tr(
+        lang,
+        match role {
+            Role::Admin => T::RoleAdmin,
+            Role::Commander => T::RoleCommander,
+            Role::CallTaker => T::RoleCallTaker,
+            Role::Planner => T::RolePlanner,
+            Role::Wall => T::RoleWall,
+            Role::Viewer => T::RoleViewer,
+            Role::Device => T::RoleDevice,
+            Role::Gateway => T::RoleGateway,
         },
     )
 }

@@ -149,6 +149,61 @@ struct Signed {
     limiter: Limiter,
 }
 
+/// What a connection needs to sign in.
+struct Door<'a> {
+    queue: &'a Arc<ClientQueue>,
+    peer: SocketAddr,
+    credentials: &'a Credentials,
+    hub: &'a mpsc::Sender<HubMsg>,
+    rates: &'a RateBook,
+}
+
+impl Door<'_> {
+    /// The first message: a hello the hub accepts, or `None` (the hub has sent
+    /// `unauthorized` and closed the queue).
+    async fn sign_in(&self, text: &str) -> Option<Signed> {
+        let refuse = |reason: String| HubMsg::Refuse {
+            queue: self.queue.clone(),
+            peer: self.peer,
+            reason,
+        };
+        let hello = match parse_client(text).map(|env| env.message) {
+            Ok(ClientMessage::Hello(hello)) => hello,
+            Ok(other) => {
+                let why = format!("send hello with credentials first (got {})", other.kind());
+                let _ = self.hub.send(refuse(why)).await;
+                return None;
+            }
+            Err(e) => {
+                let _ = self.hub.send(refuse(format!("before hello: {e}"))).await;
+                return None;
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        self.hub
+            .send(HubMsg::Hello {
+                queue: self.queue.clone(),
+                hello,
+                credentials: self.credentials.clone(),
+                peer: self.peer,
+                reply,
+            })
+            .await
+            .ok()?;
+        let admitted = answer.await.ok()??;
+        let p = &admitted.principal;
+        let peer = self.peer;
+        Some(Signed {
+            client: admitted.client,
+            actor: Arc::new(Actor {
+                name: p.name.clone(),
+                shown: format!("{} ({peer})", p.name),
+            }),
+            limiter: Limiter::new(self.rates.bucket(p), p.role.rate().0),
+        })
+    }
+}
+
 /// Serve one connection until it closes, the hub ends it, or the server stops.
 pub async fn run<S>(
     ws: WebSocketStream<S>,
@@ -217,43 +272,17 @@ pub async fn run<S>(
         };
         let Some(me) = &mut signed else {
             // Not signed in: the only thing that may come is a hello with credentials.
-            let hello = match parse_client(&text).map(|env| env.message) {
-                Ok(ClientMessage::Hello(hello)) => hello,
-                Ok(other) => {
-                    let why = format!("send hello with credentials first (got {})", other.kind());
-                    let _ = hub.send(refuse(why)).await;
-                    break;
-                }
-                Err(e) => {
-                    let _ = hub.send(refuse(format!("before hello: {e}"))).await;
-                    break;
-                }
+            let door = Door {
+                queue: &queue,
+                peer,
+                credentials: &credentials,
+                hub: &hub,
+                rates: &rates,
             };
-            let (reply, answer) = oneshot::channel();
-            let asked = hub
-                .send(HubMsg::Hello {
-                    queue: queue.clone(),
-                    hello,
-                    credentials: credentials.clone(),
-                    peer,
-                    reply,
-                })
-                .await;
-            let Ok(Some(admitted)) = answer.await else {
-                break;
-            };
-            if asked.is_err() {
-                break;
+            match door.sign_in(&text).await {
+                Some(s) => signed = Some(s),
+                None => break,
             }
-            let p = &admitted.principal;
-            signed = Some(Signed {
-                client: admitted.client,
-                actor: Arc::new(Actor {
-                    name: p.name.clone(),
-                    shown: format!("{} ({peer})", p.name),
-                }),
-                limiter: Limiter::new(rates.bucket(p), p.role.rate().0),
-            });
             continue;
         };
         match me.limiter.check() {

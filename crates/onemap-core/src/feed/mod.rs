@@ -36,7 +36,7 @@ pub mod wire;
 
 pub use lifecycle::{Command, Refusal, decide};
 pub use model::*;
-pub use policy::{Principal, Role};
+pub use policy::Principal;
 pub use state::FeedState;
 pub use stats::{Durations, ResponseStats};
 pub use wire::{

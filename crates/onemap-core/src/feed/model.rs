@@ -432,3 +432,87 @@ pub struct ShownUnit {
     pub unit_id: UnitId,
     pub eta_s: f64,
 }
+
+/// A role, as stored with an identity and sent in `welcome`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads the audit log; manages identities (with the `token` tool on the server).
+    Admin,
+    /// Dispatches and changes status.
+    Commander,
+    /// Creates incidents.
+    CallTaker,
+    /// Planning and patrol assignments; no dispatch.
+    Planner,
+    /// Read only, redacted: the briefing-room display.
+    Wall,
+    /// Read only, redacted.
+    Viewer,
+    /// Reports positions and status for its own units only.
+    Device,
+    /// Reports for any unit (bridges such as TAK).
+    Gateway,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Commander,
+        Role::CallTaker,
+        Role::Planner,
+        Role::Wall,
+        Role::Viewer,
+        Role::Device,
+        Role::Gateway,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Commander => "commander",
+            Role::CallTaker => "call_taker",
+            Role::Planner => "planner",
+            Role::Wall => "wall",
+            Role::Viewer => "viewer",
+            Role::Device => "device",
+            Role::Gateway => "gateway",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
+                format!("unknown role \"{text}\" (one of {})", names.join(", "))
+            })
+    }
+
+    /// Whether what this role receives is redacted ([`redact`]).
+    pub fn redacted(self) -> bool {
+        matches!(self, Role::Wall | Role::Viewer)
+    }
+
+    /// Messages per second (sustained) and burst for one identity of this role, across all
+    /// its sessions. Bridges and devices report positions; people press keys.
+    pub fn rate(self) -> (f64, f64) {
+        match self {
+            Role::Gateway => (500.0, 1000.0),
+            Role::Device => (20.0, 60.0),
+            _ => (20.0, 60.0),
+        }
+    }
+
+    /// Its column in the policy table.
+    pub(super) fn column(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

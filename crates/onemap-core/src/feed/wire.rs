@@ -10,8 +10,7 @@ use super::command::{
     SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
 };
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
-use super::model::{UnitPosition, UnitStatusChange};
-use super::policy::Role;
+use super::model::{Role, UnitPosition, UnitStatusChange};
 
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest client message the server accepts, bytes.

@@ -1,0 +1,167 @@
+//! A signed-in client's message: authorised against the role's policy first (every denial
+//! audited), then a command goes through the deadline, the request-id memory and the rules;
+//! a query or a note is answered or logged here.
+
+use std::sync::Arc;
+
+use onemap_core::feed::lifecycle::check_deadline;
+use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty};
+use onemap_core::feed::{
+    AuditEntry, ClientEnvelope, ClientMessage, CommandResult, Principal, Refusal, RequestId,
+    ServerEvent, decide,
+};
+
+use super::{Actor, Hub, Origin, Work};
+use crate::queue::ClientQueue;
+
+impl Hub {
+    pub(super) fn client_message(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        principal: &Principal,
+        actor: &Actor,
+        env: ClientEnvelope,
+    ) {
+        let now = self.clock.now_ms();
+        let ClientEnvelope {
+            request_id,
+            not_after_ms,
+            message,
+            ..
+        } = env;
+        let command = match message.into_command() {
+            Ok(c) => c,
+            Err(other) => {
+                if let Err(refusal) = principal.authorize(other.kind(), None) {
+                    self.audit_denial(actor, other.kind(), None, refusal.to_string());
+                    self.direct(queue, ServerEvent::error("forbidden", refusal.to_string()));
+                    return;
+                }
+                self.session_message(queue, actor, request_id, other, now);
+                return;
+            }
+        };
+        let (_, unit) = command.subject();
+        if let Err(refusal) = principal.authorize(command.kind(), unit) {
+            self.audit_denial(actor, command.kind(), Some(&command), refusal.to_string());
+            match request_id {
+                Some(request_id) => self.direct(
+                    queue,
+                    ServerEvent::CommandResult(CommandResult {
+                        request_id,
+                        ok: false,
+                        message: refusal.to_string(),
+                        refusal: Some(refusal),
+                    }),
+                ),
+                None => self.direct(queue, ServerEvent::error("forbidden", refusal.to_string())),
+            }
+            return;
+        }
+        let Some(request_id) = request_id else {
+            self.direct(
+                queue,
+                ServerEvent::error(
+                    "bad_envelope",
+                    format!(
+                        "{}: a command needs request_id and not_after",
+                        command.kind()
+                    ),
+                ),
+            );
+            return;
+        };
+        if let Some(a) = self.answers.get(&request_id) {
+            let answer = if a.client == actor.name {
+                a.result.clone()
+            } else {
+                CommandResult {
+                    request_id: request_id.clone(),
+                    ok: false,
+                    message: "request_id already used by another client".into(),
+                    refusal: Some(Refusal::Invalid {
+                        field: "request_id".into(),
+                        reason: "already used by another client".into(),
+                    }),
+                }
+            };
+            self.direct(queue, ServerEvent::CommandResult(answer));
+            return;
+        }
+        let mut work = Work::default();
+        let origin = Origin {
+            actor,
+            reply: Some((queue, request_id)),
+        };
+        let outcome =
+            check_deadline(not_after_ms, now).and_then(|()| decide(&self.state, &command, now));
+        let _ = self.stage(&mut work, &origin, &command, outcome, now);
+        let _ = self.commit(work);
+    }
+
+    fn session_message(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        actor: &Actor,
+        request_id: Option<RequestId>,
+        message: ClientMessage,
+        now: i64,
+    ) {
+        match message {
+            ClientMessage::Ping(_) => self.direct(queue, ServerEvent::Heartbeat(Empty {})),
+            ClientMessage::Hello(_) => self.direct(
+                queue,
+                ServerEvent::error("bad_order", "hello was already received on this connection"),
+            ),
+            ClientMessage::Audit(AuditNote {
+                action,
+                incident_id,
+                units,
+            }) => {
+                let entry = AuditEntry {
+                    id: 0,
+                    ts_ms: now,
+                    client: actor.shown.clone(),
+                    action: action.name().to_owned(),
+                    incident_id,
+                    unit_id: units.first().map(|u| u.unit_id.clone()),
+                    ok: None,
+                    detail: serde_json::to_string(&units).unwrap_or_default(),
+                };
+                let _ = self.commit(Work {
+                    audit: vec![entry],
+                    ..Work::default()
+                });
+            }
+            ClientMessage::AuditQuery(AuditQuery { before_id, limit }) => {
+                let Some(request_id) = request_id else {
+                    self.direct(
+                        queue,
+                        ServerEvent::error("bad_envelope", "audit_query: a query needs request_id"),
+                    );
+                    return;
+                };
+                match self.store.audit_page(before_id, limit.min(1000)) {
+                    Ok(entries) => self.direct(
+                        queue,
+                        ServerEvent::AuditPage(AuditPage {
+                            request_id,
+                            entries,
+                        }),
+                    ),
+                    Err(e) => self.direct(queue, ServerEvent::error("unavailable", e.to_string())),
+                }
+            }
+            other => {
+                // Commands were taken out before; nothing else remains.
+                self.direct(
+                    queue,
+                    ServerEvent::error(
+                        "bad_order",
+                        format!("{} is not handled here", other.kind()),
+                    ),
+                );
+            }
+        }
+    }
+}
