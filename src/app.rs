@@ -248,7 +248,10 @@ impl OneMapApp {
                 }
             }
             Command::Acknowledge(id) => {
-                if self.state.live.acknowledged.insert(id.clone()) {
+                // Local for a role that may not note it (its pulse stops here only).
+                if self.state.live.acknowledged.insert(id.clone())
+                    && self.state.live.may("audit").is_ok()
+                {
                     let _ = self.link.send(ClientMessage::Audit(AuditNote {
                         action: AuditAction::Acknowledge,
                         incident_id: Some(id),
@@ -363,6 +366,10 @@ impl OneMapApp {
                 eta_s: (f64::from(r.eta_s) * 10.0).round() / 10.0,
             })
             .collect();
+        if self.state.live.may("audit").is_err() {
+            // A role that cannot dispatch is not shown a recommendation it acts on.
+            return;
+        }
         let note = ClientMessage::Audit(AuditNote {
             action: AuditAction::Recommendation,
             incident_id: Some(incident.clone()),

@@ -28,7 +28,12 @@ pub fn incident_queue_ui(ui: &mut Ui, f: &Frame<'_>) {
     let queue = queue_order(live.feed.incidents.values());
     ui.horizontal(|ui| {
         ui.heading(format!("{} ({})", f.tr(T::IncidentQueue), queue.len()));
-        if ui.small_button(f.tr(T::AuditLog)).clicked() {
+        // Only roles that may read the audit log get the button (disabled, with why, else).
+        if f.command_button(
+            ui,
+            "audit_query",
+            egui::Button::new(f.tr(T::AuditLog)).small(),
+        ) {
             f.send(Command::OpenAudit(true));
             f.send(Command::RefreshAudit);
         }

@@ -245,6 +245,8 @@ strings! {
     CmdSignOff => "下线", "Sign off";
     CmdReportPosition => "位置上报", "Position report";
     CmdCreateIncident => "接警", "New call";
+    CmdAuditQuery => "查看审计日志", "Read the audit log";
+    CmdAuditNote => "审计记录", "Audit note";
     CmdOther => "指令", "Command";
     CommandDone => "{c}：已执行", "{c}: done";
     CommandRefused => "{c}：未执行（{r}）", "{c}: not carried out ({r})";

@@ -132,6 +132,8 @@ pub fn command_label(lang: Lang, kind: &str) -> &'static str {
             "sign_off" => T::CmdSignOff,
             "report_position" => T::CmdReportPosition,
             "create_incident" => T::CmdCreateIncident,
+            "audit_query" => T::CmdAuditQuery,
+            "audit" => T::CmdAuditNote,
             _ => T::CmdOther,
         },
     )
