@@ -262,6 +262,11 @@ impl Identities {
         self.by_hash.values().find(|p| p.name == name)
     }
 
+    /// Whether the token of this hash is still live and still names `who`.
+    pub fn holds(&self, hash: &str, who: &Principal) -> bool {
+        self.by_hash.get(hash) == Some(who)
+    }
+
     /// The names of the live identities.
     pub fn names(&self) -> std::collections::HashSet<String> {
         self.by_hash.values().map(|p| p.name.clone()).collect()

@@ -9,6 +9,7 @@ use onemap_core::feed::wire::{Hello, Welcome};
 use onemap_core::feed::{AuditEntry, Command, Principal, ServerEvent};
 
 use super::{Actor, Admitted, Credentials, Failures, Hub, MAX_TRACKED_ADDRESSES, Work};
+use crate::identity::token_hash;
 use crate::queue::ClientQueue;
 
 impl Hub {
@@ -56,7 +57,9 @@ impl Hub {
             allowed: principal.allowed_kinds(),
         });
         self.direct(queue, welcome);
-        let client = self.subscribe(queue, principal.clone(), peer, hello.last_seq);
+        let token = credentials.bearer.as_deref().or(hello.token.as_deref());
+        let signed_with = (principal.clone(), token.map(token_hash));
+        let client = self.subscribe(queue, signed_with, peer, hello.last_seq);
         Some(Admitted { client, principal })
     }
 
@@ -213,18 +216,25 @@ impl Hub {
         let ended: Vec<u64> = self
             .clients
             .iter()
-            .filter(|(_, s)| {
-                self.identities.by_name(&s.principal.name).map(|p| p.role) != Some(s.principal.role)
+            .filter(|(_, s)| match &s.token_hash {
+                Some(hash) => !self.identities.holds(hash, &s.principal),
+                None => {
+                    self.identities.by_name(&s.principal.name).map(|p| p.role)
+                        != Some(s.principal.role)
+                }
             })
             .map(|(&id, _)| id)
             .collect();
         for id in ended {
             if let Some(sub) = self.clients.remove(&id) {
+                let why = format!(
+                    "identity {} was revoked (or its token replaced)",
+                    sub.principal.name
+                );
                 audit.push(AuditEntry {
                     client: format!("{} ({})", sub.principal.name, sub.peer),
-                    ..row("session_ended", "the identity was revoked".into())
+                    ..row("session_ended", why.clone())
                 });
-                let why = format!("identity {} was revoked", sub.principal.name);
                 self.unauthorized(&sub.queue, why);
             }
         }

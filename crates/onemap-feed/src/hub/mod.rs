@@ -115,6 +115,9 @@ struct Subscriber {
     queue: Arc<ClientQueue>,
     principal: Arc<Principal>,
     peer: SocketAddr,
+    /// The hash of the token it signed in with (`None`: a certificate alone): a session
+    /// ends when its token is revoked or replaced, not only when the name goes.
+    token_hash: Option<String>,
 }
 
 /// Failed authentications from one address.
@@ -590,7 +593,7 @@ impl Hub {
     fn subscribe(
         &mut self,
         queue: &Arc<ClientQueue>,
-        principal: Arc<Principal>,
+        (principal, token_hash): (Arc<Principal>, Option<String>),
         peer: SocketAddr,
         last_seq: u64,
     ) -> u64 {
@@ -629,6 +632,7 @@ impl Hub {
                 queue: queue.clone(),
                 principal,
                 peer,
+                token_hash,
             },
         );
         id
