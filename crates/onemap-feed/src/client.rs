@@ -32,6 +32,8 @@ use crate::tls::{ClientTls, client_config};
 
 /// Silence after which a connection is considered dead (the server beats every 2 s).
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(10);
+/// How the server's `unauthorized` for a blocked address begins.
+pub const BLOCKED: &str = "too many failed sign-ins";
 /// Commands waiting to be written, at most.
 pub const COMMAND_QUEUE: usize = 64;
 
@@ -509,8 +511,14 @@ impl Link {
                         Some(Ok(Message::Text(text))) => match parse_server(&text) {
                             Ok(env) => {
                                 match &env.event {
+                                    // A blocked address is tried again later (those
+                                    // tries do not count); other refusals are final.
                                     ServerEvent::Error(e) if e.code == "unauthorized" => {
-                                        return End::Refused(e.message.clone());
+                                        return if e.message.starts_with(BLOCKED) {
+                                            End::Lost(e.message.clone())
+                                        } else {
+                                            End::Refused(e.message.clone())
+                                        };
                                     }
                                     ServerEvent::Welcome(_) if connection == 0 => {
                                         *attempt = 0;

@@ -9,6 +9,7 @@ use onemap_core::feed::wire::{Hello, Welcome};
 use onemap_core::feed::{AuditEntry, Command, Principal, ServerEvent};
 
 use super::{Actor, Admitted, Credentials, Failures, Hub, MAX_TRACKED_ADDRESSES, Work};
+use crate::client::BLOCKED;
 use crate::identity::token_hash;
 use crate::queue::ClientQueue;
 
@@ -30,10 +31,7 @@ impl Hub {
             let wait = (f.blocked_until_ms - now + 999) / 1000;
             self.unauthorized(
                 queue,
-                format!(
-                    "too many failed sign-ins from {}; try again in {wait} s",
-                    peer.ip()
-                ),
+                format!("{BLOCKED} from {}; try again in {wait} s", peer.ip()),
             );
             return None;
         }
