@@ -156,8 +156,14 @@ impl IdentityDb {
     }
 
     pub fn list(&self) -> anyhow::Result<Vec<IdentityRow>> {
+        Ok(self.rows()?.into_iter().map(|(row, _)| row).collect())
+    }
+
+    /// Every identity with its token hash (`None` once revoked).
+    fn rows(&self) -> anyhow::Result<Vec<(IdentityRow, Option<String>)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT name, role, units, created_ms, revoked_ms FROM identities ORDER BY name",
+            "SELECT name, role, units, created_ms, revoked_ms, token_hash FROM identities
+             ORDER BY name",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -166,16 +172,18 @@ impl IdentityDb {
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (name, role, units, created_ms, revoked_ms) = row?;
-            out.push(IdentityRow {
+            let (name, role, units, created_ms, revoked_ms, hash) = row?;
+            let row = IdentityRow {
                 principal: principal(&self.path, name, &role, &units)?,
                 created_ms,
                 revoked_ms,
-            });
+            };
+            out.push((row, hash));
         }
         Ok(out)
     }
@@ -189,24 +197,12 @@ impl IdentityDb {
 
     /// The live identities by token hash.
     fn live(&self) -> anyhow::Result<HashMap<String, Principal>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT name, role, units, token_hash FROM identities
-             WHERE revoked_ms IS NULL AND token_hash IS NOT NULL",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (name, role, units, hash) = row?;
-            out.insert(hash, principal(&self.path, name, &role, &units)?);
-        }
-        Ok(out)
+        Ok(self
+            .rows()?
+            .into_iter()
+            .filter(|(row, _)| row.revoked_ms.is_none())
+            .filter_map(|(row, hash)| Some((hash?, row.principal)))
+            .collect())
     }
 }
 
