@@ -329,11 +329,7 @@ fn report(run: &Run, publisher: &Publisher<'_>, received: &[Received]) {
         .flat_map(|r| r.since_log_ms.iter().map(|&ms| ms as f64))
         .collect();
     since_log.sort_by(f64::total_cmp);
-    let pct_of = |v: &[f64], q: f64| {
-        v.get(((v.len().max(1) - 1) as f64 * q) as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let pct_of = percentile;
     let pct = |q: f64| pct_of(&latencies, q);
     let (positions_sent, incidents_sent) = (publisher.positions, publisher.incidents);
     let published = positions_sent + incidents_sent;
@@ -392,6 +388,14 @@ fn report(run: &Run, publisher: &Publisher<'_>, received: &[Received]) {
             received.len()
         );
     }
+}
+
+/// The `q` quantile of sorted figures (NaN for none).
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted
+        .get(((sorted.len().max(1) - 1) as f64 * q) as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 /// One identity writing commands as fast as it can, on raw connections, reconnecting when
@@ -512,11 +516,7 @@ fn report_flood(
     }
     steady.sort_by(f64::total_cmp);
     flood.sort_by(f64::total_cmp);
-    let pct = |v: &[f64], q: f64| {
-        v.get(((v.len().max(1) - 1) as f64 * q) as usize)
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    let pct = percentile;
     println!(
         "flood: one identity wrote {} commands in {:.1} s ({:.0}/s) on {} connection(s); {} reached the rules (answered), {} rate-limit notices, the rest dropped before the hub",
         flooded.sent,

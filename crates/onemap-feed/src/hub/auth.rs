@@ -55,8 +55,10 @@ impl Hub {
             allowed: principal.allowed_kinds(),
         });
         self.direct(queue, welcome);
-        let token = credentials.bearer.as_deref().or(hello.token.as_deref());
-        let signed_with = (principal.clone(), token.map(token_hash));
+        let signed_with = (
+            principal.clone(),
+            presented_token(hello, credentials).map(token_hash),
+        );
         let client = self.subscribe(queue, signed_with, peer, hello.last_seq);
         Some(Admitted { client, principal })
     }
@@ -65,7 +67,7 @@ impl Hub {
     /// (from the header, or else from hello) names the identity that holds it. Both given,
     /// they must agree.
     fn resolve(&self, hello: &Hello, credentials: &Credentials) -> Result<Principal, String> {
-        let token = credentials.bearer.as_deref().or(hello.token.as_deref());
+        let token = presented_token(hello, credentials);
         let by_token = match token {
             Some(t) => Some(
                 self.identities
@@ -94,6 +96,13 @@ impl Hub {
         }
     }
 
+    /// Forget addresses neither blocked nor within the failure window.
+    pub(super) fn forget_failures(&mut self, now: i64) {
+        let window = self.config.auth_window_ms;
+        self.failures
+            .retain(|_, f| f.blocked_until_ms > now || now - f.since_ms < window);
+    }
+
     /// Turn a connection away: audited, counted against its address, one error, closed.
     pub(super) fn refuse(&mut self, queue: &Arc<ClientQueue>, peer: SocketAddr, reason: &str) {
         let now = self.clock.now_ms();
@@ -103,9 +112,7 @@ impl Hub {
         };
         self.audit_denial(&actor, "sign_in", None, reason.to_owned());
         if self.failures.len() >= MAX_TRACKED_ADDRESSES {
-            let window = self.config.auth_window_ms;
-            self.failures
-                .retain(|_, f| f.blocked_until_ms > now || now - f.since_ms < window);
+            self.forget_failures(now);
             if self.failures.len() >= MAX_TRACKED_ADDRESSES {
                 self.failures.clear();
             }
@@ -242,4 +249,9 @@ impl Hub {
             ..Work::default()
         });
     }
+}
+
+/// The token a connection presented: the upgrade's bearer, else the one in `hello`.
+fn presented_token<'a>(hello: &'a Hello, credentials: &'a Credentials) -> Option<&'a str> {
+    credentials.bearer.as_deref().or(hello.token.as_deref())
 }

@@ -664,9 +664,7 @@ impl Hub {
         if self.last_identity_poll.elapsed() >= self.config.identity_poll {
             self.last_identity_poll = Instant::now();
             self.poll_identities();
-            let window = self.config.auth_window_ms;
-            self.failures
-                .retain(|_, f| f.blocked_until_ms > now || now - f.since_ms < window);
+            self.forget_failures(now);
         }
         if self.last_beat.elapsed() >= self.config.heartbeat {
             self.last_beat = Instant::now();
