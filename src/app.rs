@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 
 use egui::{FontData, FontDefinitions, FontFamily, Ui};
 use onemap_core::coord::LonLat;
-use onemap_core::feed::lifecycle::Dispatch;
-use onemap_core::feed::wire::{AuditAction, AuditNote, AuditQuery};
+use onemap_core::feed::lifecycle::{Acknowledge, Dispatch};
+use onemap_core::feed::wire::{AuditAction, AuditNote};
 use onemap_core::feed::{ClientMessage, Command as FeedCommand, ShownUnit};
 use onemap_feed::clock::Clock;
 
 use crate::basemap::Basemap;
 use crate::basemap::sources::TileSourceSpec;
-use crate::basemap::text::FONT_BYTES;
+use crate::basemap::text::{FONT_BYTES, system_cjk_font};
 use crate::city::City;
 use crate::frame::{CommandSink, Frame, ViewInfo};
 use crate::layouts::console;
@@ -32,7 +32,7 @@ use crate::ops::OpState;
 use crate::state::dispatch::dispatch_request;
 use crate::state::plan::plan_request;
 use crate::state::{AppState, ViewChange};
-use crate::ui::i18n::T;
+use crate::ui::i18n::{T, tr};
 use crate::ui::theme::{ThemeKind, ui_theme};
 use crate::workers::routing::{PlanRequest, Planner, PlannerEvent};
 
@@ -98,6 +98,7 @@ pub struct OneMapApp {
     started: Instant,
     view: ViewInfo,
     pub first_complete_frame: Option<Duration>,
+    last_chime_ms: i64,
 }
 
 impl std::ops::Deref for OneMapApp {
@@ -108,19 +109,25 @@ impl std::ops::Deref for OneMapApp {
     }
 }
 
-/// Register the embedded CJK font as a fallback for every text style.
+/// Register the CJK fonts as fallbacks for every text style: the system's full CJK font when
+/// one is installed, then the embedded GB2312 subset.
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();
+    let mut names = Vec::new();
+    if let Some(sys) = system_cjk_font() {
+        let mut data = FontData::from_static(sys.bytes);
+        data.index = sys.index;
+        fonts.font_data.insert("system_cjk".into(), Arc::new(data));
+        names.push("system_cjk");
+    }
     fonts.font_data.insert(
         "noto_sans_sc".into(),
         Arc::new(FontData::from_static(FONT_BYTES)),
     );
+    names.push("noto_sans_sc");
     for family in [FontFamily::Proportional, FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push("noto_sans_sc".into());
+        let list = fonts.families.entry(family).or_default();
+        list.extend(names.iter().map(|n| (*n).to_owned()));
     }
     ctx.set_fonts(fonts);
 }
@@ -183,6 +190,7 @@ impl OneMapApp {
             started: options.started,
             view: ViewInfo::default(),
             first_complete_frame: None,
+            last_chime_ms: i64::MIN / 2,
         })
     }
 
@@ -226,7 +234,11 @@ impl OneMapApp {
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         let now = self.now_ms;
         match command {
-            Command::ZoomIn | Command::ZoomOut | Command::Home | Command::FlyTo(_) => {
+            Command::ZoomIn
+            | Command::ZoomOut
+            | Command::Home
+            | Command::FlyTo(_)
+            | Command::FitPoints(_) => {
                 self.map.apply(&command);
             }
             Command::SetTheme(theme) => {
@@ -248,22 +260,13 @@ impl OneMapApp {
                 }
             }
             Command::Acknowledge(id) => {
-                // Local for a role that may not note it (its pulse stops here only).
-                if self.state.live.acknowledged.insert(id.clone())
-                    && self.state.live.may("audit").is_ok()
-                {
-                    let _ = self.link.send(ClientMessage::Audit(AuditNote {
-                        action: AuditAction::Acknowledge,
-                        incident_id: Some(id),
-                        units: Vec::new(),
-                    }));
-                }
+                // The server's: who and when, seen by every console, in the audit log.
+                let c = FeedCommand::Acknowledge(Acknowledge { incident_id: id });
+                self.link.command(&mut self.state.live, c, now);
             }
             Command::RefreshAudit => {
-                let _ = self.link.query(ClientMessage::AuditQuery(AuditQuery {
-                    before_id: None,
-                    limit: 500,
-                }));
+                let q = crate::state::dispatch::audit_query(&self.state.dispatch.audit_filter, now);
+                let _ = self.link.query(ClientMessage::AuditQuery(q));
             }
             Command::ExportAudit => self.export_audit(),
             Command::Save => {
@@ -278,28 +281,43 @@ impl OneMapApp {
             Command::ExportPlan => crate::export::export_plan(&mut self.state),
             other => match self.state.apply(other) {
                 ViewChange::FlyTo(p, zoom) => self.map.fly_to(p, zoom),
+                ViewChange::Fit(points) => self.map.fit_points(&points),
                 ViewChange::None => {}
             },
         }
     }
 
+    /// Write the audit page shown to the path the user chose; the outcome stays in the
+    /// window (a failure in red).
     fn export_audit(&mut self) {
-        let Some(page) = &self.state.live.audit else {
+        let (Some(page), Some(path)) = (
+            &self.state.live.audit,
+            self.state.dispatch.audit_export_path.clone(),
+        ) else {
             return;
         };
-        let dir = self.state.plan.export_dir.clone();
-        let name = format!(
-            "audit-{}.csv",
-            crate::panels::top_bar::local_time(self.now_ms, "%Y%m%d-%H%M%S")
-        );
-        let path = dir.join(name);
+        let path = PathBuf::from(path.trim());
         let text = onemap_feed::store::sqlite::audit_csv(&page.entries);
-        self.state.dispatch.audit_saved = Some(
-            match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
-                Ok(()) => path.display().to_string(),
-                Err(e) => format!("{}: {e}", path.display()),
-            },
-        );
+        let written = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        let shown = path.display().to_string();
+        let lang = self.state.settings.lang;
+        let d = &mut self.state.dispatch;
+        d.audit_saved = Some(match written {
+            Ok(()) => {
+                d.audit_export_path = None;
+                (tr(lang, T::AuditSaved).replace("{p}", &shown), false)
+            }
+            Err(e) => (
+                tr(lang, T::AuditSaveFailed)
+                    .replace("{p}", &shown)
+                    .replace("{e}", &e.to_string()),
+                true,
+            ),
+        });
     }
 
     /// Take the routing worker's answers, and ask it for what the screen needs now.
@@ -313,7 +331,7 @@ impl OneMapApp {
                     self.state.plan.ready = Some((nodes, build_ms));
                 }
                 PlannerEvent::Output(o) => self.state.plan.take_output(o),
-                PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o),
+                PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o, self.now_ms),
             }
         }
         if let Some(request) = plan_request(&self.state) {
@@ -339,10 +357,12 @@ impl OneMapApp {
         }
         if let Some(request) = dispatch_request(&self.state, self.now_ms) {
             let d = &mut self.state.dispatch;
+            let ranking = !request.assigned;
             d.last_key = Some((
                 request.incident_id.as_str().into(),
                 d.chosen.clone(),
                 d.kinds,
+                ranking,
             ));
             d.last_at_ms = Some(self.now_ms);
             routing.dispatch(request);
@@ -383,6 +403,23 @@ impl OneMapApp {
         }
     }
 
+    /// A new P1: the chime (if on, at most one per few seconds) and the window asks for
+    /// attention.
+    fn sound_alert(&mut self, ctx: &egui::Context) {
+        if self.state.live.alert_due.take().is_none() {
+            return;
+        }
+        if self.state.settings.alert_sound
+            && self.now_ms - self.last_chime_ms >= crate::workers::alert::MIN_GAP_MS
+        {
+            self.last_chime_ms = self.now_ms;
+            crate::workers::alert::sound();
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+            egui::UserAttentionType::Critical,
+        ));
+    }
+
     /// Apply queued commands and take what arrived. Called before every `ui()`.
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.now_ms = self.clock.now_ms();
@@ -415,8 +452,12 @@ impl OneMapApp {
             ) {
                 self.state.related = self.state.compute_related();
             }
+            self.state
+                .dispatch
+                .forget_closed(&self.state.live.feed.incidents);
             ctx.request_repaint();
         }
+        self.sound_alert(ctx);
         if self.link.is_on() {
             ctx.request_repaint_after(Duration::from_millis(250));
         }

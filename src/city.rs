@@ -70,7 +70,11 @@ pub fn load_city(path: &Path) -> anyhow::Result<City> {
         .unwrap_or("city")
         .trim_end_matches(".osm")
         .to_string();
-    let data_key = format!("{stem}-{:016x}-r{RENDERER_VERSION}", fnv1a64(&bytes));
+    let data_key = format!(
+        "{stem}-{:016x}-r{RENDERER_VERSION}-{}",
+        fnv1a64(&bytes),
+        crate::basemap::text::font_tag()
+    );
     let name = city_name(&osm).unwrap_or_else(|| stem.clone());
     let summary = CitySummary {
         drivable_km: osm.road_length_m(|r| r.class.is_drivable()) / 1000.0,

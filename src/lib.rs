@@ -12,7 +12,7 @@ pub mod basemap;
 pub mod city;
 pub(crate) mod export;
 pub(crate) mod frame;
-pub(crate) mod layouts;
+pub mod layouts;
 pub mod live;
 pub mod map;
 pub mod model;

@@ -7,7 +7,7 @@
 //! ([`COMMAND_DEADLINE_MS`]); if the link is down it fails at once and says so; a command the
 //! server has not answered by its deadline is reported, never carried out later.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,8 +49,12 @@ pub const LOCAL_COMMANDER: &str = "local-commander";
 
 /// A unit whose last fix is older than this is drawn grey.
 pub const STALE_FIX_MS: i64 = 30_000;
-/// No message at all for this long while connected: the data is stale.
-pub const STALE_DATA_MS: i64 = 6_000;
+/// The server sends a heartbeat at least this often.
+pub const HEARTBEAT_MS: i64 = 2_000;
+/// Two heartbeats missed (with a second's grace): the data may be stale (amber).
+pub const STALE_DATA_MS: i64 = 2 * HEARTBEAT_MS + 1_000;
+/// Silent or disconnected this long: the feed is lost (red).
+pub const LOST_DATA_MS: i64 = 30_000;
 /// Every command is refused by the server after this long.
 pub const COMMAND_DEADLINE_MS: i64 = 10_000;
 /// How long a new incident pulses.
@@ -59,6 +63,33 @@ pub const PULSE_MS: i64 = 30_000;
 pub const MAX_NOTICES: usize = 50;
 /// A success is shown this long; a failure until it is dismissed.
 pub const NOTICE_SHOWN_MS: i64 = 20_000;
+
+/// How current the live picture is, for the band over the map and the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Messages arriving.
+    Live,
+    /// Not connected yet and nothing received: there is no picture at all.
+    NoData,
+    /// Silent (or disconnected) for more than two heartbeats: what is shown is as of `as_of_ms`.
+    Late { as_of_ms: i64 },
+    /// Silent or disconnected for more than [`LOST_DATA_MS`].
+    Lost { as_of_ms: i64 },
+}
+
+impl Health {
+    pub fn is_live(self) -> bool {
+        self == Health::Live
+    }
+
+    /// When the shown picture was last known to be current.
+    pub fn as_of_ms(self) -> Option<i64> {
+        match self {
+            Health::Late { as_of_ms } | Health::Lost { as_of_ms } => Some(as_of_ms),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Link {
@@ -133,8 +164,10 @@ pub struct LiveState {
     pub notices: VecDeque<Notice>,
     /// The last audit page received.
     pub audit: Option<AuditPage>,
-    /// Incidents this console has acknowledged (they stop pulsing).
-    pub acknowledged: HashSet<IncidentId>,
+    /// New P1 incidents that raised an alert (counted; the shell sounds it).
+    pub alerts_raised: u64,
+    /// The newest alert not yet sounded by the shell.
+    pub alert_due: Option<IncidentId>,
     /// Who the server signed this console in as, and what it may send.
     pub me: Option<Welcome>,
     next_notice: u64,
@@ -165,6 +198,22 @@ impl LiveState {
             && self
                 .last_message_ms
                 .is_some_and(|t| now_ms - t > STALE_DATA_MS)
+    }
+
+    /// How current the picture is: live, late after two missed heartbeats or as soon as the
+    /// link drops, lost after [`LOST_DATA_MS`].
+    pub fn health(&self, now_ms: i64) -> Health {
+        let Some(last) = self.last_message_ms else {
+            return Health::NoData;
+        };
+        let quiet = now_ms - last;
+        if quiet > LOST_DATA_MS {
+            Health::Lost { as_of_ms: last }
+        } else if !self.is_connected() || quiet > STALE_DATA_MS {
+            Health::Late { as_of_ms: last }
+        } else {
+            Health::Live
+        }
     }
 
     /// Whether a command for this unit is on its way.
@@ -250,6 +299,11 @@ impl LiveState {
                 match &env.event {
                     ServerEvent::IncidentCreated(i) => {
                         self.first_seen.entry(i.id.clone()).or_insert(now_ms);
+                        // A replayed old call does not alert; a new P1 does.
+                        if i.priority == 1 && env.ts + PULSE_MS >= now_ms {
+                            self.alerts_raised += 1;
+                            self.alert_due = Some(i.id.clone());
+                        }
                     }
                     ServerEvent::Snapshot(s) => {
                         // Incidents already known on connect do not pulse.
@@ -261,7 +315,6 @@ impl LiveState {
                     }
                     ServerEvent::IncidentArchived(b) => {
                         self.first_seen.remove(&b.id);
-                        self.acknowledged.remove(&b.id);
                     }
                     ServerEvent::Error(e) => {
                         self.last_error = Some(format!("{}: {}", e.code, e.message));
@@ -292,8 +345,6 @@ impl LiveState {
                     let feed = &self.feed;
                     self.first_seen
                         .retain(|id, _| feed.incidents.contains_key(id));
-                    self.acknowledged
-                        .retain(|id| feed.incidents.contains_key(id));
                 }
             }
         }
@@ -514,4 +565,68 @@ fn session_prefix() -> String {
         .map_or(0, |d| d.as_nanos() as u64);
     let mixed = nanos ^ (u64::from(std::process::id()) << 40);
     format!("c{mixed:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picture_turns_late_then_lost_and_never_live_without_data() {
+        let t = 1_800_000_000_000;
+        let mut s = LiveState {
+            link: Some(Link::Connecting),
+            ..LiveState::default()
+        };
+        assert_eq!(s.health(t), Health::NoData);
+        s.link = Some(Link::Connected { since_ms: t });
+        s.last_message_ms = Some(t);
+        assert_eq!(s.health(t + HEARTBEAT_MS), Health::Live);
+        // Two heartbeats missed: late (amber), as of the last message.
+        assert_eq!(
+            s.health(t + STALE_DATA_MS + 1),
+            Health::Late { as_of_ms: t }
+        );
+        assert_eq!(s.health(t + LOST_DATA_MS + 1), Health::Lost { as_of_ms: t });
+        // The link dropping is late at once, however recent the last message.
+        s.link = Some(Link::Reconnecting {
+            since_ms: t,
+            attempt: 1,
+            error: "connection refused".into(),
+        });
+        assert_eq!(s.health(t + 10), Health::Late { as_of_ms: t });
+        assert_eq!(s.health(t + 31_000), Health::Lost { as_of_ms: t });
+    }
+
+    #[test]
+    fn a_new_p1_raises_an_alert_and_a_replayed_one_does_not() {
+        use onemap_core::feed::{Category, Envelope, Incident, IncidentStatus, Position};
+        let t = 1_800_000_000_000;
+        let call = |id: &str, priority| Incident {
+            id: id.into(),
+            category: Category::Robbery,
+            priority,
+            location: Position([13.26, 53.55]),
+            address: "Markt 1".into(),
+            reported_at_ms: t,
+            status: IncidentStatus::New,
+            assigned_units: vec![],
+            times: Default::default(),
+            callback: None,
+            notes: vec![],
+            acknowledged: None,
+        };
+        let mut s = LiveState::default();
+        let event = |seq, ts, i| {
+            ClientEvent::Event(Envelope::new(seq, ts, ServerEvent::IncidentCreated(i)))
+        };
+        s.apply(event(1, t, call("I-1", 2)), t);
+        assert_eq!(s.alerts_raised, 0, "a P2 does not alert");
+        s.apply(event(2, t, call("I-2", 1)), t + 500);
+        assert_eq!(s.alerts_raised, 1);
+        assert_eq!(s.alert_due, Some("I-2".into()));
+        // Replayed on reconnect an hour later: no alert.
+        s.apply(event(3, t, call("I-3", 1)), t + 3_600_000);
+        assert_eq!(s.alerts_raised, 1);
+    }
 }

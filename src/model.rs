@@ -90,6 +90,22 @@ pub enum Command {
     /// Dispatch the chosen (or fastest) unit to the selected incident.
     DispatchChosen,
     Acknowledge(IncidentId),
+    /// Show or hide the live units of a kind (by `UnitKind::index`) / incidents of a priority.
+    SetLiveKind(usize, bool),
+    SetLivePriority(usize, bool),
+    /// Fit these points into the map (an incident and its unit).
+    FitPoints(Vec<LonLat>),
+    /// The queue's pointer state: while hovered its order is frozen to this list.
+    FreezeQueue(Option<Vec<IncidentId>>),
+    /// Rank more units for an incident that has units sent (or stop).
+    SetReinforce(bool),
+    /// The unit status board.
+    OpenUnitBoard(bool),
+    SetUnitBoard(UnitBoard),
+    /// The audit log's filters (the next refresh uses them).
+    SetAuditFilter(AuditFilter),
+    /// Where the audit export is to be saved (`None`: the dialog closes).
+    SetAuditExportPath(Option<String>),
     /// Move through the incident queue: +1 next, -1 previous, 0 open the selected one.
     QueueStep(i32),
     /// A command for the feed server: sent now with a deadline, or refused now.
@@ -113,7 +129,18 @@ pub struct Settings {
     pub show_cameras: bool,
     pub show_posts: bool,
     pub show_stations: bool,
+    /// Live layers: units of each kind (by `UnitKind::index`), incidents of each priority.
+    pub live_kinds: [bool; 5],
+    pub live_priorities: [bool; 4],
+    /// Sound an alert when a new P1 arrives.
+    pub alert_sound: bool,
+    /// How long an incident may wait for a unit, per priority (P1..P4), seconds: past half of
+    /// it the queue shows it amber, past all of it red.
+    pub targets_s: [i64; 4],
 }
+
+/// Per-priority targets for an unassigned incident (after the CAD convention), seconds.
+pub const DEFAULT_TARGETS_S: [i64; 4] = [60, 180, 600, 1800];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -126,11 +153,25 @@ impl Default for Settings {
             show_cameras: true,
             show_posts: true,
             show_stations: true,
+            live_kinds: [true; 5],
+            live_priorities: [true; 4],
+            alert_sound: true,
+            targets_s: DEFAULT_TARGETS_S,
         }
     }
 }
 
 impl Settings {
+    /// Whether the live layer shows units of this kind.
+    pub fn shows_unit(&self, kind: onemap_core::feed::UnitKind) -> bool {
+        self.live_kinds[kind.index()]
+    }
+
+    /// Whether the live layer shows incidents of this priority (1..4).
+    pub fn shows_priority(&self, priority: u8) -> bool {
+        self.live_priorities[usize::from(priority.clamp(1, 4)) - 1]
+    }
+
     pub fn layer_visible(&self, kind: LayerKind) -> bool {
         match kind {
             LayerKind::Beats => self.show_beats,
@@ -148,6 +189,39 @@ impl Settings {
             LayerKind::Stations => self.show_stations = visible,
         }
     }
+}
+
+/// The unit board's sort and filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnitBoard {
+    pub sort: UnitSort,
+    pub descending: bool,
+    /// Call sign, id or incident contains this (case-insensitive).
+    pub filter: String,
+    /// Only units in this status (by `UnitStatus` name), if set.
+    pub status: Option<onemap_core::feed::UnitStatus>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnitSort {
+    #[default]
+    CallSign,
+    Kind,
+    Status,
+    Incident,
+    TimeInStatus,
+    FixAge,
+}
+
+/// The audit log's filters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    pub incident: String,
+    pub unit: String,
+    /// An action name (`dispatch`, `result`, …), if set.
+    pub action: Option<String>,
+    /// Only the last this many hours, if set.
+    pub hours: Option<u32>,
 }
 
 /// Sort key of the coverage table.

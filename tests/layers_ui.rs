@@ -330,7 +330,8 @@ fn dragging_a_selected_camera_moves_it_in_one_undo_step() {
         }));
     h.run_steps(4);
     // The camera is at the centre of the map now.
-    let map_rect_centre = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    let right = onemap::layouts::console::RIGHT_WIDTH;
+    let map_rect_centre = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
     let from = map_rect_centre;
     let to = from + egui::vec2(60.0, 30.0);
     common::drag(&mut h, from, to, 6, |_| {});
@@ -413,7 +414,8 @@ fn hovering_a_beat_shows_its_tooltip() {
     ));
     h.run_steps(3);
     // The inspector takes the right 300 px once something is selected.
-    let centre = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    let right = onemap::layouts::console::RIGHT_WIDTH;
+    let centre = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
     for _ in 0..40 {
         h.hover_at(centre);
         h.step();

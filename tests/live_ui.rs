@@ -52,8 +52,12 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
         assert!(!open.is_empty());
         (open.len(), open[0].address.clone())
     };
-    let header = format!("{} ({count})", zh(T::IncidentQueue));
-    assert!(h.query_by_label(&header).is_some(), "queue header {header}");
+    assert!(
+        h.query_by_label(zh(T::IncidentQueue)).is_some(),
+        "queue header"
+    );
+    let n = format!("({count})");
+    assert!(h.query_by_label(&n).is_some(), "queue count {n}");
     // The most urgent open incident is listed first with its address.
     assert!(h.query_by_label_contains(&first_address).is_some());
 
@@ -105,6 +109,14 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
         incidents,
         "nothing valid is lost"
     );
+    // A lost feed is unmistakable: the band over the map says since when, the queue keeps
+    // the last known incidents and says so, and never claims there are none.
+    let band = zh(T::BandLate).split("{t}").next().unwrap();
+    assert!(h.query_by_label_contains(band).is_some(), "band: {band}");
+    let last_known = zh(T::QueueLastKnown).split("{t}").next().unwrap();
+    assert!(h.query_by_label_contains(last_known).is_some());
+    assert!(h.query_by_label_contains(&first_address).is_some());
+    assert!(h.query_by_label(zh(T::NoIncidents)).is_none());
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }

@@ -139,7 +139,8 @@ fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
     let km_before = before.rings.as_ref().unwrap().km.clone();
 
     // Drag the post (at the centre of the map) 250 px east, step by step.
-    let from = egui::pos2(270.0 + (1400.0 - 270.0 - 300.0) / 2.0, 450.0);
+    let right = onemap::layouts::console::RIGHT_WIDTH;
+    let from = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
     let to = from + egui::vec2(250.0, 0.0);
     let mut answered_while_dragging = 0;
     let mut last_id = request.id;

@@ -144,7 +144,7 @@ impl MapData {
             buildings,
             lines,
             places,
-            font: GlyphFont::embedded()?,
+            font: GlyphFont::system()?,
             label_layouts: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect(),
         })
     }

@@ -32,27 +32,47 @@ pub fn console_ui(
     if state.selection.is_some() || state.live.is_on() {
         egui::Panel::right("inspector")
             .resizable(false)
-            .exact_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    ui.set_max_width(ui.available_width());
-                    // The outcomes of this console's commands, wherever the commander is.
-                    panels::notices::notices_ui(ui, f);
-                    if state.selection.is_some() {
-                        panels::inspector::inspector_ui(ui, f);
-                        ui.separator();
-                    }
-                    if state.live.is_on() {
-                        panels::queue::incident_queue_ui(ui, f);
-                    }
-                });
-            });
+            .exact_size(RIGHT_WIDTH)
+            .show(ui, |ui| right_column_ui(ui, f));
+    }
+    if state.live.is_on() {
+        panels::feed_band::feed_band_ui(ui, f);
     }
     let mut commands = Vec::new();
     egui::CentralPanel::no_frame().show(ui, |ui| commands = map.ui(ui, f, tiles));
     panels::coverage::coverage_window(ui.ctx(), f);
     panels::audit::audit_window(ui.ctx(), f);
+    panels::units::unit_board_window(ui.ctx(), f);
     commands
+}
+
+/// Width of the right column (queue and details), points.
+pub const RIGHT_WIDTH: f32 = 330.0;
+
+/// The right column: the queue on top, always visible with its own scroll (two fifths of the
+/// height, at least 220 points), the notices and the details below it with theirs.
+fn right_column_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let state = f.state;
+    if state.live.is_on() {
+        let h = (ui.available_height() * 0.42).max(220.0);
+        egui::Panel::top("queue")
+            .resizable(false)
+            .exact_size(h)
+            .show(ui, |ui| {
+                ui.set_max_width(ui.available_width());
+                panels::queue::incident_queue_ui(ui, f);
+            });
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("details")
+        .show(ui, |ui| {
+            ui.set_max_width(ui.available_width());
+            // The outcomes of this console's commands, wherever the commander is.
+            panels::notices::notices_ui(ui, f);
+            if state.selection.is_some() {
+                panels::inspector::inspector_ui(ui, f);
+            }
+        });
 }
 
 /// The console's keys, as commands (nothing while a text field has the keyboard).

@@ -113,6 +113,24 @@ impl MapView {
         let _ = self.memory.set_zoom(zoom);
     }
 
+    /// Keep every point in view with a margin: centre on them, and zoom out (never in past
+    /// street level) until they fit.
+    pub fn fit_points(&mut self, points: &[LonLat]) {
+        let Some(&first) = points.first() else {
+            return;
+        };
+        let bbox = BBox::from_points(points.iter().copied()).padded(0.25);
+        let (w, h) = (f64::from(self.size.x), f64::from(self.size.y));
+        let fit = mercator::zoom_to_fit(&bbox, w.max(200.0), h.max(200.0));
+        let c = if points.len() == 1 {
+            first
+        } else {
+            bbox.center()
+        };
+        self.memory.center_at(lon_lat(c.lon, c.lat));
+        let _ = self.memory.set_zoom(fit.min(16.0));
+    }
+
     /// Centre on `p`, zooming in to `at_least` if further out.
     pub fn fly_to(&mut self, p: LonLat, at_least: f64) {
         self.memory.center_at(lon_lat(p.lon, p.lat));
@@ -132,6 +150,7 @@ impl MapView {
             }
             Command::Home => self.fit_city(),
             Command::FlyTo(p) => self.fly_to(*p, 16.0),
+            Command::FitPoints(points) => self.fit_points(points),
             _ => {}
         }
     }

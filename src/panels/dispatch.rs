@@ -46,11 +46,30 @@ pub fn dispatch_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
         return;
     }
     status_buttons_ui(ui, f, inc);
-    assigned_ui(ui, f, inc);
-    ui.separator();
-    ranked_ui(ui, f, inc);
-    if let Some(out) = f.state.recommendation() {
-        impact_ui(ui, f, out);
+    stale_ui(ui, f);
+    if !inc.assigned_units.is_empty() {
+        assigned_ui(ui, f, inc);
+        let mut more = f.state.dispatch.reinforce;
+        if ui.toggle_value(&mut more, f.tr(T::Reinforce)).changed() {
+            f.send(Command::SetReinforce(more));
+        }
+    }
+    if f.state.ranking(inc) {
+        ui.separator();
+        ranked_ui(ui, f, inc);
+        if let Some(out) = f.state.recommendation() {
+            impact_ui(ui, f, out);
+        }
+    }
+}
+
+/// While the feed is late or lost: what is shown is as of when, and is not to be acted on.
+fn stale_ui(ui: &mut Ui, f: &Frame<'_>) {
+    if let Some(t) = f.state.live.health(f.now_ms).as_of_ms() {
+        let text = f
+            .tr(T::StaleRecommendation)
+            .replace("{t}", &super::top_bar::local_time(t, "%H:%M:%S"));
+        ui.label(RichText::new(text).color(f.theme.problem).strong());
     }
 }
 
@@ -61,9 +80,20 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
             status,
         })
     };
+    if let Some(a) = &inc.acknowledged {
+        let text = f
+            .tr(T::AckedBy)
+            .replace("{n}", &a.by)
+            .replace("{t}", &super::top_bar::local_time(a.at_ms, "%H:%M:%S"));
+        ui.label(RichText::new(text).small().color(f.theme.muted_text));
+    }
     ui.horizontal_wrapped(|ui| {
-        if !f.state.live.acknowledged.contains(&inc.id)
-            && ui.button(format!("{} (A)", f.tr(T::Acknowledge))).clicked()
+        if inc.acknowledged.is_none()
+            && f.command_button(
+                ui,
+                "acknowledge",
+                egui::Button::new(format!("{} (A)", f.tr(T::Acknowledge))),
+            )
         {
             f.send(Command::Acknowledge(inc.id.clone()));
         }
@@ -98,16 +128,57 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
     });
 }
 
+/// A sent unit's ETA now (counting down between refreshes) and its progress, from the
+/// routing worker's answer for the units sent.
+fn eta_of(f: &Frame<'_>, inc: &Incident, unit: &UnitId) -> Option<(f64, f32)> {
+    let out = f.state.recommendation().filter(|o| o.assigned)?;
+    let r = out
+        .recommendation
+        .ranked
+        .iter()
+        .find(|r| out.responders[r.index].id == unit.as_str())?;
+    let since_s = (f.now_ms - f.state.dispatch.output_at_ms).max(0) as f64 / 1000.0;
+    let left = (f64::from(r.eta_s) - since_s).max(0.0);
+    let first = f
+        .state
+        .dispatch
+        .first_eta
+        .get(&(inc.id.clone(), unit.clone()))
+        .copied()
+        .unwrap_or(r.eta_s)
+        .max(1.0);
+    Some((left, (1.0 - left as f32 / first).clamp(0.0, 1.0)))
+}
+
 fn assigned_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
     let lang = f.lang();
     let chosen = f.state.chosen_unit().map(|(id, _)| id);
+    ui.label(RichText::new(f.tr(T::SentUnits)).strong());
     for u in &inc.assigned_units {
         let unit = f.state.live.feed.units.get(u);
-        ui.horizontal(|ui| {
-            let name = unit.map_or(u.as_str(), |x| x.call_sign.as_str());
-            let status = unit.map_or(UnitStatus::OffDuty, |x| x.status);
-            ui.label(format!("{name} · {}", unit_status_label(lang, status)));
-            if let Some(to) = &chosen {
+        let status = unit.map_or(UnitStatus::OffDuty, |x| x.status);
+        let name = unit.map_or(u.as_str(), |x| x.call_sign.as_str());
+        ui.horizontal_wrapped(|ui| {
+            let glyph = unit.map_or("", |x| unit_glyph(x.kind, lang));
+            ui.label(RichText::new(format!("{glyph} {name}")).strong());
+            ui.label(unit_status_label(lang, status));
+            if let Some((left, _)) = eta_of(f, inc, u)
+                && matches!(status, UnitStatus::Dispatched | UnitStatus::EnRoute)
+            {
+                ui.monospace(f.tr(T::EtaLeft).replace("{t}", &mmss(left)));
+            }
+        });
+        if let Some((_, progress)) = eta_of(f, inc, u)
+            && matches!(status, UnitStatus::Dispatched | UnitStatus::EnRoute)
+        {
+            ui.add(
+                egui::ProgressBar::new(progress)
+                    .desired_height(6.0)
+                    .fill(f.theme.route),
+            );
+        }
+        ui.horizontal_wrapped(|ui| {
+            if let Some(to) = chosen.as_ref().filter(|to| *to != u) {
                 let label = f.tr(T::ReassignTo).replace("{u}", to.as_str());
                 if f.command_button(ui, "reassign", egui::Button::new(label).small()) {
                     send(
@@ -142,7 +213,7 @@ fn ranked_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
     let state = f.state;
     ui.horizontal(|ui| {
         ui.label(RichText::new(f.tr(T::Recommended)).strong());
-        if let Some(o) = state.recommendation() {
+        if let Some(o) = state.recommendation().filter(|o| !o.assigned) {
             ui.label(
                 RichText::new(format!("{:.1} ms", o.recommend_ms))
                     .small()
@@ -160,7 +231,7 @@ fn ranked_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
             }
         }
     });
-    let Some(out) = state.recommendation() else {
+    let Some(out) = state.recommendation().filter(|o| !o.assigned) else {
         ui.label(RichText::new(f.tr(T::RecommendWaiting)).color(theme.muted_text));
         return;
     };

@@ -29,9 +29,12 @@ fn select_button(ui: &mut Ui, f: &Frame<'_>, label: String, selection: Selection
     }
 }
 
-/// One attribute row of a two-column grid; long values wrap inside the panel.
+/// Width of an attribute's value in the details (the right column less the key's column).
+const VALUE_WIDTH: f32 = 215.0;
+
+/// One attribute row of a two-column grid; long values wrap inside the panel (at spaces).
 fn row(ui: &mut Ui, f: &Frame<'_>, key: T, value: String) {
-    let value_width = (ui.available_width() - 110.0).max(80.0);
+    let value_width = VALUE_WIDTH;
     ui.label(RichText::new(f.tr(key)).color(f.theme.muted_text));
     ui.scope(|ui| {
         ui.set_max_width(value_width);

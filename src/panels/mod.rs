@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod coverage;
 pub(crate) mod dispatch;
+pub(crate) mod feed_band;
 pub(crate) mod inspector;
 pub mod notices;
 pub(crate) mod planning;
@@ -11,3 +12,4 @@ pub(crate) mod queue;
 pub(crate) mod side;
 pub(crate) mod status_bar;
 pub(crate) mod top_bar;
+pub(crate) mod units;

@@ -42,6 +42,9 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
             );
         });
     }
+    if state.live.is_on() {
+        live_layers_ui(ui, f);
+    }
     ui.add_space(4.0);
     basemap_ui(ui, f);
     ui.separator();
@@ -85,6 +88,56 @@ fn basemap_ui(ui: &mut Ui, f: &Frame<'_>) {
                 .color(theme.muted_text),
         );
     }
+}
+
+/// The live layers: units by kind (with how many, and how many available), incidents by
+/// priority (with how many open), each shown or hidden.
+fn live_layers_ui(ui: &mut Ui, f: &Frame<'_>) {
+    use crate::map::draw::{priority_colour, unit_glyph};
+    use onemap_core::feed::{UnitKind, UnitStatus};
+    let (theme, lang) = (f.theme, f.lang());
+    let feed = &f.state.live.feed;
+    let settings = &f.state.settings;
+    ui.label(RichText::new(f.tr(T::LiveLayers)).strong());
+    ui.label(
+        RichText::new(f.tr(T::LiveUnits))
+            .small()
+            .color(theme.muted_text),
+    );
+    ui.horizontal_wrapped(|ui| {
+        for kind in UnitKind::ALL {
+            let all = feed.units.values().filter(|u| u.kind == kind).count();
+            let free = feed
+                .units
+                .values()
+                .filter(|u| u.kind == kind && u.status == UnitStatus::Available)
+                .count();
+            let mut on = settings.shows_unit(kind);
+            let label = format!(
+                "{} {} {free}/{all}",
+                unit_glyph(kind, lang),
+                labels::unit_kind_label(lang, kind)
+            );
+            if ui.checkbox(&mut on, label).changed() {
+                f.send(Command::SetLiveKind(kind.index(), on));
+            }
+        }
+    });
+    ui.label(
+        RichText::new(f.tr(T::LiveIncidents))
+            .small()
+            .color(theme.muted_text),
+    );
+    ui.horizontal_wrapped(|ui| {
+        for p in 1..=4u8 {
+            let open = feed.open_incidents().filter(|i| i.priority == p).count();
+            let mut on = settings.shows_priority(p);
+            let text = RichText::new(format!("P{p} {open}")).color(priority_colour(p, theme));
+            if ui.checkbox(&mut on, text).changed() {
+                f.send(Command::SetLivePriority(usize::from(p) - 1, on));
+            }
+        }
+    });
 }
 
 fn search_ui(ui: &mut Ui, f: &Frame<'_>) {

@@ -10,6 +10,7 @@ pub mod related;
 
 use std::sync::Arc;
 
+use onemap_core::feed::IncidentStatus;
 use onemap_core::layers::{Camera, CameraKind, CameraStatus, Post, PostKind};
 use onemap_core::search::{SearchHit, SearchIndex, Target};
 
@@ -42,11 +43,13 @@ pub struct AppState {
 }
 
 /// What a command asks of the map's view after the state has changed.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ViewChange {
     None,
     /// Centre on the point, zooming in to street level (at least `min_zoom`).
     FlyTo(onemap_core::coord::LonLat, f64),
+    /// Keep these points in view (an incident and the units sent to it).
+    Fit(Vec<onemap_core::coord::LonLat>),
 }
 
 impl AppState {
@@ -109,6 +112,8 @@ impl AppState {
                     Target::Post(id) => Selection::Post(id),
                     Target::Station(id) => Selection::Station(id),
                     Target::Location => Selection::Point(hit.pos),
+                    Target::Incident(id) => Selection::Incident(id.as_str().into()),
+                    Target::Unit(id) => Selection::Unit(id.as_str().into()),
                 });
                 return ViewChange::FlyTo(hit.pos, 16.5);
             }
@@ -169,7 +174,7 @@ impl AppState {
             Command::SetDispatchKinds(kinds) => self.dispatch.kinds = kinds,
             Command::ChooseUnit(unit) => self.dispatch.chosen = unit,
             Command::ChooseRank(k) => {
-                if let Some(out) = self.recommendation()
+                if let Some(out) = self.recommendation().filter(|o| !o.assigned)
                     && let Some(r) = out.recommendation.ranked.get(k)
                 {
                     self.dispatch.chosen = Some(out.responders[r.index].id.as_str().into());
@@ -177,12 +182,32 @@ impl AppState {
             }
             Command::QueueStep(step) => return self.queue_step(step),
             Command::OpenAudit(open) => self.dispatch.audit_open = open,
+            Command::SetLiveKind(k, on) => {
+                if let Some(v) = self.settings.live_kinds.get_mut(k) {
+                    *v = on;
+                }
+            }
+            Command::SetLivePriority(k, on) => {
+                if let Some(v) = self.settings.live_priorities.get_mut(k) {
+                    *v = on;
+                }
+            }
+            Command::SetReinforce(on) => {
+                self.dispatch.reinforce = on;
+                self.dispatch.chosen = None;
+            }
+            Command::FreezeQueue(order) => self.dispatch.queue_frozen = order,
+            Command::OpenUnitBoard(open) => self.dispatch.board_open = open,
+            Command::SetUnitBoard(board) => self.dispatch.board = board,
+            Command::SetAuditFilter(filter) => self.dispatch.audit_filter = filter,
+            Command::SetAuditExportPath(path) => self.dispatch.audit_export_path = path,
             Command::DismissNotice(id) => self.live.dismiss(id),
             // Carried out by the shell (view, files, network).
             Command::ZoomIn
             | Command::ZoomOut
             | Command::Home
             | Command::FlyTo(_)
+            | Command::FitPoints(_)
             | Command::Save
             | Command::ExportPlan
             | Command::DispatchChosen
@@ -195,14 +220,19 @@ impl AppState {
     }
 
     /// J/K through the queue (and Enter to open): the selection moves, the map follows when
-    /// an incident is opened or the queue entered.
+    /// an incident is opened or the queue entered. From an incident no longer waiting (just
+    /// dispatched), J and Enter go to the first waiting one.
     fn queue_step(&mut self, step: i32) -> ViewChange {
         let queue = queue_order(self.live.feed.incidents.values());
-        let at = self
-            .selected_incident()
-            .and_then(|s| queue.iter().position(|i| i.id == s.id));
+        let selected = self.selected_incident();
+        let at = selected.and_then(|s| queue.iter().position(|i| i.id == s.id));
+        let left_waiting = selected.is_some_and(|s| s.status != IncidentStatus::New);
+        let first_waiting = queue.iter().position(|i| i.status == IncidentStatus::New);
         let to = match at {
-            None => 0,
+            None => first_waiting.unwrap_or(0),
+            Some(_) if step >= 0 && left_waiting && first_waiting.is_some() => {
+                first_waiting.unwrap_or(0)
+            }
             Some(k) if step > 0 => (k + 1).min(queue.len().saturating_sub(1)),
             Some(k) if step < 0 => k.saturating_sub(1),
             Some(k) => k,
@@ -210,13 +240,32 @@ impl AppState {
         let Some(inc) = queue.get(to) else {
             return ViewChange::None;
         };
-        let (id, pos) = (inc.id.clone(), inc.location.lonlat());
+        let moved = at != Some(to);
+        let view = self.view_of(inc);
         self.dispatch.chosen = None;
-        self.selection = Some(Selection::Incident(id));
-        if step == 0 || at.is_none() {
-            ViewChange::FlyTo(pos, 16.0)
+        self.dispatch.reinforce = false;
+        self.selection = Some(Selection::Incident(inc.id.clone()));
+        if step == 0 || at.is_none() || moved && left_waiting {
+            view
         } else {
             ViewChange::None
+        }
+    }
+
+    /// The view that shows an incident: with units sent to it, the incident and the units;
+    /// else the incident at street level.
+    pub fn view_of(&self, inc: &onemap_core::feed::Incident) -> ViewChange {
+        let mut points = vec![inc.location.lonlat()];
+        points.extend(
+            inc.assigned_units
+                .iter()
+                .filter_map(|u| self.live.feed.units.get(u))
+                .map(|u| u.position.lonlat()),
+        );
+        if points.len() > 1 {
+            ViewChange::Fit(points)
+        } else {
+            ViewChange::FlyTo(points[0], 16.0)
         }
     }
 
@@ -302,6 +351,50 @@ impl AppState {
                 .collect();
             self.search_index = SearchIndex::new(&self.city.osm, &self.ops.layers, &label_points);
         }
-        self.search_hits = self.search_index.search(&self.search_query, 12);
+        let mut hits = live_hits(&self.live.feed, &self.search_query, 6);
+        hits.extend(
+            self.search_index
+                .search(&self.search_query, 12 - hits.len()),
+        );
+        self.search_hits = hits;
     }
+}
+
+/// Live incidents (by id or address) and units (by call sign or id) matching `query`, open
+/// incidents first; at most `limit`.
+fn live_hits(feed: &onemap_core::feed::FeedState, query: &str, limit: usize) -> Vec<SearchHit> {
+    use onemap_core::search::HitKind;
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<SearchHit> = Vec::new();
+    let mut incidents: Vec<_> = feed
+        .incidents
+        .values()
+        .filter(|i| {
+            i.id.as_str().to_lowercase().contains(&q) || i.address.to_lowercase().contains(&q)
+        })
+        .collect();
+    incidents.sort_by_key(|i| (!i.status.is_open(), std::cmp::Reverse(i.reported_at_ms)));
+    hits.extend(incidents.into_iter().take(limit).map(|i| SearchHit {
+        kind: HitKind::Incident,
+        label: format!("{} {}", i.id, i.address),
+        pos: i.location.lonlat(),
+        target: Target::Incident(i.id.to_string()),
+    }));
+    let units = feed.units.values().filter(|u| {
+        u.call_sign.to_lowercase().contains(&q) || u.id.as_str().to_lowercase().contains(&q)
+    });
+    hits.extend(
+        units
+            .take(limit.saturating_sub(hits.len()))
+            .map(|u| SearchHit {
+                kind: HitKind::Unit,
+                label: format!("{} ({})", u.call_sign, u.id),
+                pos: u.position.lonlat(),
+                target: Target::Unit(u.id.to_string()),
+            }),
+    );
+    hits
 }

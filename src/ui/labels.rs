@@ -58,6 +58,8 @@ pub fn hit_kind(k: HitKind) -> T {
         HitKind::Street => T::Street,
         HitKind::Address => T::Address,
         HitKind::Poi => T::Poi,
+        HitKind::Incident => T::LiveIncidents,
+        HitKind::Unit => T::LiveUnits,
     }
 }
 
@@ -134,10 +136,37 @@ pub fn command_label(lang: Lang, kind: &str) -> &'static str {
             "create_incident" => T::CmdCreateIncident,
             "audit_query" => T::CmdAuditQuery,
             "audit" => T::CmdAuditNote,
+            "acknowledge" => T::Acknowledge,
             _ => T::CmdOther,
         },
     )
 }
+
+/// An audit log action in the UI language: a command's name, or what the server recorded.
+pub fn audit_action_label(lang: Lang, action: &str) -> &'static str {
+    let key = match action {
+        "recommendation" => T::ActRecommendation,
+        "result" => T::ActResult,
+        "session_ended" => T::ActSession,
+        "identity_live" | "identity_revoked" => T::ActIdentity,
+        "sign_in" | "sign_in_blocked" => T::ActDenied,
+        other => return command_label(lang, other),
+    };
+    tr(lang, key)
+}
+
+/// The actions the audit log's filter offers (server names).
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "dispatch",
+    "reassign",
+    "set_incident_status",
+    "set_unit_status",
+    "move_up",
+    "acknowledge",
+    "create_incident",
+    "recommendation",
+    "result",
+];
 
 /// A role in the user's language.
 pub fn role_label(lang: Lang, role: Role) -> &'static str {

@@ -37,6 +37,8 @@ pub struct DispatchRequest {
     pub chosen: Option<String>,
     /// Posts a move-up may go to: id and place.
     pub posts: Vec<(String, LonLat)>,
+    /// The units already sent (routes and ETAs only; no coverage impact).
+    pub assigned: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +68,8 @@ pub struct DispatchOutput {
     pub impact: Option<Result<ImpactView, String>>,
     pub recommend_ms: f64,
     pub compute_ms: f64,
+    /// For the units already sent (see [`DispatchRequest::assigned`]).
+    pub assigned: bool,
 }
 
 /// A post as a move-up target: its name, where it is (bits of lon/lat), mode, turnout.
@@ -136,7 +140,9 @@ impl DispatchWorker {
                 eta_s: u.turnout_s + secs,
             })
         });
-        let impact = chosen.map(|i| self.impact(graph, setup, setups, &r, i));
+        let impact = chosen
+            .filter(|_| !r.assigned)
+            .map(|i| self.impact(graph, setup, setups, &r, i));
         DispatchOutput {
             id: r.id,
             incident_id: r.incident_id,
@@ -146,6 +152,7 @@ impl DispatchWorker {
             impact,
             recommend_ms,
             compute_ms: t.elapsed().as_secs_f64() * 1e3,
+            assigned: r.assigned,
         }
     }
 

@@ -23,6 +23,10 @@ pub enum HitKind {
     Camera,
     Address,
     Poi,
+    /// A live incident (matched by the console over its live picture).
+    Incident,
+    /// A live unit.
+    Unit,
 }
 
 /// What a hit refers to, so the console can select it.
@@ -34,6 +38,9 @@ pub enum Target {
     Station(StationId),
     /// A place on the map with nothing to select.
     Location,
+    /// A live incident or unit, by id.
+    Incident(String),
+    Unit(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]

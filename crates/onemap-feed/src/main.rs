@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use onemap_core::feed::wire::AuditQuery;
 use onemap_core::feed::{Role, UnitId};
 use onemap_feed::identity::IdentityDb;
 use onemap_feed::server::{ServerConfig, start};
@@ -242,7 +243,7 @@ fn audit(action: Option<AuditCmd>, db: PathBuf, csv: PathBuf) -> anyhow::Result<
             }
         };
     }
-    let text = audit_csv(&store.audit_page(None, u32::MAX)?);
+    let text = audit_csv(&store.audit_page(&AuditQuery::newest(u32::MAX))?);
     if csv.as_os_str() == "-" {
         print!("{text}");
     } else {

@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use onemap_core::feed::wire::AuditQuery;
 use onemap_core::feed::{AuditEntry, Command, FeedState, Refusal};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -107,12 +108,12 @@ impl ServerHandle {
 
     /// The newest audit entries (for tools and tests).
     pub fn audit_page(&self, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<AuditEntry>> {
-        self.ask(|reply| HubMsg::AuditPage {
-            before,
-            limit,
-            reply,
-        })?
-        .map_err(|e| anyhow::anyhow!(e))
+        let query = AuditQuery {
+            before_id: before,
+            ..AuditQuery::newest(limit)
+        };
+        self.ask(|reply| HubMsg::AuditPage { query, reply })?
+            .map_err(|e| anyhow::anyhow!(e))
     }
 
     /// Stop accepting, close every connection, and wait for the server's threads.

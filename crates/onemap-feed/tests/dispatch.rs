@@ -269,6 +269,7 @@ fn lifecycle_by_command_with_times_move_up_and_audit() {
                 ClientMessage::AuditQuery(AuditQuery {
                     before_id: None,
                     limit: 200,
+                    ..Default::default()
                 }),
             ))
             .unwrap();

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::{commander, sign_on, temp_db, token};
 use onemap_core::feed::lifecycle::{
-    CreateIncident, Dispatch, MoveUp, Reassign, ReportPosition, SetIncidentStatus, SetUnitStatus,
-    SignOff,
+    Acknowledge, CreateIncident, Dispatch, MoveUp, Reassign, ReportPosition, SetIncidentStatus,
+    SetUnitStatus, SignOff,
 };
 use onemap_core::feed::{
     Category, ClientEnvelope, ClientMessage, Command, IncidentId, IncidentStatus, Position,
@@ -195,6 +195,9 @@ fn fixture(server: &ServerHandle, kind: &str, unit: &str) -> Command {
             })
         }
         "create_incident" => new_call(),
+        "acknowledge" => Command::Acknowledge(Acknowledge {
+            incident_id: incident(server),
+        }),
         other => panic!("no fixture for {other}: add one when a command is added"),
     }
 }
@@ -293,6 +296,7 @@ fn only_the_allowed_cells_of_the_matrix_act_and_rejected_clients_receive_nothing
             ClientMessage::AuditQuery(onemap_core::feed::wire::AuditQuery {
                 before_id: None,
                 limit: 5,
+                ..Default::default()
             }),
         );
         send(&mut ws, &query);

@@ -27,7 +27,7 @@ struct Applier {
 impl Applier {
     fn run(&mut self, commands: Vec<Command>, state: &mut FeedState, now: i64) {
         for c in commands {
-            let Ok(events) = decide(state, &c, now) else {
+            let Ok(events) = decide(state, &c, now, "simulator") else {
                 continue;
             };
             for event in events {

@@ -24,7 +24,11 @@ impl LiveLayer {
         let lang = ctx.frame.lang();
         let clip = painter.clip_rect().expand(30.0);
         let now_ms = ctx.frame.now_ms;
+        let settings = &ctx.frame.state.settings;
         for u in ctx.frame.state.live.feed.units.values() {
+            if !settings.shows_unit(u.kind) {
+                continue;
+            }
             let at = screen(projector, u.position.lonlat());
             if !clip.contains(at) {
                 continue;
@@ -73,7 +77,11 @@ impl LiveLayer {
         let clip = painter.clip_rect().expand(30.0);
         let live = &ctx.frame.state.live;
         let mut pulsing = false;
+        let settings = &ctx.frame.state.settings;
         for inc in live.feed.open_incidents() {
+            if !settings.shows_priority(inc.priority) {
+                continue;
+            }
             let at = screen(projector, inc.location.lonlat());
             if !clip.contains(at) {
                 continue;
@@ -84,7 +92,8 @@ impl LiveLayer {
                 .first_seen
                 .get(&inc.id)
                 .map_or(PULSE_MS, |t| ctx.frame.now_ms - t);
-            if age_ms < PULSE_MS && inc.status == IncidentStatus::New {
+            if age_ms < PULSE_MS && inc.status == IncidentStatus::New && inc.acknowledged.is_none()
+            {
                 pulsing = true;
                 let phase = (age_ms as f32 / 1000.0 % 1.2) / 1.2;
                 let r = 9.0 + 16.0 * phase;
@@ -153,9 +162,11 @@ impl MapLayer for LiveLayer {
     /// The incident or unit under `pointer` (incidents first: they are drawn on top).
     fn hit_test(&self, ctx: &LayerCtx<'_>, pointer: Pos2) -> Option<Selection> {
         let feed = &ctx.frame.state.live.feed;
+        let settings = &ctx.frame.state.settings;
         let near = |p: onemap_core::coord::LonLat| screen(ctx.projector, p).distance(pointer);
         let incident = feed
             .open_incidents()
+            .filter(|i| settings.shows_priority(i.priority))
             .map(|i| (near(i.location.lonlat()), i))
             .filter(|(d, _)| *d <= HIT_PX)
             .min_by(|a, b| a.0.total_cmp(&b.0));
@@ -164,6 +175,7 @@ impl MapLayer for LiveLayer {
         }
         feed.units
             .values()
+            .filter(|u| settings.shows_unit(u.kind))
             .map(|u| (near(u.position.lonlat()), u))
             .filter(|(d, _)| *d <= HIT_PX)
             .min_by(|a, b| a.0.total_cmp(&b.0))

@@ -98,6 +98,14 @@ pub struct CreateIncident {
     pub notes: Vec<Note>,
 }
 
+/// A console has seen a new incident: who and when is recorded on the incident, for every
+/// console (it stops pulsing everywhere). Acknowledging again changes nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledge {
+    pub incident_id: IncidentId,
+}
+
 macro_rules! define_command {
     ($($variant:ident($body:ty) = $kind:literal,)*) => {
         /// Everything that changes the live picture. On the wire each is its own `kind`.
@@ -142,6 +150,7 @@ impl Command {
             Command::SignOff(c) => (None, Some(&c.unit_id)),
             Command::ReportPosition(c) => (None, Some(&c.unit_id)),
             Command::CreateIncident(_) => (None, None),
+            Command::Acknowledge(c) => (Some(&c.incident_id), None),
         }
     }
 }

@@ -7,11 +7,12 @@
 
 use super::command::invalid;
 pub use super::command::{
-    Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
+    Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
     SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
 };
 use super::model::{
-    Incident, IncidentId, IncidentStatus, Unit, UnitId, UnitPosition, UnitStatus, UnitStatusChange,
+    Acknowledged, Incident, IncidentId, IncidentStatus, Unit, UnitId, UnitPosition, UnitStatus,
+    UnitStatusChange,
 };
 use super::state::FeedState;
 use super::wire::{IdBody, ServerEvent};
@@ -41,13 +42,15 @@ pub fn check_deadline(not_after_ms: Option<i64>, now_ms: i64) -> Result<(), Refu
 }
 
 /// What a command does: the state events to publish (possibly none: it changes nothing, e.g.
-/// a repeated fix), or why it is refused. `now_ms` stamps the incidents' transition times.
+/// a repeated fix), or why it is refused. `now_ms` stamps the incidents' transition times;
+/// `by` is the authenticated sender's name (recorded where the state keeps who acted).
 pub fn decide(
     state: &FeedState,
     command: &Command,
     now_ms: i64,
+    by: &str,
 ) -> Result<Vec<ServerEvent>, Refusal> {
-    let rules = Rules { state, now_ms };
+    let rules = Rules { state, now_ms, by };
     match command {
         Command::Dispatch(c) => rules.dispatch(c),
         Command::SetUnitStatus(c) => rules.set_unit_status(c),
@@ -58,6 +61,7 @@ pub fn decide(
         Command::SignOff(c) => rules.sign_off(c),
         Command::ReportPosition(c) => rules.report_position(c),
         Command::CreateIncident(c) => rules.create_incident(c),
+        Command::Acknowledge(c) => rules.acknowledge(c),
     }
 }
 
@@ -80,6 +84,7 @@ pub fn archive_due(state: &FeedState, now_ms: i64, keep_closed_ms: i64) -> Vec<S
 struct Rules<'a> {
     state: &'a FeedState,
     now_ms: i64,
+    by: &'a str,
 }
 
 impl Rules<'_> {
@@ -175,6 +180,20 @@ impl Rules<'_> {
             }),
             Self::unit_event(&c.unit_id, UnitStatus::Dispatched, Some(&c.incident_id)),
         ])
+    }
+
+    /// The first acknowledgement is kept; a later one changes nothing.
+    fn acknowledge(&self, c: &Acknowledge) -> Result<Vec<ServerEvent>, Refusal> {
+        let i = self.open(&c.incident_id)?;
+        if i.acknowledged.is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![self.updated(i, |i| {
+            i.acknowledged = Some(Acknowledged {
+                by: self.by.to_owned(),
+                at_ms: self.now_ms,
+            });
+        })])
     }
 
     fn set_unit_status(&self, c: &SetUnitStatus) -> Result<Vec<ServerEvent>, Refusal> {
@@ -416,6 +435,7 @@ impl Rules<'_> {
             times: Default::default(),
             callback: c.callback.as_deref().map(|n| n.trim().to_owned()),
             notes: c.notes.clone(),
+            acknowledged: None,
         };
         incident.stamp(None, self.now_ms);
         Ok(vec![ServerEvent::IncidentCreated(incident)])
@@ -465,7 +485,7 @@ mod tests {
 
     /// Apply every event of a decision, as the server does.
     fn run(state: &mut FeedState, cmd: Command, now_ms: i64) -> Result<usize, Refusal> {
-        let events = decide(state, &cmd, now_ms)?;
+        let events = decide(state, &cmd, now_ms, "test")?;
         let n = events.len();
         for e in events {
             let seq = state.last_seq + 1;
@@ -504,6 +524,34 @@ mod tests {
         )
         .unwrap();
         s
+    }
+
+    #[test]
+    fn the_first_acknowledgement_is_kept_with_who_and_when() {
+        let mut s = city();
+        let id = IncidentId::from("I-000001");
+        let ack = Command::Acknowledge(Acknowledge {
+            incident_id: id.clone(),
+        });
+        let events = decide(&s, &ack, T0 + 5_000, "desk-1").unwrap();
+        for e in events {
+            let seq = s.last_seq + 1;
+            s.apply(&Envelope::new(seq, T0 + 5_000, e));
+        }
+        let first = Acknowledged {
+            by: "desk-1".into(),
+            at_ms: T0 + 5_000,
+        };
+        assert_eq!(s.incidents[&id].acknowledged, Some(first));
+        // A second console acknowledging changes nothing.
+        assert_eq!(decide(&s, &ack, T0 + 9_000, "desk-2").unwrap(), vec![]);
+        let unknown = Command::Acknowledge(Acknowledge {
+            incident_id: "I-9".into(),
+        });
+        assert!(matches!(
+            decide(&s, &unknown, T0, "desk-1"),
+            Err(Refusal::UnknownIncident { .. })
+        ));
     }
 
     #[test]
@@ -630,7 +678,7 @@ mod tests {
             ),
         ];
         for (cmd, want) in cases {
-            let err = decide(&s, &cmd, T0).unwrap_err();
+            let err = decide(&s, &cmd, T0, "test").unwrap_err();
             assert!(err.to_string().starts_with(want), "{}: {err}", cmd.kind());
         }
         assert_eq!(

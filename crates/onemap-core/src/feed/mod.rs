@@ -22,6 +22,7 @@ macro_rules! with_commands {
             SignOff(SignOff) = "sign_off",
             ReportPosition(ReportPosition) = "report_position",
             CreateIncident(CreateIncident) = "create_incident",
+            Acknowledge(Acknowledge) = "acknowledge",
         }
     };
 }

@@ -236,6 +236,14 @@ pub enum UnitStatus {
 }
 
 impl UnitStatus {
+    pub const ALL: [UnitStatus; 5] = [
+        UnitStatus::Available,
+        UnitStatus::Dispatched,
+        UnitStatus::EnRoute,
+        UnitStatus::OnScene,
+        UnitStatus::OffDuty,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             UnitStatus::Available => "available",
@@ -291,6 +299,17 @@ pub struct Incident {
     /// Notes for dispatch; a private note is not sent to wall or viewer sessions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Who acknowledged it first, and when (the `acknowledge` command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledged>,
+}
+
+/// The first acknowledgement of an incident.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledged {
+    pub by: String,
+    pub at_ms: i64,
 }
 
 /// A note on an incident.

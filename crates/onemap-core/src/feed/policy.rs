@@ -36,6 +36,7 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("sign_off", [No, Yes, No, No, No, No, Own, Yes]),
     ("report_position", [No, No, No, No, No, No, Own, Yes]),
     ("create_incident", [No, Yes, Yes, No, No, No, No, No]),
+    ("acknowledge", [No, Yes, Yes, No, No, No, No, No]),
 ];
 
 /// The grant of `role` for messages of `kind`; a kind not in [`POLICY`] is denied.
@@ -231,6 +232,7 @@ mod tests {
                     private: false,
                 },
             ],
+            acknowledged: None,
         };
         let Some(ServerEvent::IncidentCreated(r)) =
             redact(&ServerEvent::IncidentCreated(incident.clone()))

@@ -125,6 +125,7 @@ mod tests {
             times: Default::default(),
             callback: None,
             notes: vec![],
+            acknowledged: None,
         }
     }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::{
-    Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
+    Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
     SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
 };
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
@@ -221,13 +221,34 @@ impl AuditAction {
     }
 }
 
-/// The newest `limit` audit entries (before `before_id`, if given).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The newest `limit` audit entries (before `before_id`, if given) that match every filter
+/// given: the incident, the unit, the action, and a time window (`since_ms` ≤ ts < `until_ms`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     #[serde(default)]
     pub before_id: Option<i64>,
     pub limit: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<IncidentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<UnitId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
+}
+
+impl AuditQuery {
+    /// The newest `limit` entries, unfiltered.
+    pub fn newest(limit: u32) -> AuditQuery {
+        AuditQuery {
+            limit,
+            ..AuditQuery::default()
+        }
+    }
 }
 
 macro_rules! define_client_message {
@@ -254,7 +275,9 @@ macro_rules! define_client_message {
                 }
             }
 
-            /// The command this message carries, or the message back if it is none.
+            /// The command this message carries, or the message back if it is none (handed
+            /// back whole, once per message: its size does not matter here).
+            #[allow(clippy::result_large_err)]
             pub fn into_command(self) -> Result<Command, ClientMessage> {
                 match self {
                     $(ClientMessage::$variant(b) => Ok(Command::$variant(b)),)*
@@ -463,6 +486,7 @@ mod tests {
             times: IncidentTimes::default(),
             callback: None,
             notes: vec![],
+            acknowledged: None,
         }
     }
 

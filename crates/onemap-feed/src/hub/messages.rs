@@ -93,8 +93,8 @@ impl Hub {
             actor,
             reply: Some((queue, request_id)),
         };
-        let outcome =
-            check_deadline(not_after_ms, now).and_then(|()| decide(&self.state, &command, now));
+        let outcome = check_deadline(not_after_ms, now)
+            .and_then(|()| decide(&self.state, &command, now, &actor.name));
         let _ = self.stage(&mut work, &origin, &command, outcome, now);
         let _ = self.commit(work);
     }
@@ -133,7 +133,7 @@ impl Hub {
                     ..Work::default()
                 });
             }
-            ClientMessage::AuditQuery(AuditQuery { before_id, limit }) => {
+            ClientMessage::AuditQuery(query) => {
                 let Some(request_id) = request_id else {
                     self.direct(
                         queue,
@@ -141,7 +141,11 @@ impl Hub {
                     );
                     return;
                 };
-                match self.store.audit_page(before_id, limit.min(1000)) {
+                let query = AuditQuery {
+                    limit: query.limit.min(1000),
+                    ..query
+                };
+                match self.store.audit_page(&query) {
                     Ok(entries) => self.direct(
                         queue,
                         ServerEvent::AuditPage(AuditPage {

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use onemap_core::feed::lifecycle::archive_due;
 use onemap_core::feed::policy::redact_envelope;
-use onemap_core::feed::wire::{Empty, Hello};
+use onemap_core::feed::wire::{AuditQuery, Empty, Hello};
 use onemap_core::feed::{
     AuditEntry, ClientEnvelope, Command, CommandResult, Envelope, FeedState, Principal, Refusal,
-    RequestId, ServerEvent, decide,
+    RequestId, Role, ServerEvent, decide,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -181,8 +181,7 @@ pub enum HubMsg {
         reply: oneshot::Sender<FeedState>,
     },
     AuditPage {
-        before: Option<i64>,
-        limit: u32,
+        query: AuditQuery,
         reply: oneshot::Sender<Result<Vec<AuditEntry>, String>>,
     },
     Stop,
@@ -352,15 +351,8 @@ impl Hub {
             HubMsg::State { reply } => {
                 let _ = reply.send(self.state.clone());
             }
-            HubMsg::AuditPage {
-                before,
-                limit,
-                reply,
-            } => {
-                let page = self
-                    .store
-                    .audit_page(before, limit)
-                    .map_err(|e| e.to_string());
+            HubMsg::AuditPage { query, reply } => {
+                let page = self.store.audit_page(&query).map_err(|e| e.to_string());
                 let _ = reply.send(page);
             }
             HubMsg::Stop => return false,
@@ -414,7 +406,7 @@ impl Hub {
         command: Command,
         now: i64,
     ) -> Result<Vec<u64>, Refusal> {
-        let outcome = decide(&self.state, &command, now);
+        let outcome = decide(&self.state, &command, now, &origin.actor.name);
         self.stage(work, origin, &command, outcome, now)
     }
 
@@ -643,6 +635,11 @@ impl Hub {
     pub fn tick(&mut self) {
         let now = self.clock.now_ms();
         if let Some(mut sim) = self.sim.take() {
+            let staffed = self
+                .clients
+                .values()
+                .any(|c| c.principal.role == Role::Commander);
+            sim.set_staffed(staffed);
             let commands = sim.step(now, &self.state);
             self.run_internal(&Actor::internal("simulator"), commands);
             self.sim = Some(sim);
@@ -742,7 +739,7 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         let token = crate::identity::IdentityDb::open(&path)
             .unwrap()
-            .create("desk", onemap_core::feed::Role::Commander, &[], 0, false)
+            .create("desk", Role::Commander, &[], 0, false)
             .unwrap();
         let identities = Identities::open(&path).unwrap();
         let mut hub = Hub::open(Box::new(store), identities, clock.clone(), config).unwrap();

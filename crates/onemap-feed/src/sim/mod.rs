@@ -98,6 +98,8 @@ pub struct Sim {
     main_nodes: [Vec<u32>; 4],
     /// Reused for every unit's path (sized to the graph once).
     search: Search,
+    /// Whether a commander is on duty (signed in): the demo's own desk then stands back.
+    staffed: bool,
 }
 
 fn splitmix(state: &mut u64) -> u64 {
@@ -158,6 +160,7 @@ impl Sim {
         let mut sim = Sim {
             cfg,
             search,
+            staffed: false,
             world,
             rng,
             units: Vec::new(),
@@ -424,9 +427,15 @@ impl Sim {
         }
     }
 
-    /// The demo's neighbouring desk: incidents left waiting get the nearest available unit.
+    /// Whether a commander is signed in; while one is, the simulator dispatches nothing.
+    pub fn set_staffed(&mut self, staffed: bool) {
+        self.staffed = staffed;
+    }
+
+    /// The demo's neighbouring desk: incidents left waiting get the nearest available unit,
+    /// only while no commander is signed in (the commander's queue is theirs to work).
     fn auto_dispatch(&mut self, now_ms: i64, state: &FeedState, out: &mut Vec<Command>) {
-        let Some(after) = self.cfg.auto_dispatch_after_ms else {
+        let Some(after) = self.cfg.auto_dispatch_after_ms.filter(|_| !self.staffed) else {
             return;
         };
         let mut taken: Vec<&UnitId> = Vec::new();

@@ -9,6 +9,7 @@
 
 pub mod sqlite;
 
+use onemap_core::feed::wire::AuditQuery;
 use onemap_core::feed::{AuditEntry, CommandResult, Envelope, FeedState, RequestId};
 
 pub use sqlite::SqliteStore;
@@ -74,9 +75,9 @@ pub trait EventStore: Send + 'static {
     /// Record a snapshot of `state` (at its `last_seq`).
     fn write_snapshot(&mut self, state: &FeedState) -> StoreResult<()>;
 
-    /// The newest `limit` audit entries with an id below `before` (all if `None`), newest
-    /// first.
-    fn audit_page(&mut self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// The newest audit entries that match `query` (its filters, below `before_id`, at most
+    /// `limit`), newest first.
+    fn audit_page(&mut self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>>;
 
     /// Forget answers older than `ts_ms` (retries are not answered after that).
     fn forget_answers_before(&mut self, ts_ms: i64) -> StoreResult<()>;

@@ -13,6 +13,8 @@ use onemap_core::feed::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use onemap_core::feed::wire::AuditQuery;
+
 use super::{Answer, Batch, EventStore, Loaded, StoreError, StoreResult};
 
 /// The layout of the file; bumped when it changes incompatibly.
@@ -426,17 +428,32 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
-    fn audit_page(&mut self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+    fn audit_page(&mut self, q: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
         let shown = self.shown();
+        // One statement for every filter: a filter not given matches everything.
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
-                 WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+                 WHERE id < ?1
+                   AND (?3 IS NULL OR incident_id = ?3)
+                   AND (?4 IS NULL OR unit_id = ?4)
+                   AND (?5 IS NULL OR action = ?5)
+                   AND ts >= ?6 AND ts < ?7
+                 ORDER BY id DESC LIMIT ?2",
             )
             .ctx(|| format!("cannot read the audit log of {shown}"))?;
+        let args = params![
+            q.before_id.unwrap_or(i64::MAX),
+            q.limit,
+            q.incident_id.as_ref().map(|i| i.as_str()),
+            q.unit_id.as_ref().map(|u| u.as_str()),
+            q.action.as_deref(),
+            q.since_ms.unwrap_or(i64::MIN),
+            q.until_ms.unwrap_or(i64::MAX),
+        ];
         let rows = stmt
-            .query_map(params![before.unwrap_or(i64::MAX), limit], audit_row)
+            .query_map(args, audit_row)
             .ctx(|| format!("cannot read the audit log of {shown}"))?;
         rows.collect::<Result<_, _>>()
             .ctx(|| format!("cannot read the audit log of {shown}"))
