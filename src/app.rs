@@ -355,15 +355,9 @@ impl OneMapApp {
         {
             self.state.dispatch.chosen = None;
         }
-        if let Some(request) = dispatch_request(&self.state, self.now_ms) {
+        if let Some((key, request)) = dispatch_request(&self.state, self.now_ms) {
             let d = &mut self.state.dispatch;
-            let ranking = !request.assigned;
-            d.last_key = Some((
-                request.incident_id.as_str().into(),
-                d.chosen.clone(),
-                d.kinds,
-                ranking,
-            ));
+            d.last_key = Some(key);
             d.last_at_ms = Some(self.now_ms);
             routing.dispatch(request);
         }

@@ -150,7 +150,7 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
     assert!(a.state().live.notices.back().is_some_and(|n| n.ok));
 
     // The commander reports the arrival with the button; the second console follows.
-    a.get_by_label(zh(T::Arrived)).click();
+    a.get_by_label(&format!("{} (R)", zh(T::Arrived))).click();
     for h in [&mut a, &mut b] {
         step_until(h, "on scene", |app| {
             app.live.feed.incidents[&i1].status == IncidentStatus::OnScene

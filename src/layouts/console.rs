@@ -1,9 +1,12 @@
 //! The commander's and planner's console: top bar, status bar, the side panel on the left,
 //! the inspector with the incident queue on the right, the map in the middle, and the
-//! coverage table and audit log as windows. Also its keyboard: J/K/Enter through the queue,
-//! D dispatch, A acknowledge, 1–8 choose, Esc deselect; Ctrl+Z/Y/S and Delete in edit mode.
+//! coverage table, audit log and unit board as windows. Also its keyboard: J/K/Enter through
+//! the queue, D dispatch, A acknowledge, R arrived, C clear, 1–8 choose, Esc deselect;
+//! Ctrl+Z/Y/S and Delete in edit mode.
 
 use egui::Ui;
+use onemap_core::feed::lifecycle::SetIncidentStatus;
+use onemap_core::feed::{Command as FeedCommand, IncidentStatus};
 use walkers::Tiles;
 
 use crate::frame::Frame;
@@ -129,10 +132,25 @@ pub fn keys(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         if i.key_pressed(Key::D) {
             out.push(Command::DispatchChosen);
         }
-        if i.key_pressed(Key::A)
-            && let Some(inc) = state.selected_incident()
-        {
+        let Some(inc) = state.selected_incident() else {
+            return;
+        };
+        if i.key_pressed(Key::A) {
             out.push(Command::Acknowledge(inc.id.clone()));
+        }
+        // R: the units have arrived; C: cleared (only where the step is allowed).
+        let set = |status| {
+            Command::Send(FeedCommand::SetIncidentStatus(SetIncidentStatus {
+                incident_id: inc.id.clone(),
+                status,
+            }))
+        };
+        let sent = !inc.assigned_units.is_empty();
+        if i.key_pressed(Key::R) && sent && inc.status.can_become(IncidentStatus::OnScene) {
+            out.push(set(IncidentStatus::OnScene));
+        }
+        if i.key_pressed(Key::C) && sent && inc.status.can_become(IncidentStatus::Cleared) {
+            out.push(set(IncidentStatus::Cleared));
         }
     });
     out

@@ -103,7 +103,7 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
             && f.command_button(
                 ui,
                 "set_incident_status",
-                egui::Button::new(f.tr(T::Arrived)),
+                egui::Button::new(format!("{} (R)", f.tr(T::Arrived))),
             )
         {
             send(f, set(IncidentStatus::OnScene));
@@ -113,7 +113,7 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
             && f.command_button(
                 ui,
                 "set_incident_status",
-                egui::Button::new(f.tr(T::ClearIncident)),
+                egui::Button::new(format!("{} (C)", f.tr(T::ClearIncident))),
             )
         {
             send(f, set(IncidentStatus::Cleared));

@@ -16,8 +16,15 @@ use crate::workers::dispatch::{DispatchOutput, DispatchRequest, SHOWN};
 pub const REFRESH_MS: i64 = 2_000;
 
 /// What a recommendation request was for: the incident, the unit picked, the kinds ranked,
-/// and whether it ranks units to send (else it follows those sent).
-pub type RequestKey = (IncidentId, Option<UnitId>, [bool; 5], bool);
+/// whether it ranks units to send (else it follows those sent), and the units sent with
+/// their status (a change asks again at once).
+pub type RequestKey = (
+    IncidentId,
+    Option<UnitId>,
+    [bool; 5],
+    bool,
+    Vec<(UnitId, Option<UnitStatus>)>,
+);
 
 pub struct DispatchState {
     /// Which unit kinds are ranked (by [`UnitKind::index`]).
@@ -224,19 +231,24 @@ impl AppState {
 /// choice or the filter changed, or the units have moved for [`REFRESH_MS`]. Its `id` is 0.
 /// For an incident with units sent, it asks for their routes and ETAs instead (unless the
 /// commander is sending more).
-pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<DispatchRequest> {
+pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<(RequestKey, DispatchRequest)> {
     let inc = state.selected_incident().filter(|i| i.status.is_open())?;
     state.plan.ready?;
     let d = &state.dispatch;
     let ranking = state.ranking(inc);
-    let key = (inc.id.clone(), d.chosen.clone(), d.kinds, ranking);
+    let sent = inc
+        .assigned_units
+        .iter()
+        .map(|u| (u.clone(), state.live.feed.units.get(u).map(|x| x.status)))
+        .collect();
+    let key = (inc.id.clone(), d.chosen.clone(), d.kinds, ranking, sent);
     let due =
         d.last_key.as_ref() != Some(&key) || d.last_at_ms.is_none_or(|t| now_ms - t >= REFRESH_MS);
     if !due {
         return None;
     }
     if !ranking {
-        return Some(assigned_request(state, inc));
+        return Some((key, assigned_request(state, inc)));
     }
     let units: Vec<_> = state
         .live
@@ -245,31 +257,34 @@ pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<DispatchRequest
         .values()
         .filter(|u| u.status == UnitStatus::Available)
         .collect();
-    Some(DispatchRequest {
-        id: 0,
-        incident_id: inc.id.to_string(),
-        at: inc.location.lonlat(),
-        responders: units
-            .iter()
-            .map(|u| Responder {
-                id: u.id.to_string(),
-                mode: u.kind.travel_mode(),
-                turnout_s: d.turnout_s[u.kind.index()],
-                at: u.position.lonlat(),
-            })
-            .collect(),
-        eligible: units.iter().map(|u| d.kinds[u.kind.index()]).collect(),
-        want: SHOWN,
-        assigned: false,
-        chosen: d.chosen.as_ref().map(ToString::to_string),
-        posts: state
-            .ops
-            .layers
-            .posts
-            .iter()
-            .map(|p| (format!("{} {}", p.id, p.name), p.pos))
-            .collect(),
-    })
+    Some((
+        key,
+        DispatchRequest {
+            id: 0,
+            incident_id: inc.id.to_string(),
+            at: inc.location.lonlat(),
+            responders: units
+                .iter()
+                .map(|u| Responder {
+                    id: u.id.to_string(),
+                    mode: u.kind.travel_mode(),
+                    turnout_s: d.turnout_s[u.kind.index()],
+                    at: u.position.lonlat(),
+                })
+                .collect(),
+            eligible: units.iter().map(|u| d.kinds[u.kind.index()]).collect(),
+            want: SHOWN,
+            assigned: false,
+            chosen: d.chosen.as_ref().map(ToString::to_string),
+            posts: state
+                .ops
+                .layers
+                .posts
+                .iter()
+                .map(|p| (format!("{} {}", p.id, p.name), p.pos))
+                .collect(),
+        },
+    ))
 }
 
 /// The routes and ETAs of the units sent to `inc` that are still on their way (no turnout

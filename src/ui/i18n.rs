@@ -211,7 +211,7 @@ strings! {
     CallToDispatch => "报警→派警", "Call to dispatch";
     DispatchToArrival => "派警→到场", "Dispatch to arrival";
     ResponseFigures => "响应：报警→派警 中位 {a}（{n} 起）· 派警→到场 中位 {b}（{m} 起）", "Response: call→dispatch median {a} ({n}) · dispatch→arrival median {b} ({m})";
-    QueueKeys => "J/K 上下 · Enter 打开 · D 派第一位 · A 确认 · 1–8 选择", "J/K next/prev · Enter open · D dispatch · A acknowledge · 1–8 choose";
+    QueueKeys => "J/K 上下 · Enter 打开 · D 派警 · A 确认 · R 到场 · C 结案 · 1–8 选择", "J/K next/prev · Enter open · D dispatch · A acknowledge · R arrived · C clear · 1–8 choose";
     AuditLog => "审计日志", "Audit log";
     AuditRefresh => "刷新", "Refresh";
     AuditExport => "导出 CSV", "Export CSV";

@@ -44,17 +44,24 @@ pub fn harness(city: Arc<City>) -> Harness<'static, OneMapApp> {
 /// Like [`harness`], with these options (on a fake clock: the given one if it is fake, so a
 /// test's server and consoles can share one; else a fresh [`fake_clock`]).
 pub fn harness_with(city: Arc<City>, options: AppOptions) -> Harness<'static, OneMapApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |cc| {
-            let clock = if options.clock.is_fake() {
-                options.clock.clone()
-            } else {
-                fake_clock()
-            };
-            let options = AppOptions { clock, ..options };
-            OneMapApp::new(&cc.egui_ctx, city, options).expect("app starts")
-        })
+    harness_sized(city, options, egui::vec2(1400.0, 900.0))
+}
+
+/// Like [`harness_with`], in a window of `size` points.
+pub fn harness_sized(
+    city: Arc<City>,
+    options: AppOptions,
+    size: egui::Vec2,
+) -> Harness<'static, OneMapApp> {
+    Harness::builder().with_size(size).build_eframe(move |cc| {
+        let clock = if options.clock.is_fake() {
+            options.clock.clone()
+        } else {
+            fake_clock()
+        };
+        let options = AppOptions { clock, ..options };
+        OneMapApp::new(&cc.egui_ctx, city, options).expect("app starts")
+    })
 }
 
 /// Step frames until the first view's tiles are all there (tile workers run on threads).
