@@ -136,6 +136,8 @@ pub enum NoticeText {
         kind: &'static str,
         not_after_ms: i64,
     },
+    /// The server reported an error about this console's messages (by its code).
+    ServerError { code: String, message: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -318,6 +320,13 @@ impl LiveState {
                     }
                     ServerEvent::Error(e) => {
                         self.last_error = Some(format!("{}: {}", e.code, e.message));
+                        let text = NoticeText::ServerError {
+                            code: e.code.clone(),
+                            message: e.message.clone(),
+                        };
+                        // The same error again replaces the one shown (a burst is one notice).
+                        self.notices.retain(|n| n.text != text);
+                        self.notify(false, text, now_ms);
                     }
                     ServerEvent::CommandResult(r) => {
                         if let Some(p) = self.pending.remove(&r.request_id) {

@@ -139,7 +139,10 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
     for h in [&mut a, &mut b] {
         step_until(h, "the dispatch", |app| {
             let i = &app.live.feed.incidents[&i1];
-            i.status == IncidentStatus::Dispatched && i.assigned_units == [first.clone()]
+            // The incident's and the unit's events may arrive a frame apart.
+            i.status == IncidentStatus::Dispatched
+                && i.assigned_units == [first.clone()]
+                && app.live.feed.units[&first].status == UnitStatus::Dispatched
         });
     }
     assert_eq!(

@@ -5,6 +5,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use super::notices::link_error_text;
 use super::top_bar::local_time;
 use crate::frame::Frame;
 use crate::live::{Health, Link};
@@ -14,16 +15,17 @@ use crate::ui::i18n::T;
 pub fn band(f: &Frame<'_>) -> Option<(String, Color32)> {
     let live = &f.state.live;
     let theme = f.theme;
+    let lang = f.lang();
     let why = match &live.link {
         Some(Link::Reconnecting { error, .. }) => Some(
             f.tr(T::BandUnreachable)
                 .replace("{u}", &live.url)
-                .replace("{e}", error),
+                .replace("{e}", link_error_text(lang, error)),
         ),
         Some(Link::Refused { error }) => Some(
             f.tr(T::BandRefusedLogin)
                 .replace("{u}", &live.url)
-                .replace("{e}", error),
+                .replace("{e}", link_error_text(lang, error)),
         ),
         _ => None,
     };
@@ -46,7 +48,9 @@ pub fn band(f: &Frame<'_>) -> Option<(String, Color32)> {
     };
     let text = match (&live.link, live.last_message_ms) {
         // Had data, now down: say why as well.
-        (Some(Link::Reconnecting { error, .. }), Some(_)) => format!("{text} · {error}"),
+        (Some(Link::Reconnecting { error, .. }), Some(_)) => {
+            format!("{text} · {}", link_error_text(lang, error))
+        }
         _ => text,
     };
     Some((text, colour))
@@ -57,6 +61,10 @@ pub fn feed_band_ui(ui: &mut Ui, f: &Frame<'_>) {
     let Some((text, colour)) = band(f) else {
         return;
     };
+    let raw = match &f.state.live.link {
+        Some(Link::Reconnecting { error, .. } | Link::Refused { error }) => Some(error.clone()),
+        _ => None,
+    };
     egui::Panel::top("feed_band")
         .frame(
             egui::Frame::new()
@@ -64,7 +72,7 @@ pub fn feed_band_ui(ui: &mut Ui, f: &Frame<'_>) {
                 .inner_margin(egui::Margin::symmetric(12, 8)),
         )
         .show(ui, |ui| {
-            ui.add(
+            let label = ui.add(
                 egui::Label::new(
                     RichText::new(text)
                         .size(f.theme.title_size + 4.0)
@@ -73,5 +81,8 @@ pub fn feed_band_ui(ui: &mut Ui, f: &Frame<'_>) {
                 )
                 .wrap(),
             );
+            if let Some(raw) = raw {
+                label.on_hover_text(format!("{}: {raw}", f.state.live.url));
+            }
         });
 }

@@ -62,6 +62,45 @@ pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
     }
 }
 
+/// A connection failure in the user's language (the client reports it as text; the words
+/// are chosen by what it says). The original goes in the hover text.
+pub fn link_error_text(lang: Lang, error: &str) -> &'static str {
+    let e = error.to_lowercase();
+    let key = if e.contains("refused") {
+        T::ErrConnRefused
+    } else if e.contains("timed out") || e.contains("timeout") {
+        T::ErrConnTimeout
+    } else if e.contains("certificate") || e.contains("tls") {
+        T::ErrConnTls
+    } else if e.contains("unauthorized") || e.contains("401") || e.contains("revoked") {
+        T::ErrUnauthorized
+    } else if e.contains("resolve") || e.contains("dns") || e.contains("lookup") {
+        T::ErrConnName
+    } else if e.contains("reset")
+        || e.contains("closed")
+        || e.contains("eof")
+        || e.contains("broken pipe")
+    {
+        T::ErrConnClosed
+    } else {
+        T::ErrConnOther
+    };
+    tr(lang, key)
+}
+
+/// A server error's code in the user's language.
+pub fn server_error_text(lang: Lang, code: &str) -> String {
+    match code {
+        "malformed" | "bad_body" | "bad_envelope" | "unknown_kind" | "too_large" | "binary" => {
+            tr(lang, T::ErrMalformed).to_owned()
+        }
+        "rate_limited" | "too_slow" => tr(lang, T::ErrRateLimited).to_owned(),
+        "unauthorized" => tr(lang, T::ErrUnauthorized).to_owned(),
+        "forbidden" => tr(lang, T::ErrForbidden).to_owned(),
+        other => tr(lang, T::ErrOther).replace("{c}", other),
+    }
+}
+
 /// A notice in the user's language.
 pub fn notice_text(lang: Lang, text: &NoticeText) -> String {
     let t = |k| tr(lang, k);
@@ -90,6 +129,7 @@ pub fn notice_text(lang: Lang, text: &NoticeText) -> String {
         NoticeText::NoAnswer { kind, not_after_ms } => t(T::NoAnswer)
             .replace("{c}", command_label(lang, kind))
             .replace("{t}", &local_time(*not_after_ms, "%H:%M:%S")),
+        NoticeText::ServerError { code, .. } => server_error_text(lang, code),
     }
 }
 

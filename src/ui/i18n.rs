@@ -320,6 +320,12 @@ strings! {
     ErrUnauthorized => "凭据无效或已吊销", "Credentials not valid or revoked";
     ErrForbidden => "角色无权发送此消息", "The role may not send this message";
     ErrOther => "服务器错误（{c}）", "Server error ({c})";
+    ErrConnRefused => "连接被拒绝（服务器未运行或端口错误）", "connection refused (the server is not running, or the port is wrong)";
+    ErrConnTimeout => "连接超时", "connection timed out";
+    ErrConnClosed => "连接被断开", "the connection was closed";
+    ErrConnTls => "TLS 证书校验失败", "the TLS certificate could not be verified";
+    ErrConnName => "无法解析服务器地址", "the server's name could not be resolved";
+    ErrConnOther => "网络错误", "network error";
 }
 
 #[cfg(test)]
