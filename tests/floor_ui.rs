@@ -434,6 +434,13 @@ fn the_audit_log_is_readable_filtered_and_saved_where_asked() {
         h.query_by_label_contains("\"incident_id\"").is_none(),
         "no raw JSON"
     );
+    let ranked = format!("{}1 U-", stem(T::DetailRanked));
+    assert!(h.query_by_label_contains(&ranked).is_some(), "{ranked}");
+    let done = zh(T::CommandDone).replace("{c}", zh(T::CmdDispatch));
+    assert!(
+        h.query_all_by_label(&done).count() >= 2,
+        "the notice and the row: {done}"
+    );
     // Filter on the server: the other incident only.
     h.state_mut().push(Command::SetAuditFilter(AuditFilter {
         incident: "I-000002".into(),

@@ -3,7 +3,7 @@
 //! server; the CSV export asks where to save.
 
 use egui::RichText;
-use onemap_core::feed::{AuditEntry, IncidentStatus, ShownUnit, UnitStatus};
+use onemap_core::feed::{AuditEntry, Category, IncidentStatus, ShownUnit, UnitStatus};
 use serde_json::Value;
 
 use super::dispatch::mmss;
@@ -12,7 +12,7 @@ use crate::frame::Frame;
 use crate::model::Command;
 use crate::ui::i18n::{Lang, T, tr};
 use crate::ui::labels::{
-    AUDIT_ACTIONS, audit_action_label, incident_status_label, unit_status_label,
+    AUDIT_ACTIONS, audit_action_label, category_label, incident_status_label, unit_status_label,
 };
 
 pub fn audit_window(ctx: &egui::Context, f: &Frame<'_>) {
@@ -181,9 +181,8 @@ pub fn detail_text(lang: Lang, e: &AuditEntry) -> String {
     match e.action.as_str() {
         "recommendation" => {
             let units: Vec<ShownUnit> = json
-                .as_ref()
-                .and_then(|j| j.get("units").cloned())
-                .and_then(|u| serde_json::from_value(u).ok())
+                .clone()
+                .and_then(|j| serde_json::from_value(j).ok())
                 .unwrap_or_default();
             let list: Vec<String> = units
                 .iter()
@@ -229,6 +228,45 @@ pub fn detail_text(lang: Lang, e: &AuditEntry) -> String {
                 .replace("{x}", &subject)
                 .replace("{s}", word)
         }
-        _ => e.detail.clone(),
+        "create_incident" => {
+            let category = field("category")
+                .and_then(|c| serde_json::from_str::<Category>(&format!("\"{c}\"")).ok())
+                .map_or_else(String::new, |c| category_label(lang, c).to_owned());
+            let priority = json
+                .as_ref()
+                .and_then(|j| j.get("priority"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            t(T::DetailCall)
+                .replace("{c}", &category)
+                .replace("{p}", &priority.to_string())
+                .replace("{a}", &field("address").unwrap_or_default())
+        }
+        "result" => {
+            // "<kind> <request>: <message>": done in words; a refusal keeps the server's reason.
+            let kind = e.detail.split([' ', ':']).next().unwrap_or("");
+            let label = crate::ui::labels::command_label(lang, kind);
+            match e.ok {
+                Some(true) => t(T::CommandDone).replace("{c}", label),
+                _ => {
+                    let why = e.detail.split_once(": ").map_or(e.detail.as_str(), |x| x.1);
+                    t(T::CommandRefused)
+                        .replace("{c}", label)
+                        .replace("{r}", why)
+                }
+            }
+        }
+        _ => match &json {
+            // Any other body: its fields, not its JSON.
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => format!("{k} {s}"),
+                    other => format!("{k} {other}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+            _ => e.detail.clone(),
+        },
     }
 }

@@ -315,6 +315,7 @@ strings! {
     DetailDispatch => "派 {u} 前往 {i}", "Send {u} to {i}";
     DetailRank => "（推荐第 {r}）", " (rank {r})";
     DetailStatus => "{x} → {s}", "{x} → {s}";
+    DetailCall => "{c} P{p} · {a}", "{c} P{p} · {a}";
     ErrMalformed => "服务器无法解析本机发出的消息", "The server could not parse a message from this console";
     ErrRateLimited => "发送过快，服务器丢弃了部分消息", "Sending too fast: the server dropped messages";
     ErrUnauthorized => "凭据无效或已吊销", "Credentials not valid or revoked";
