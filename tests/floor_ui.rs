@@ -25,7 +25,7 @@ use onemap_core::feed::{
     UnitStatus,
 };
 use onemap_feed::clock::Clock;
-use onemap_feed::server::{ServerConfig, ServerHandle, start};
+use onemap_feed::server::ServerHandle;
 
 fn zh(key: T) -> &'static str {
     tr(Lang::Zh, key)
@@ -47,15 +47,7 @@ struct Floor {
 fn floor(name: &str, units: usize, calls: usize) -> Floor {
     let city = demo_city();
     let clock = fake_clock();
-    let db = std::env::temp_dir().join(format!("onemap-{name}-{}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
-    }
-    let server = start(ServerConfig {
-        clock: clock.clone(),
-        ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)
-    })
-    .unwrap();
+    let server = common::fresh_server(name, &clock);
     let addresses = &city.osm.addresses;
     let mut setup: Vec<FeedCommand> = (0..units)
         .map(|k| {

@@ -16,7 +16,6 @@ use onemap::model::{Command, Selection};
 use onemap::ui::i18n::Lang;
 use onemap_core::feed::lifecycle::{CreateIncident, SignOn};
 use onemap_core::feed::{Category, Command as FeedCommand, IncidentStatus, Role, UnitId, UnitKind};
-use onemap_feed::server::{ServerConfig, start};
 
 /// Width of the left panel (`layouts::console`).
 const LEFT_WIDTH: f32 = 270.0;
@@ -72,15 +71,7 @@ fn check(h: &Harness<'static, OneMapApp>, size: egui::Vec2, what: &str, windows:
 fn every_panel_fits_in_both_languages_from_1280_to_3840() {
     let city = demo_city();
     let clock = fake_clock();
-    let db = std::env::temp_dir().join(format!("onemap-layout-{}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
-    }
-    let server = start(ServerConfig {
-        clock: clock.clone(),
-        ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db)
-    })
-    .unwrap();
+    let server = common::fresh_server("layout", &clock);
     let addresses = &city.osm.addresses;
     // Two units are sent per window size: enough for all three.
     let mut setup: Vec<FeedCommand> = (0..8)

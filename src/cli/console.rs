@@ -45,6 +45,8 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
             ThemeArg::Day => ThemeKind::Day,
             ThemeArg::Night => ThemeKind::Night,
         },
+        alert_sound: !cli.no_alert_sound,
+        targets_s: cli.targets.unwrap_or(onemap::model::DEFAULT_TARGETS_S),
         ..Settings::default()
     };
     let title = tr(settings.lang, T::AppTitle);

@@ -78,6 +78,13 @@ pub struct Cli {
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
+    /// No chime when a new P1 arrives (the window still asks for attention).
+    #[arg(long)]
+    no_alert_sound: bool,
+    /// How long a call may wait for a unit before the queue flags it, per priority P1..P4,
+    /// seconds ("60,180,600,1800"): amber past half, red past all of it.
+    #[arg(long, value_parser = parse_targets)]
+    targets: Option<[i64; 4]>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -279,4 +286,44 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         None => {}
     }
     console::run(cli, &osm_path, started)
+}
+
+/// Four positive per-priority targets in seconds: "60,180,600,1800".
+fn parse_targets(s: &str) -> Result<[i64; 4], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [a, b, c, d] = parts.as_slice() else {
+        return Err(format!(
+            "\"{s}\": four seconds, for P1 to P4 (e.g. 60,180,600,1800)"
+        ));
+    };
+    let mut out = [0i64; 4];
+    for (k, p) in [a, b, c, d].into_iter().enumerate() {
+        out[k] =
+            p.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                format!("\"{p}\" (P{}): a whole number of seconds above 0", k + 1)
+            })?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn targets_are_four_positive_seconds() {
+        assert_eq!(
+            super::parse_targets("60, 180,600,1800"),
+            Ok([60, 180, 600, 1800])
+        );
+        assert!(
+            super::parse_targets("60,180,600")
+                .unwrap_err()
+                .contains("four")
+        );
+        assert!(
+            super::parse_targets("60,x,600,1800")
+                .unwrap_err()
+                .contains("P2")
+        );
+        assert!(super::parse_targets("60,0,600,1800").is_err());
+    }
 }

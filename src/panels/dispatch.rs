@@ -129,8 +129,12 @@ fn status_buttons_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
 }
 
 /// A sent unit's ETA now (counting down between refreshes) and its progress, from the
-/// routing worker's answer for the units sent.
+/// routing worker's answer for the units sent; none while the feed is not live (the unit's
+/// position is not known to be current, so neither is its ETA).
 fn eta_of(f: &Frame<'_>, inc: &Incident, unit: &UnitId) -> Option<(f64, f32)> {
+    if !f.state.live.health(f.now_ms).is_live() {
+        return None;
+    }
     let out = f.state.recommendation().filter(|o| o.assigned)?;
     let r = out
         .recommendation

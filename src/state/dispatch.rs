@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use onemap_core::feed::wire::AuditQuery;
-use onemap_core::feed::{Incident, IncidentId, IncidentStatus, UnitId, UnitKind, UnitStatus};
+use onemap_core::feed::{Incident, IncidentId, IncidentStatus, Unit, UnitId, UnitKind, UnitStatus};
 use onemap_core::routing::dispatch::Responder;
 
 use super::AppState;
@@ -265,12 +265,7 @@ pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<(RequestKey, Di
             at: inc.location.lonlat(),
             responders: units
                 .iter()
-                .map(|u| Responder {
-                    id: u.id.to_string(),
-                    mode: u.kind.travel_mode(),
-                    turnout_s: d.turnout_s[u.kind.index()],
-                    at: u.position.lonlat(),
-                })
+                .map(|u| responder(u, d.turnout_s[u.kind.index()]))
                 .collect(),
             eligible: units.iter().map(|u| d.kinds[u.kind.index()]).collect(),
             want: SHOWN,
@@ -303,15 +298,16 @@ fn assigned_request(state: &AppState, inc: &Incident) -> DispatchRequest {
         at: inc.location.lonlat(),
         responders: units
             .iter()
-            .map(|u| Responder {
-                id: u.id.to_string(),
-                mode: u.kind.travel_mode(),
-                turnout_s: if u.status == UnitStatus::Dispatched {
-                    d.turnout_s[u.kind.index()]
-                } else {
-                    0.0
-                },
-                at: u.position.lonlat(),
+            .map(|u| {
+                let moving = u.status == UnitStatus::EnRoute;
+                responder(
+                    u,
+                    if moving {
+                        0.0
+                    } else {
+                        d.turnout_s[u.kind.index()]
+                    },
+                )
             })
             .collect(),
         eligible: vec![true; units.len()],
@@ -319,5 +315,15 @@ fn assigned_request(state: &AppState, inc: &Incident) -> DispatchRequest {
         chosen: None,
         posts: Vec::new(),
         assigned: true,
+    }
+}
+
+/// A unit as the recommender sees it: where it is, how it travels, its turnout.
+fn responder(u: &Unit, turnout_s: f32) -> Responder {
+    Responder {
+        id: u.id.to_string(),
+        mode: u.kind.travel_mode(),
+        turnout_s,
+        at: u.position.lonlat(),
     }
 }

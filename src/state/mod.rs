@@ -171,6 +171,41 @@ impl AppState {
                 }
                 self.plan.settings = settings;
             }
+            c @ (Command::SetDispatchKinds(_)
+            | Command::ChooseUnit(_)
+            | Command::ChooseRank(_)
+            | Command::OpenAudit(_)
+            | Command::DismissNotice(_)
+            | Command::SetLiveKind(..)
+            | Command::SetLivePriority(..)
+            | Command::SetReinforce(_)
+            | Command::FreezeQueue(_)
+            | Command::OpenUnitBoard(_)
+            | Command::SetUnitBoard(_)
+            | Command::SetAuditFilter(_)
+            | Command::SetAuditExportPath(_)) => self.apply_floor(c),
+            Command::QueueStep(step) => return self.queue_step(step),
+            // Carried out by the shell (view, files, network).
+            Command::ZoomIn
+            | Command::ZoomOut
+            | Command::Home
+            | Command::FlyTo(_)
+            | Command::FitPoints(_)
+            | Command::Save
+            | Command::ExportPlan
+            | Command::DispatchChosen
+            | Command::Acknowledge(_)
+            | Command::Send(_)
+            | Command::RefreshAudit
+            | Command::ExportAudit => {}
+        }
+        ViewChange::None
+    }
+
+    /// The commander's commands that change only the floor's state (the ranking's choices,
+    /// the queue's freeze, the unit board, the audit log's filters, the live layers).
+    fn apply_floor(&mut self, command: Command) {
+        match command {
             Command::SetDispatchKinds(kinds) => self.dispatch.kinds = kinds,
             Command::ChooseUnit(unit) => self.dispatch.chosen = unit,
             Command::ChooseRank(k) => {
@@ -180,7 +215,6 @@ impl AppState {
                     self.dispatch.chosen = Some(out.responders[r.index].id.as_str().into());
                 }
             }
-            Command::QueueStep(step) => return self.queue_step(step),
             Command::OpenAudit(open) => self.dispatch.audit_open = open,
             Command::SetLiveKind(k, on) => {
                 if let Some(v) = self.settings.live_kinds.get_mut(k) {
@@ -202,21 +236,8 @@ impl AppState {
             Command::SetAuditFilter(filter) => self.dispatch.audit_filter = filter,
             Command::SetAuditExportPath(path) => self.dispatch.audit_export_path = path,
             Command::DismissNotice(id) => self.live.dismiss(id),
-            // Carried out by the shell (view, files, network).
-            Command::ZoomIn
-            | Command::ZoomOut
-            | Command::Home
-            | Command::FlyTo(_)
-            | Command::FitPoints(_)
-            | Command::Save
-            | Command::ExportPlan
-            | Command::DispatchChosen
-            | Command::Acknowledge(_)
-            | Command::Send(_)
-            | Command::RefreshAudit
-            | Command::ExportAudit => {}
+            _ => {}
         }
-        ViewChange::None
     }
 
     /// J/K through the queue (and Enter to open): the selection moves, the map follows when

@@ -125,3 +125,17 @@ pub fn step_until(
     }
     panic!("timed out waiting for {what}");
 }
+
+/// A feed server on 127.0.0.1 on `clock`, logging to a fresh file named after `name`.
+pub fn fresh_server(name: &str, clock: &Clock) -> onemap_feed::server::ServerHandle {
+    use onemap_feed::server::{ServerConfig, start};
+    let db = std::env::temp_dir().join(format!("onemap-{name}-{}.sqlite", std::process::id()));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    start(ServerConfig {
+        clock: clock.clone(),
+        ..ServerConfig::new("127.0.0.1:0".parse().expect("an address"), db)
+    })
+    .expect("the server starts")
+}
