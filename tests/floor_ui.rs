@@ -367,6 +367,13 @@ fn the_unit_board_search_and_live_layers() {
         Some(onemap_core::search::Target::Unit("U-03".into()))
     );
 
+    // The legend names the live symbols: units by status, incidents by priority.
+    h.run_steps(2);
+    for p in ["P1", "P2", "P3", "P4"] {
+        assert!(h.query_by_label(p).is_some(), "legend {p}");
+    }
+    let off_duty = onemap::ui::labels::unit_status_label(Lang::Zh, UnitStatus::OffDuty);
+    assert!(h.query_by_label(off_duty).is_some(), "legend {off_duty}");
     // Live layers: hiding patrol cars and P1 calls hides them on the map.
     h.state_mut().push(Command::SetSearch(String::new()));
     h.state_mut().push(Command::Home);

@@ -111,3 +111,40 @@ pub fn legend_ui(ui: &mut Ui, theme: &UiTheme, lang: Lang) {
         );
     }
 }
+
+/// The live layers' legend: units by status (the colour of their marker) and incidents by
+/// priority (the colour of their diamond).
+pub fn live_legend_ui(ui: &mut Ui, theme: &UiTheme, lang: Lang) {
+    use onemap_core::feed::UnitStatus;
+    for status in UnitStatus::ALL {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(vec2(22.0, 18.0), egui::Sense::hover());
+            ui.painter().circle(
+                rect.center(),
+                7.0,
+                draw::status_colour(status, theme),
+                Stroke::new(1.5, theme.marker_outline),
+            );
+            ui.label(labels::unit_status_label(lang, status));
+        });
+    }
+    ui.horizontal_wrapped(|ui| {
+        for p in 1..=4u8 {
+            let (rect, _) = ui.allocate_exact_size(vec2(18.0, 18.0), egui::Sense::hover());
+            let c = rect.center();
+            let r = 7.0;
+            let diamond = vec![
+                c + vec2(0.0, -r),
+                c + vec2(r, 0.0),
+                c + vec2(0.0, r),
+                c + vec2(-r, 0.0),
+            ];
+            ui.painter().add(egui::Shape::convex_polygon(
+                diamond,
+                draw::priority_colour(p, theme),
+                Stroke::new(1.5, theme.marker_outline),
+            ));
+            ui.label(format!("P{p}"));
+        }
+    });
+}

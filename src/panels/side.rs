@@ -52,7 +52,13 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
     ui.separator();
     egui::CollapsingHeader::new(f.tr(T::Legend))
         .default_open(true)
-        .show(ui, |ui| crate::map::legend::legend_ui(ui, theme, f.lang()));
+        .show(ui, |ui| {
+            crate::map::legend::legend_ui(ui, theme, f.lang());
+            if state.live.is_on() {
+                ui.separator();
+                crate::map::legend::live_legend_ui(ui, theme, f.lang());
+            }
+        });
     ui.separator();
     edit_ui(ui, f);
     ui.separator();

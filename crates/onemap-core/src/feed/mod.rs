@@ -30,6 +30,7 @@ macro_rules! with_commands {
 pub mod command;
 pub mod lifecycle;
 pub mod model;
+pub mod period;
 pub mod policy;
 pub mod state;
 pub mod stats;
