@@ -250,6 +250,16 @@ impl OneMapApp {
                 if let (Some(inc), Some((unit, rank))) =
                     (self.state.selected_incident(), self.state.chosen_unit())
                 {
+                    // Show where the unit comes from and where it goes.
+                    let mut both = vec![inc.location.lonlat()];
+                    both.extend(
+                        self.state
+                            .live
+                            .feed
+                            .units
+                            .get(&unit)
+                            .map(|u| u.position.lonlat()),
+                    );
                     let c = FeedCommand::Dispatch(Dispatch {
                         incident_id: inc.id.clone(),
                         unit_id: unit,
@@ -257,6 +267,7 @@ impl OneMapApp {
                     });
                     self.link.command(&mut self.state.live, c, now);
                     self.state.dispatch.chosen = None;
+                    self.map.fit_points(&both);
                 }
             }
             Command::Acknowledge(id) => {

@@ -145,10 +145,19 @@ fn ten_calls_are_worked_from_the_keyboard_alone() {
             app.recommendation()
                 .is_some_and(|o| !o.assigned && !o.recommendation.ranked.is_empty())
         });
+        let sent = h.state().chosen_unit().unwrap().0;
         h.key_press(egui::Key::D);
         step_until(&mut h, "dispatched", |app| {
             app.live.feed.incidents[&id].status == IncidentStatus::Dispatched
         });
+        // The map shows where the unit comes from and where it goes.
+        let view = h.state().last_map_frame().view.unwrap();
+        let feed = &h.state().live.feed;
+        assert!(view.contains(feed.incidents[&id].location.lonlat()));
+        assert!(
+            view.contains(feed.units[&sent].position.lonlat()),
+            "round {round}"
+        );
         // The panel now follows the unit sent: its ETA, not another dispatch button.
         step_until(&mut h, "the sent unit's ETA", |app| {
             app.recommendation()

@@ -194,6 +194,7 @@ impl MapView {
                     layer.draw(&ctx, &mut drawn);
                 }
                 overlays::overlays_ui(ui, response, projector, f.lang(), f.theme, &mut frame);
+                frame.view = Some(draw::view_bbox(projector, response.rect));
                 overlays::controls_ui(ui, f.lang(), &mut commands);
                 handles = selected_handles(&ctx);
                 let pointer = response

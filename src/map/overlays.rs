@@ -16,6 +16,8 @@ pub struct MapFrame {
     pub cursor: Option<LonLat>,
     /// Length the scale bar shows, metres.
     pub scale_bar_m: Option<f64>,
+    /// What the map showed.
+    pub view: Option<onemap_core::coord::BBox>,
 }
 
 /// The scale bar and the attribution; the position under the pointer into `frame`.

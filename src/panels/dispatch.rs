@@ -293,6 +293,9 @@ fn ranked_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
                                 rank: Some(k as u32 + 1),
                             }),
                         );
+                        // Show where the unit comes from and where it goes.
+                        let both = vec![inc.location.lonlat(), unit.position.lonlat()];
+                        f.send(Command::FitPoints(both));
                     }
                 }
                 ui.end_row();
