@@ -224,3 +224,14 @@ pub fn status_colour(s: UnitStatus, theme: &UiTheme) -> Color32 {
 pub fn priority_colour(p: u8, theme: &UiTheme) -> Color32 {
     theme.priority[usize::from(p.clamp(1, 4)) - 1]
 }
+
+/// An incident's marker: a diamond (incidents read differently from round unit markers).
+pub fn incident_diamond(at: Pos2, r: f32, fill: Color32, theme: &UiTheme) -> Shape {
+    let pts = vec![
+        at + vec2(0.0, -r),
+        at + vec2(r, 0.0),
+        at + vec2(0.0, r),
+        at + vec2(-r, 0.0),
+    ];
+    Shape::convex_polygon(pts, fill, Stroke::new(1.5, theme.marker_outline))
+}

@@ -131,19 +131,9 @@ pub fn live_legend_ui(ui: &mut Ui, theme: &UiTheme, lang: Lang) {
     ui.horizontal_wrapped(|ui| {
         for p in 1..=4u8 {
             let (rect, _) = ui.allocate_exact_size(vec2(18.0, 18.0), egui::Sense::hover());
-            let c = rect.center();
-            let r = 7.0;
-            let diamond = vec![
-                c + vec2(0.0, -r),
-                c + vec2(r, 0.0),
-                c + vec2(0.0, r),
-                c + vec2(-r, 0.0),
-            ];
-            ui.painter().add(egui::Shape::convex_polygon(
-                diamond,
-                draw::priority_colour(p, theme),
-                Stroke::new(1.5, theme.marker_outline),
-            ));
+            let fill = draw::priority_colour(p, theme);
+            ui.painter()
+                .add(draw::incident_diamond(rect.center(), 7.0, fill, theme));
             ui.label(format!("P{p}"));
         }
     });

@@ -109,17 +109,7 @@ impl LiveLayer {
             }
             // A diamond: incidents read differently from round unit markers.
             let s = 10.0;
-            let pts = vec![
-                at + vec2(0.0, -s),
-                at + vec2(s, 0.0),
-                at + vec2(0.0, s),
-                at + vec2(-s, 0.0),
-            ];
-            painter.add(Shape::convex_polygon(
-                pts,
-                colour,
-                Stroke::new(1.5, theme.marker_outline),
-            ));
+            painter.add(crate::map::draw::incident_diamond(at, s, colour, theme));
             painter.text(
                 at,
                 Align2::CENTER_CENTER,
