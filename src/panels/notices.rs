@@ -164,3 +164,29 @@ pub fn notices_ui(ui: &mut Ui, f: &Frame<'_>) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_failures_and_server_errors_are_worded_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            let refused = link_error_text(lang, "IO error: Connection refused (os error 111)");
+            assert_eq!(refused, tr(lang, T::ErrConnRefused));
+            let tls = link_error_text(lang, "invalid peer certificate: UnknownIssuer");
+            assert_eq!(tls, tr(lang, T::ErrConnTls));
+            assert_eq!(link_error_text(lang, "???"), tr(lang, T::ErrConnOther));
+            assert_eq!(
+                server_error_text(lang, "rate_limited"),
+                tr(lang, T::ErrRateLimited)
+            );
+            assert_eq!(
+                server_error_text(lang, "too_large"),
+                tr(lang, T::ErrMalformed)
+            );
+            assert!(server_error_text(lang, "unavailable").contains("unavailable"));
+        }
+        assert!(!link_error_text(Lang::Zh, "Connection refused").is_ascii());
+    }
+}

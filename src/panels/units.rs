@@ -172,3 +172,67 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, u: &Unit, live: bool) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onemap_core::feed::{Position, UnitKind};
+
+    fn unit(id: &str, sign: &str, status: UnitStatus, since: i64, fix: i64) -> Unit {
+        Unit {
+            id: id.into(),
+            call_sign: sign.into(),
+            kind: UnitKind::PatrolCar,
+            status,
+            status_since_ms: since,
+            incident_id: (status == UnitStatus::EnRoute).then(|| "I-000007".into()),
+            position: Position([13.26, 53.55]),
+            heading_deg: 0.0,
+            speed_kmh: 0.0,
+            fix_at_ms: fix,
+            posted: None,
+        }
+    }
+
+    #[test]
+    fn the_board_filters_then_sorts() {
+        let units = [
+            unit("U-1", "巡02", UnitStatus::Available, 0, 900),
+            unit("U-2", "巡01", UnitStatus::EnRoute, 500, 100),
+            unit("U-3", "摩03", UnitStatus::OffDuty, 200, 950),
+        ];
+        let ids = |b: &UnitBoard| -> Vec<String> {
+            board_rows(units.iter(), b, 1000)
+                .iter()
+                .map(|u| u.id.to_string())
+                .collect()
+        };
+        assert_eq!(
+            ids(&UnitBoard::default()),
+            ["U-2", "U-1", "U-3"],
+            "by call sign"
+        );
+        let longest_in_status = UnitBoard {
+            sort: UnitSort::TimeInStatus,
+            descending: true,
+            ..UnitBoard::default()
+        };
+        assert_eq!(ids(&longest_in_status), ["U-1", "U-3", "U-2"]);
+        let stalest_fix = UnitBoard {
+            sort: UnitSort::FixAge,
+            descending: true,
+            ..UnitBoard::default()
+        };
+        assert_eq!(ids(&stalest_fix)[0], "U-2");
+        let by_text = UnitBoard {
+            filter: "i-000007".into(),
+            ..UnitBoard::default()
+        };
+        assert_eq!(ids(&by_text), ["U-2"], "an incident id finds its unit");
+        let by_status = UnitBoard {
+            status: Some(UnitStatus::OffDuty),
+            ..UnitBoard::default()
+        };
+        assert_eq!(ids(&by_status), ["U-3"]);
+    }
+}
