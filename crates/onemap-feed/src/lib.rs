@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod history_bench;
 pub mod hub;
 pub mod identity;
 pub mod queue;

@@ -71,6 +71,45 @@ enum Cmd {
         #[arg(long)]
         insecure: bool,
     },
+    /// Write simulated history into a new event log, time-accelerated: `--days 30 --fast`
+    /// gives a month of the demo city in a few minutes, to try and benchmark history.
+    Simulate {
+        /// The new event log to write.
+        #[arg(long, default_value = "history.sqlite")]
+        db: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Run on a fake clock as fast as the machine goes (the only mode for now; a live
+        /// simulator is `serve --simulate`).
+        #[arg(long)]
+        fast: bool,
+        /// OpenStreetMap extract. Default: the demo city.
+        #[arg(long)]
+        osm: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 40)]
+        units: usize,
+        #[arg(long, default_value_t = 30.0)]
+        incidents_per_hour: f64,
+        /// Milliseconds between a unit's position reports (and the simulator's step).
+        #[arg(long, default_value_t = 15_000)]
+        report_interval_ms: i64,
+        /// The last simulated moment, epoch ms (default: now).
+        #[arg(long)]
+        end_ms: Option<i64>,
+    },
+    /// History benchmark on a log from `simulate --fast`: figures, the state at a moment,
+    /// tracks, against replaying the whole log.
+    BenchHistory {
+        #[arg(long, default_value = "history.sqlite")]
+        db: PathBuf,
+    },
+    /// The event log's size and what it holds.
+    LogSize {
+        #[arg(long, default_value = "feed.sqlite")]
+        db: PathBuf,
+    },
     /// The audit log: export it as CSV, or verify its hash chain (`audit verify`).
     #[command(args_conflicts_with_subcommands = true)]
     Audit {
@@ -260,6 +299,18 @@ fn default_osm() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../layers/neubrandenburg-2016.osm.pbf")
 }
 
+fn load_osm(osm: Option<PathBuf>) -> anyhow::Result<onemap_core::osm::OsmData> {
+    let path = osm.unwrap_or_else(default_osm);
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("cannot read OpenStreetMap extract {}", path.display()))?;
+    onemap_core::osm::import_pbf(&bytes)
+        .with_context(|| format!("cannot import {}", path.display()))
+}
+
+fn load_world(osm: Option<PathBuf>) -> anyhow::Result<World> {
+    Ok(World::from_osm(&load_osm(osm)?))
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve {
@@ -293,12 +344,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             config.hub.keep_closed_ms = keep_closed_min * 60_000;
             if simulate {
-                let path = osm.unwrap_or_else(default_osm);
-                let bytes = std::fs::read(&path).with_context(|| {
-                    format!("cannot read OpenStreetMap extract {}", path.display())
-                })?;
-                let data = onemap_core::osm::import_pbf(&bytes)
-                    .with_context(|| format!("cannot import {}", path.display()))?;
+                let data = load_osm(osm)?;
                 config.world = Some(Box::new(move || World::from_osm(&data)));
                 config.sim = SimConfig {
                     seed,
@@ -320,6 +366,80 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             loop {
                 std::thread::sleep(Duration::from_secs(3600));
             }
+        }
+        Cmd::Simulate {
+            db,
+            days,
+            fast,
+            osm,
+            seed,
+            units,
+            incidents_per_hour,
+            report_interval_ms,
+            end_ms,
+        } => {
+            if !fast {
+                anyhow::bail!(
+                    "simulate writes history on a fake clock: give --fast (a live simulated \
+                     city is `onemap-feed serve --simulate`)"
+                );
+            }
+            if days == 0 || days > 800 {
+                anyhow::bail!("--days must be 1 to 800 (got {days})");
+            }
+            if report_interval_ms < 1000 {
+                anyhow::bail!(
+                    "--report-interval-ms must be at least 1000 (got {report_interval_ms})"
+                );
+            }
+            let world = load_world(osm)?;
+            let sim = SimConfig {
+                seed,
+                units,
+                incidents_per_hour,
+                report_interval_ms,
+                initial_incidents: 0,
+                ..SimConfig::default()
+            };
+            let end_ms = end_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            let report = onemap_feed::sim::fast::write_days(
+                &db,
+                world,
+                sim,
+                days,
+                end_ms,
+                report_interval_ms,
+                |day, hub| {
+                    eprintln!(
+                        "onemap-feed: day {day}/{days} written ({} calls so far)",
+                        hub.state().incident_counter
+                    )
+                },
+            )?;
+            let l = report.log;
+            println!(
+                "{} days ({} calls) written to {} in {:.1} s: {:.1} MB, {} events ({} positions), \
+                 {} snapshots, {} audit rows",
+                report.days,
+                report.incidents,
+                db.display(),
+                report.wall_seconds,
+                l.bytes as f64 / 1e6,
+                l.events,
+                l.positions,
+                l.snapshots,
+                l.audit_rows
+            );
+            Ok(())
+        }
+        Cmd::BenchHistory { db } => onemap_feed::history_bench::run(&db),
+        Cmd::LogSize { db } => {
+            use onemap_feed::store::EventStore as _;
+            let size = onemap_feed::store::SqliteStore::open(&db)?
+                .reader()?
+                .size()?;
+            println!("{}", serde_json::to_string_pretty(&size)?);
+            Ok(())
         }
         Cmd::Audit { action, db, csv } => audit(action, db, csv),
         Cmd::Token { action } => token(action),

@@ -28,6 +28,7 @@ macro_rules! with_commands {
 }
 
 pub mod command;
+pub mod history;
 pub mod lifecycle;
 pub mod model;
 pub mod period;

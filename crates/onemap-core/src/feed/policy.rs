@@ -6,6 +6,7 @@
 //! that is not listed there (a command added later) is denied to every role until it is.
 
 use super::command::Refusal;
+use super::history::{HistoryAnswer, HistoryBody, StateAtAnswer};
 use super::model::{Incident, Role, UnitId};
 use super::wire::{Envelope, ServerEvent, Snapshot};
 
@@ -27,6 +28,7 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("ping", [Yes, Yes, Yes, Yes, Yes, Yes, Yes, Yes]),
     ("audit", [No, Yes, No, No, No, No, No, No]),
     ("audit_query", [Yes, Yes, No, No, No, No, No, No]),
+    ("history", [Yes, Yes, Yes, Yes, Yes, Yes, No, No]),
     ("dispatch", [No, Yes, No, No, No, No, No, No]),
     ("set_unit_status", [No, Yes, No, No, No, No, Own, Yes]),
     ("set_incident_status", [No, Yes, No, No, No, No, No, No]),
@@ -143,9 +145,44 @@ pub fn redact(event: &ServerEvent) -> Option<ServerEvent> {
                 incident_counter: s.incident_counter,
             }))
         }
+        ServerEvent::History(answer) => redact_history(answer).map(ServerEvent::History),
         // Audit pages go only to roles that may query them, which are not redacted.
         _ => None,
     }
+}
+
+/// A history answer as a redacted role sees it: the incidents of a past state and of past
+/// events lose what [`redact_incident`] removes; figures, tracks and incident records carry
+/// nothing personal.
+fn redact_history(answer: &HistoryAnswer) -> Option<HistoryAnswer> {
+    let body = match &answer.body {
+        HistoryBody::State(s) => {
+            let ServerEvent::Snapshot(state) = redact(&ServerEvent::Snapshot(s.state.clone()))?
+            else {
+                return None;
+            };
+            HistoryBody::State(StateAtAnswer { state, ..s.clone() })
+        }
+        HistoryBody::Events { events, more } => {
+            let redacted: Vec<Option<Envelope>> = events.iter().map(redact_envelope).collect();
+            if redacted.iter().all(Option::is_none) {
+                return None;
+            }
+            HistoryBody::Events {
+                events: events
+                    .iter()
+                    .zip(redacted)
+                    .map(|(e, r)| r.unwrap_or_else(|| e.clone()))
+                    .collect(),
+                more: *more,
+            }
+        }
+        _ => return None,
+    };
+    Some(HistoryAnswer {
+        request_id: answer.request_id.clone(),
+        body,
+    })
 }
 
 /// [`redact`] for an envelope (same seq and time).

@@ -9,8 +9,13 @@ use super::command::{
     Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
     SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
 };
+use super::history::{HistoryAnswer, HistoryQuery};
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
 use super::model::{Role, UnitPosition, UnitStatusChange};
+
+/// A history query's body: `{"query": "state_at", "at_ms": …}` and the like
+/// ([`HistoryQuery`]).
+pub type HistoryRequest = HistoryQuery;
 
 pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest client message the server accepts, bytes.
@@ -87,6 +92,8 @@ pub enum ServerEvent {
     CommandResult(CommandResult),
     /// An answer to an audit query (to the asking client only).
     AuditPage(AuditPage),
+    /// An answer to a history query (to the asking client only).
+    History(HistoryAnswer),
     Heartbeat(Empty),
     Error(ErrorBody),
 }
@@ -105,6 +112,7 @@ impl ServerEvent {
             ServerEvent::UnitRemoved(_) => "unit_removed",
             ServerEvent::CommandResult(_) => "command_result",
             ServerEvent::AuditPage(_) => "audit_page",
+            ServerEvent::History(_) => "history",
             ServerEvent::Heartbeat(_) => "heartbeat",
             ServerEvent::Error(_) => "error",
         }
@@ -261,6 +269,7 @@ macro_rules! define_client_message {
             Ping(Empty),
             Audit(AuditNote),
             AuditQuery(AuditQuery),
+            History(HistoryRequest),
             $(#[serde(rename = $kind)] $variant($body),)*
         }
 
@@ -271,6 +280,7 @@ macro_rules! define_client_message {
                     ClientMessage::Ping(_) => "ping",
                     ClientMessage::Audit(_) => "audit",
                     ClientMessage::AuditQuery(_) => "audit_query",
+                    ClientMessage::History(_) => "history",
                     $(ClientMessage::$variant(_) => $kind,)*
                 }
             }
@@ -287,7 +297,7 @@ macro_rules! define_client_message {
 
             /// Every kind a client may send, for error messages.
             pub const KINDS: &'static [&'static str] =
-                &["hello", "ping", "audit", "audit_query", $($kind,)*];
+                &["hello", "ping", "audit", "audit_query", "history", $($kind,)*];
         }
 
         impl From<Command> for ClientMessage {
@@ -428,6 +438,7 @@ const SERVER_KINDS: &[&str] = &[
     "unit_removed",
     "command_result",
     "audit_page",
+    "history",
     "heartbeat",
     "error",
 ];

@@ -37,7 +37,8 @@ impl Hub {
                     self.direct(queue, ServerEvent::error("forbidden", refusal.to_string()));
                     return;
                 }
-                self.session_message(queue, actor, request_id, other, now);
+                let redacted = principal.role.redacted();
+                self.session_message(queue, actor, request_id, other, now, redacted);
                 return;
             }
         };
@@ -106,6 +107,7 @@ impl Hub {
         request_id: Option<RequestId>,
         message: ClientMessage,
         now: i64,
+        redacted: bool,
     ) {
         match message {
             ClientMessage::Ping(_) => self.direct(queue, ServerEvent::Heartbeat(Empty {})),
@@ -154,6 +156,22 @@ impl Hub {
                         }),
                     ),
                     Err(e) => self.direct(queue, ServerEvent::error("unavailable", e.to_string())),
+                }
+            }
+            ClientMessage::History(query) => {
+                let Some(request_id) = request_id else {
+                    self.direct(
+                        queue,
+                        ServerEvent::error("bad_envelope", "history: a query needs request_id"),
+                    );
+                    return;
+                };
+                match &self.history {
+                    Some(desk) => desk.ask(queue, &self.clock, request_id, query, redacted),
+                    None => self.direct(
+                        queue,
+                        ServerEvent::error("unavailable", "this server keeps no history"),
+                    ),
                 }
             }
             other => {

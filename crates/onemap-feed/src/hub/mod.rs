@@ -26,9 +26,10 @@ use crate::clock::Clock;
 use crate::identity::Identities;
 use crate::queue::{ClientQueue, MAX_QUEUE, Outgoing};
 use crate::sim::{Sim, SimConfig, World};
-use crate::store::{Answer, Batch, EventStore, StoreError};
+use crate::store::{Answer, Batch, EventStore, Retention, StoreError};
 
 mod auth;
+mod history;
 mod messages;
 
 /// Messages to the hub waiting at most this many before senders wait (backpressure).
@@ -46,6 +47,8 @@ pub struct HubConfig {
     pub replay_window: usize,
     /// A snapshot every this many state events.
     pub snapshot_every: u64,
+    /// What the log keeps at which rate.
+    pub retention: Retention,
     /// Heartbeats to every client, this often (real time: they keep connections alive).
     pub heartbeat: Duration,
     /// The simulator steps and housekeeping run this often (real time).
@@ -67,6 +70,7 @@ impl Default for HubConfig {
             max_answers: 200_000,
             replay_window: 200_000,
             snapshot_every: 20_000,
+            retention: Retention::default(),
             heartbeat: Duration::from_secs(2),
             tick: Duration::from_millis(250),
             auth_failures: 5,
@@ -219,6 +223,11 @@ pub struct Hub {
     stats: HubStats,
     last_beat: Instant,
     last_prune_ms: i64,
+    /// The worker answering history queries (none if the store has no reader).
+    history: Option<history::HistoryDesk>,
+    retention: Retention,
+    /// Retention has caught up until this time (nothing to thin before the next minute).
+    retained_at_ms: i64,
 }
 
 /// What one step of work writes and then sends.
@@ -254,7 +263,17 @@ impl Hub {
             answer_order.push_back((a.ts_ms, a.request_id.clone()));
             answers.insert(a.request_id.clone(), a);
         }
+        let history = match store.reader() {
+            Ok(reader) => history::HistoryDesk::start(reader, clock.clone()).ok(),
+            Err(e) => {
+                eprintln!("onemap-feed: history queries are off: {e}");
+                None
+            }
+        };
         Ok(Hub {
+            history,
+            retention: config.retention.clone(),
+            retained_at_ms: i64::MIN,
             state: loaded.state,
             seq: loaded.last_seq,
             store,
@@ -276,6 +295,22 @@ impl Hub {
             last_beat: Instant::now(),
             last_prune_ms: now,
         })
+    }
+
+    /// One bounded step of retention per tick while there is a backlog; once caught up,
+    /// the next look a minute later.
+    fn retain(&mut self, now: i64) {
+        if now.saturating_sub(self.retained_at_ms) < 60_000 {
+            return;
+        }
+        match self.store.retain(now, &self.retention) {
+            Ok(0) => self.retained_at_ms = now,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("onemap-feed: retention: {e}");
+                self.retained_at_ms = now;
+            }
+        }
     }
 
     pub fn state(&self) -> &FeedState {
@@ -658,6 +693,7 @@ impl Hub {
             self.last_prune_ms = now;
             self.forget_answers(now - self.config.answer_memory_ms);
         }
+        self.retain(now);
         if self.last_identity_poll.elapsed() >= self.config.identity_poll {
             self.last_identity_poll = Instant::now();
             self.poll_identities();

@@ -8,6 +8,8 @@
 //! them through the same rules as anyone else's. Deterministic for a seed and a sequence of
 //! step times.
 
+pub mod fast;
+
 use onemap_core::coord::{LonLat, haversine_m};
 use onemap_core::feed::lifecycle::{
     CreateIncident, Dispatch, ReportPosition, SetIncidentStatus, SetUnitStatus, SignOn,

@@ -13,24 +13,29 @@ use onemap_core::feed::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use onemap_core::feed::history::IncidentRecord;
 use onemap_core::feed::wire::AuditQuery;
 
-use super::{Answer, Batch, EventStore, Loaded, StoreError, StoreResult};
+use super::{
+    Answer, Batch, EventStore, HistoryReader, Loaded, Retention, SqliteHistory, StoreError,
+    StoreResult, schema,
+};
 
-/// The layout of the file; bumped when it changes incompatibly.
-pub const SCHEMA_VERSION: i64 = 3;
+pub use super::schema::SCHEMA_VERSION;
 
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     /// Whether commits currently wait for the disk (`synchronous=FULL`).
     full_sync: bool,
+    /// Writing a generated log in bulk: commits never wait for the disk.
+    bulk: bool,
     /// The audit chain's last row id and hash (what the next row chains to).
     audit_head: (i64, String),
 }
 
 /// The hash before the first audit row.
-const GENESIS: &str = "onemap-audit-v1";
+pub(super) const GENESIS: &str = "onemap-audit-v1";
 
 /// One audit row's link in the chain: SHA-256 over the previous hash and every field, each
 /// length-prefixed (so no two different rows hash alike), hex.
@@ -73,7 +78,7 @@ pub enum ChainCheck {
     Broken { id: i64, reason: String },
 }
 
-trait Ctx<T> {
+pub(super) trait Ctx<T> {
     fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T>;
 }
 
@@ -104,48 +109,7 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
         )
         .ctx(|| format!("{shown} is not a usable OneMap event log"))?;
-        let version: Option<i64> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .ctx(|| format!("cannot read {shown}"))?;
-        match version {
-            Some(SCHEMA_VERSION) => {}
-            Some(2) => migrate_2_to_3(&conn).ctx(|| format!("cannot upgrade {shown}"))?,
-            None if !existing => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
-                    [SCHEMA_VERSION],
-                )
-                .ctx(|| format!("cannot initialise {shown}"))?;
-            }
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "{shown} is an event log of schema {} (this server writes schema \
-                     {SCHEMA_VERSION}); move it aside or give another --db",
-                    other.map_or("1".to_owned(), |v| v.to_string())
-                )));
-            }
-        }
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS events (
-                 seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,
-                 json TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, json TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS answers (
-                 request_id TEXT PRIMARY KEY, client TEXT NOT NULL, ts INTEGER NOT NULL,
-                 json TEXT NOT NULL);
-             CREATE INDEX IF NOT EXISTS answers_ts ON answers (ts);
-             CREATE TABLE IF NOT EXISTS audit (
-                 id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, client TEXT NOT NULL,
-                 action TEXT NOT NULL, incident_id TEXT, unit_id TEXT, ok INTEGER,
-                 detail TEXT NOT NULL, hash TEXT NOT NULL DEFAULT '');
-             CREATE TABLE IF NOT EXISTS audit_head (
-                 one INTEGER PRIMARY KEY CHECK (one = 0), last_id INTEGER NOT NULL,
-                 hash TEXT NOT NULL);",
-        )
-        .ctx(|| format!("{shown} is not a usable OneMap event log"))?;
+        schema::prepare(&conn, existing, &shown)?;
         let audit_head = conn
             .query_row("SELECT last_id, hash FROM audit_head", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -157,8 +121,23 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             full_sync: true,
+            bulk: false,
             audit_head,
         })
+    }
+
+    /// Open a log for writing generated history in bulk (`onemap-feed simulate --fast`):
+    /// commits do not wait for the disk (`synchronous=OFF`), so a crash may lose the file's
+    /// tail. Never for a live server.
+    pub fn open_bulk(path: &Path) -> StoreResult<Self> {
+        let mut store = Self::open(path)?;
+        store
+            .conn
+            .execute_batch("PRAGMA synchronous=OFF")
+            .ctx(|| format!("cannot configure {}", path.display()))?;
+        store.bulk = true;
+        store.full_sync = false;
+        Ok(store)
     }
 
     /// Check the audit chain: every row's hash from the row before, ids without gaps, and the
@@ -319,7 +298,7 @@ impl EventStore for SqliteStore {
                 .events
                 .iter()
                 .any(|e| !matches!(e.event, ServerEvent::UnitPosition(_)));
-        if full != self.full_sync {
+        if full != self.full_sync && !self.bulk {
             self.conn
                 .execute_batch(if full {
                     "PRAGMA synchronous=FULL"
@@ -336,12 +315,36 @@ impl EventStore for SqliteStore {
             .ctx(|| format!("cannot write to {shown}"))?;
         {
             let mut insert = tx
-                .prepare_cached("INSERT INTO events (seq, ts, kind, json) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT INTO events (seq, ts, kind, json, unit, lon, lat)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
                 .ctx(|| format!("cannot write to {shown}"))?;
             for e in batch.events {
+                let (unit, lon, lat) = match &e.event {
+                    ServerEvent::UnitPosition(p) => (
+                        Some(p.id.as_str()),
+                        Some(p.position.0[0]),
+                        Some(p.position.0[1]),
+                    ),
+                    _ => (None, None, None),
+                };
                 insert
-                    .execute(params![e.seq as i64, e.ts, e.event.kind(), e.to_json()])
+                    .execute(params![
+                        e.seq as i64,
+                        e.ts,
+                        e.event.kind(),
+                        e.to_json(),
+                        unit,
+                        lon,
+                        lat
+                    ])
                     .ctx(|| format!("cannot log event {} in {shown}", e.seq))?;
+                if let ServerEvent::IncidentCreated(i) | ServerEvent::IncidentUpdated(i) = &e.event
+                {
+                    schema::upsert_incident(&tx, &IncidentRecord::of(i))
+                        .ctx(|| format!("cannot record incident {} in {shown}", i.id))?;
+                }
             }
             let mut answer = tx
                 .prepare_cached(
@@ -419,10 +422,25 @@ impl EventStore for SqliteStore {
 
     fn write_snapshot(&mut self, state: &FeedState) -> StoreResult<()> {
         let shown = self.shown();
+        // The snapshot stands for the moment of the last event it holds.
+        let ts: i64 = self
+            .conn
+            .query_row(
+                "SELECT ts FROM events WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+                [state.last_seq as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx(|| format!("cannot read {shown}"))?
+            .unwrap_or(0);
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO snapshots (seq, json) VALUES (?1, ?2)",
-                params![state.last_seq as i64, state.snapshot_envelope(0).to_json()],
+                "INSERT OR REPLACE INTO snapshots (seq, json, ts) VALUES (?1, ?2, ?3)",
+                params![
+                    state.last_seq as i64,
+                    state.snapshot_envelope(ts).to_json(),
+                    ts
+                ],
             )
             .ctx(|| format!("cannot write a snapshot to {shown}"))?;
         Ok(())
@@ -459,6 +477,15 @@ impl EventStore for SqliteStore {
             .ctx(|| format!("cannot read the audit log of {shown}"))
     }
 
+    fn reader(&self) -> StoreResult<Box<dyn HistoryReader>> {
+        Ok(Box::new(SqliteHistory::open(&self.path)?))
+    }
+
+    fn retain(&mut self, now_ms: i64, retention: &Retention) -> StoreResult<u64> {
+        let shown = self.shown();
+        super::history::retain(&self.conn, &shown, now_ms, retention)
+    }
+
     fn forget_answers_before(&mut self, ts_ms: i64) -> StoreResult<()> {
         let shown = self.shown();
         self.conn
@@ -468,7 +495,7 @@ impl EventStore for SqliteStore {
     }
 }
 
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+pub(super) fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         id: r.get(0)?,
         ts_ms: r.get(1)?,
@@ -479,46 +506,6 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         ok: r.get(6)?,
         detail: r.get(7)?,
     })
-}
-
-/// Schema 3 chains the audit rows: hash the rows a schema-2 log already holds.
-fn migrate_2_to_3(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "BEGIN;
-         ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT '';
-         CREATE TABLE audit_head (
-             one INTEGER PRIMARY KEY CHECK (one = 0), last_id INTEGER NOT NULL,
-             hash TEXT NOT NULL);",
-    )?;
-    let rows: Vec<AuditEntry> = {
-        let mut stmt = conn.prepare(
-            "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
-             ORDER BY id",
-        )?;
-        stmt.query_map([], audit_row)?.collect::<Result<_, _>>()?
-    };
-    let mut prev = GENESIS.to_owned();
-    let mut last = 0;
-    for (k, e) in rows.into_iter().enumerate() {
-        // Renumber without gaps (AUTOINCREMENT may have skipped).
-        let entry = AuditEntry {
-            id: k as i64 + 1,
-            ..e.clone()
-        };
-        let hash = audit_hash(&prev, &entry);
-        conn.execute(
-            "UPDATE audit SET id = ?1, hash = ?2 WHERE id = ?3",
-            params![entry.id, hash, e.id],
-        )?;
-        prev = hash;
-        last = entry.id;
-    }
-    conn.execute(
-        "INSERT INTO audit_head (one, last_id, hash) VALUES (0, ?1, ?2)",
-        params![last, prev],
-    )?;
-    conn.execute("UPDATE meta SET value = 3 WHERE key = 'schema'", [])?;
-    conn.execute_batch("COMMIT;")
 }
 
 /// Audit entries as CSV (RFC 4180 quoting), oldest first, with a header.
