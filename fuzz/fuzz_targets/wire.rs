@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
                 };
                 let _ = who.authorize(command.kind(), unit);
             }
-            let _ = decide(&FeedState::default(), &command, 1_800_000_000_000);
+            let _ = decide(&FeedState::default(), &command, 1_800_000_000_000, "fuzz");
         }
     }
     let _ = parse_server(text);

@@ -73,32 +73,7 @@ enum Cmd {
     },
     /// Write simulated history into a new event log, time-accelerated: `--days 30 --fast`
     /// gives a month of the demo city in a few minutes, to try and benchmark history.
-    Simulate {
-        /// The new event log to write.
-        #[arg(long, default_value = "history.sqlite")]
-        db: PathBuf,
-        #[arg(long, default_value_t = 30)]
-        days: u32,
-        /// Run on a fake clock as fast as the machine goes (the only mode for now; a live
-        /// simulator is `serve --simulate`).
-        #[arg(long)]
-        fast: bool,
-        /// OpenStreetMap extract. Default: the demo city.
-        #[arg(long)]
-        osm: Option<PathBuf>,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, default_value_t = 40)]
-        units: usize,
-        #[arg(long, default_value_t = 30.0)]
-        incidents_per_hour: f64,
-        /// Milliseconds between a unit's position reports (and the simulator's step).
-        #[arg(long, default_value_t = 15_000)]
-        report_interval_ms: i64,
-        /// The last simulated moment, epoch ms (default: now).
-        #[arg(long)]
-        end_ms: Option<i64>,
-    },
+    Simulate(SimulateArgs),
     /// History benchmark on a log from `simulate --fast`: figures, the state at a moment,
     /// tracks, against replaying the whole log.
     BenchHistory {
@@ -299,6 +274,100 @@ fn default_osm() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../layers/neubrandenburg-2016.osm.pbf")
 }
 
+/// `simulate`'s options.
+#[derive(clap::Args, Debug)]
+struct SimulateArgs {
+    /// The new event log to write.
+    #[arg(long, default_value = "history.sqlite")]
+    db: PathBuf,
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Run on a fake clock as fast as the machine goes (the only mode for now; a live
+    /// simulator is `serve --simulate`).
+    #[arg(long)]
+    fast: bool,
+    /// OpenStreetMap extract. Default: the demo city.
+    #[arg(long)]
+    osm: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 40)]
+    units: usize,
+    #[arg(long, default_value_t = 30.0)]
+    incidents_per_hour: f64,
+    /// Milliseconds between a unit's position reports (and the simulator's step).
+    #[arg(long, default_value_t = 15_000)]
+    report_interval_ms: i64,
+    /// The last simulated moment, epoch ms (default: now).
+    #[arg(long)]
+    end_ms: Option<i64>,
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let SimulateArgs {
+        db,
+        days,
+        fast,
+        osm,
+        seed,
+        units,
+        incidents_per_hour,
+        report_interval_ms,
+        end_ms,
+    } = args;
+    if !fast {
+        anyhow::bail!(
+            "simulate writes history on a fake clock: give --fast (a live simulated \
+                 city is `onemap-feed serve --simulate`)"
+        );
+    }
+    if days == 0 || days > 800 {
+        anyhow::bail!("--days must be 1 to 800 (got {days})");
+    }
+    if report_interval_ms < 1000 {
+        anyhow::bail!("--report-interval-ms must be at least 1000 (got {report_interval_ms})");
+    }
+    let world = load_world(osm)?;
+    let sim = SimConfig {
+        seed,
+        units,
+        incidents_per_hour,
+        report_interval_ms,
+        initial_incidents: 0,
+        ..SimConfig::default()
+    };
+    let end_ms = end_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let report = onemap_feed::sim::fast::write_days(
+        &db,
+        world,
+        sim,
+        days,
+        end_ms,
+        report_interval_ms,
+        |day, hub| {
+            eprintln!(
+                "onemap-feed: day {day}/{days} written ({} calls so far)",
+                hub.state().incident_counter
+            )
+        },
+    )?;
+    let l = report.log;
+    println!(
+        "{} days ({} calls) written to {} in {:.1} s: {:.1} MB, {} events ({} positions), \
+             {} snapshots, {} audit rows",
+        report.days,
+        report.incidents,
+        db.display(),
+        report.wall_seconds,
+        l.bytes as f64 / 1e6,
+        l.events,
+        l.positions,
+        l.snapshots,
+        l.audit_rows
+    );
+    Ok(())
+}
+
 fn load_osm(osm: Option<PathBuf>) -> anyhow::Result<onemap_core::osm::OsmData> {
     let path = osm.unwrap_or_else(default_osm);
     let bytes = std::fs::read(&path)
@@ -367,71 +436,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 std::thread::sleep(Duration::from_secs(3600));
             }
         }
-        Cmd::Simulate {
-            db,
-            days,
-            fast,
-            osm,
-            seed,
-            units,
-            incidents_per_hour,
-            report_interval_ms,
-            end_ms,
-        } => {
-            if !fast {
-                anyhow::bail!(
-                    "simulate writes history on a fake clock: give --fast (a live simulated \
-                     city is `onemap-feed serve --simulate`)"
-                );
-            }
-            if days == 0 || days > 800 {
-                anyhow::bail!("--days must be 1 to 800 (got {days})");
-            }
-            if report_interval_ms < 1000 {
-                anyhow::bail!(
-                    "--report-interval-ms must be at least 1000 (got {report_interval_ms})"
-                );
-            }
-            let world = load_world(osm)?;
-            let sim = SimConfig {
-                seed,
-                units,
-                incidents_per_hour,
-                report_interval_ms,
-                initial_incidents: 0,
-                ..SimConfig::default()
-            };
-            let end_ms = end_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-            let report = onemap_feed::sim::fast::write_days(
-                &db,
-                world,
-                sim,
-                days,
-                end_ms,
-                report_interval_ms,
-                |day, hub| {
-                    eprintln!(
-                        "onemap-feed: day {day}/{days} written ({} calls so far)",
-                        hub.state().incident_counter
-                    )
-                },
-            )?;
-            let l = report.log;
-            println!(
-                "{} days ({} calls) written to {} in {:.1} s: {:.1} MB, {} events ({} positions), \
-                 {} snapshots, {} audit rows",
-                report.days,
-                report.incidents,
-                db.display(),
-                report.wall_seconds,
-                l.bytes as f64 / 1e6,
-                l.events,
-                l.positions,
-                l.snapshots,
-                l.audit_rows
-            );
-            Ok(())
-        }
+        Cmd::Simulate(args) => simulate(args),
         Cmd::BenchHistory { db } => onemap_feed::history_bench::run(&db),
         Cmd::LogSize { db } => {
             use onemap_feed::store::EventStore as _;

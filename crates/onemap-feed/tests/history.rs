@@ -10,9 +10,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Console, call, commander, sign_on, temp_db, token, world};
-use onemap_core::feed::history::{HistoryAnswer, HistoryBody, HistoryQuery};
+use onemap_core::feed::history::HistoryQuery;
 use onemap_core::feed::lifecycle::CreateIncident;
 use onemap_core::feed::period::{DAY_MS, WEEK_MS};
+use onemap_core::feed::wire::{HistoryAnswer, HistoryBody};
 use onemap_core::feed::{
     Category, ClientEnvelope, ClientMessage, Command, Envelope, FeedState, Incident,
     IncidentStatus, IncidentTimes, Position, Role, ServerEvent, UnitPosition,

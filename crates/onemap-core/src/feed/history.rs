@@ -7,11 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::model::UnitId;
 use super::model::{Category, Incident, IncidentId, IncidentStatus, IncidentTimes, Position};
-use super::model::{RequestId, UnitId};
 use super::period::{Comparison, PeriodFigures, Window};
 use super::stats::Durations;
-use super::wire::{Envelope, Snapshot};
 
 /// At most this many events in one answer (a client pages on with `after_seq`).
 pub const MAX_EVENTS_PAGE: u32 = 5_000;
@@ -313,49 +312,6 @@ impl FiguresAnswer {
             year_earlier: self.year_earlier.to_figures(),
         }
     }
-}
-
-/// The state at a moment, as answered.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateAtAnswer {
-    pub at_ms: i64,
-    /// The last event applied (its `seq`): a replay continues after it.
-    pub seq: u64,
-    pub state: Snapshot,
-}
-
-/// What the history answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "answer", rename_all = "snake_case", deny_unknown_fields)]
-pub enum HistoryBody {
-    State(StateAtAnswer),
-    Events {
-        events: Vec<Envelope>,
-        /// Whether more events of the window follow (ask again after the last `seq`).
-        more: bool,
-    },
-    Tracks {
-        tracks: Vec<Track>,
-    },
-    Figures(Box<FiguresAnswer>),
-    Incidents {
-        incidents: Vec<IncidentRecord>,
-        more: bool,
-    },
-    /// The query could not be answered: why, in English (`code` for the console's words:
-    /// `bad_query`, `unavailable`).
-    Failed {
-        code: String,
-        message: String,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryAnswer {
-    pub request_id: RequestId,
-    pub body: HistoryBody,
 }
 
 /// How big the log is and how far back it reaches.

@@ -6,9 +6,8 @@
 //! that is not listed there (a command added later) is denied to every role until it is.
 
 use super::command::Refusal;
-use super::history::{HistoryAnswer, HistoryBody, StateAtAnswer};
 use super::model::{Incident, Role, UnitId};
-use super::wire::{Envelope, ServerEvent, Snapshot};
+use super::wire::{Envelope, HistoryAnswer, HistoryBody, ServerEvent, Snapshot, StateAtAnswer};
 
 /// What a role may do with one kind of message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::command::{
     Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
     SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
 };
-use super::history::{HistoryAnswer, HistoryQuery};
+use super::history::{FiguresAnswer, HistoryQuery, IncidentRecord, Track};
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
 use super::model::{Role, UnitPosition, UnitStatusChange};
 
@@ -227,6 +227,49 @@ impl AuditAction {
             AuditAction::Acknowledge => "acknowledge",
         }
     }
+}
+
+/// The state at a moment, as answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateAtAnswer {
+    pub at_ms: i64,
+    /// The last event applied (its `seq`): a replay continues after it.
+    pub seq: u64,
+    pub state: Snapshot,
+}
+
+/// What the history answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HistoryBody {
+    State(StateAtAnswer),
+    Events {
+        events: Vec<Envelope>,
+        /// Whether more events of the window follow (ask again after the last `seq`).
+        more: bool,
+    },
+    Tracks {
+        tracks: Vec<Track>,
+    },
+    Figures(Box<FiguresAnswer>),
+    Incidents {
+        incidents: Vec<IncidentRecord>,
+        more: bool,
+    },
+    /// The query could not be answered: why, in English (`code` for the console's words:
+    /// `bad_query`, `unavailable`).
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryAnswer {
+    pub request_id: RequestId,
+    pub body: HistoryBody,
 }
 
 /// The newest `limit` audit entries (before `before_id`, if given) that match every filter

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 
-use onemap_core::feed::history::{HistoryAnswer, HistoryBody, HistoryQuery};
+use onemap_core::feed::history::HistoryQuery;
 use onemap_core::feed::policy::redact;
+use onemap_core::feed::wire::{HistoryAnswer, HistoryBody};
 use onemap_core::feed::{Envelope, RequestId, ServerEvent};
 
 use crate::clock::Clock;

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use onemap_core::feed::history::{IncidentRecord, LogSize, StateAtAnswer, Track, TrackPoint, thin};
+use onemap_core::feed::history::{IncidentRecord, LogSize, Track, TrackPoint, thin};
+use onemap_core::feed::wire::StateAtAnswer;
 use onemap_core::feed::{Envelope, FeedState, UnitId, parse_server};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use super::sqlite::Ctx;
-use super::{HistoryReader, Retention, StoreError, StoreResult};
+use super::{Ctx, HistoryReader, Retention, StoreError, StoreResult};
 
 pub struct SqliteHistory {
     conn: Connection,

@@ -12,11 +12,12 @@ mod schema;
 pub mod sqlite;
 
 use onemap_core::feed::history::{
-    FiguresAnswer, HistoryBody, HistoryQuery, IncidentRecord, LogSize, MAX_EVENTS_PAGE,
-    MAX_INCIDENTS_PAGE, MAX_TRACK_POINTS, StateAtAnswer, Track,
+    FiguresAnswer, HistoryQuery, IncidentRecord, LogSize, MAX_EVENTS_PAGE, MAX_INCIDENTS_PAGE,
+    MAX_TRACK_POINTS, Track,
 };
 use onemap_core::feed::period::{Comparison, WEEK_MS, Window, YEAR_MS};
 use onemap_core::feed::wire::AuditQuery;
+use onemap_core::feed::wire::{HistoryBody, StateAtAnswer};
 use onemap_core::feed::{
     AuditEntry, CommandResult, Envelope, FeedState, Incident, RequestId, UnitId,
 };
@@ -36,6 +37,20 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A SQLite result with the context that names the file and what was being done.
+pub(crate) trait Ctx<T> {
+    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T>;
+}
+
+impl<T> Ctx<T> for Result<T, rusqlite::Error> {
+    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T> {
+        self.map_err(|source| StoreError::Sqlite {
+            context: what(),
+            source,
+        })
+    }
+}
 
 /// A command's answer as remembered for retries.
 #[derive(Clone, Debug, PartialEq)]

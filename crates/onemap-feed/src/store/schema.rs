@@ -10,8 +10,7 @@ use onemap_core::feed::history::IncidentRecord;
 use onemap_core::feed::{AuditEntry, ServerEvent, parse_server};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::sqlite::{Ctx, GENESIS, audit_hash, audit_row};
-use super::{StoreError, StoreResult};
+use super::{Ctx, StoreError, StoreResult};
 
 /// The layout of the file; bumped when it changes incompatibly.
 pub const SCHEMA_VERSION: i64 = 4;
@@ -138,6 +137,54 @@ fn migrate_3_to_4(conn: &Connection, shown: &str) -> StoreResult<()> {
     conn.execute("UPDATE meta SET value = 4 WHERE key = 'schema'", [])
         .map_err(up)?;
     conn.execute_batch("COMMIT").map_err(up)
+}
+
+/// The hash before the first audit row.
+pub(super) const GENESIS: &str = "onemap-audit-v1";
+
+/// One audit row's link in the chain: SHA-256 over the previous hash and every field, each
+/// length-prefixed (so no two different rows hash alike), hex.
+pub fn audit_hash(prev: &str, e: &AuditEntry) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    let ok = match e.ok {
+        None => "",
+        Some(true) => "1",
+        Some(false) => "0",
+    };
+    let id = e.id.to_string();
+    let ts = e.ts_ms.to_string();
+    for field in [
+        prev,
+        id.as_str(),
+        ts.as_str(),
+        &e.client,
+        &e.action,
+        e.incident_id.as_ref().map_or("", |i| i.as_str()),
+        e.unit_id.as_ref().map_or("", |u| u.as_str()),
+        ok,
+        &e.detail,
+    ] {
+        ctx.update(&(field.len() as u64).to_le_bytes());
+        ctx.update(field.as_bytes());
+    }
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(super) fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        ts_ms: r.get(1)?,
+        client: r.get(2)?,
+        action: r.get(3)?,
+        incident_id: r.get::<_, Option<String>>(4)?.map(Into::into),
+        unit_id: r.get::<_, Option<String>>(5)?.map(Into::into),
+        ok: r.get(6)?,
+        detail: r.get(7)?,
+    })
 }
 
 /// Keep an incident's latest record.

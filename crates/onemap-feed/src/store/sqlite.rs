@@ -16,6 +16,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use onemap_core::feed::history::IncidentRecord;
 use onemap_core::feed::wire::AuditQuery;
 
+use super::Ctx;
+pub use super::schema::audit_hash;
+use super::schema::{GENESIS, audit_row};
 use super::{
     Answer, Batch, EventStore, HistoryReader, Loaded, Retention, SqliteHistory, StoreError,
     StoreResult, schema,
@@ -34,41 +37,6 @@ pub struct SqliteStore {
     audit_head: (i64, String),
 }
 
-/// The hash before the first audit row.
-pub(super) const GENESIS: &str = "onemap-audit-v1";
-
-/// One audit row's link in the chain: SHA-256 over the previous hash and every field, each
-/// length-prefixed (so no two different rows hash alike), hex.
-pub fn audit_hash(prev: &str, e: &AuditEntry) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let ok = match e.ok {
-        None => "",
-        Some(true) => "1",
-        Some(false) => "0",
-    };
-    let id = e.id.to_string();
-    let ts = e.ts_ms.to_string();
-    for field in [
-        prev,
-        id.as_str(),
-        ts.as_str(),
-        &e.client,
-        &e.action,
-        e.incident_id.as_ref().map_or("", |i| i.as_str()),
-        e.unit_id.as_ref().map_or("", |u| u.as_str()),
-        ok,
-        &e.detail,
-    ] {
-        ctx.update(&(field.len() as u64).to_le_bytes());
-        ctx.update(field.as_bytes());
-    }
-    ctx.finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// What `audit verify` found.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChainCheck {
@@ -76,19 +44,6 @@ pub enum ChainCheck {
     Intact { rows: u64 },
     /// The first row that does not fit, and why.
     Broken { id: i64, reason: String },
-}
-
-pub(super) trait Ctx<T> {
-    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T>;
-}
-
-impl<T> Ctx<T> for Result<T, rusqlite::Error> {
-    fn ctx(self, what: impl FnOnce() -> String) -> StoreResult<T> {
-        self.map_err(|source| StoreError::Sqlite {
-            context: what(),
-            source,
-        })
-    }
 }
 
 impl SqliteStore {
@@ -493,19 +448,6 @@ impl EventStore for SqliteStore {
             .ctx(|| format!("cannot prune {shown}"))?;
         Ok(())
     }
-}
-
-pub(super) fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
-    Ok(AuditEntry {
-        id: r.get(0)?,
-        ts_ms: r.get(1)?,
-        client: r.get(2)?,
-        action: r.get(3)?,
-        incident_id: r.get::<_, Option<String>>(4)?.map(Into::into),
-        unit_id: r.get::<_, Option<String>>(5)?.map(Into::into),
-        ok: r.get(6)?,
-        detail: r.get(7)?,
-    })
 }
 
 /// Audit entries as CSV (RFC 4180 quoting), oldest first, with a header.
