@@ -46,6 +46,8 @@ pub struct Frame<'a> {
     pub state: &'a AppState,
     /// Epoch milliseconds, from the app's clock, the same for the whole frame.
     pub now_ms: i64,
+    /// The moment the picture shows: `now_ms` when live, the replayed moment in replay.
+    pub at_ms: i64,
     pub theme: &'a UiTheme,
     pub view: &'a ViewInfo,
     sink: &'a CommandSink,
@@ -62,6 +64,7 @@ impl<'a> Frame<'a> {
         Self {
             state,
             now_ms,
+            at_ms: state.history.shown_ms(now_ms),
             theme,
             view,
             sink,
@@ -80,9 +83,23 @@ impl<'a> Frame<'a> {
         tr(self.lang(), key)
     }
 
+    /// How current the picture shown is: a replayed moment is what it is (its band says
+    /// so); the live picture ages with the feed.
+    pub fn picture_health(&self) -> crate::live::Health {
+        if self.state.replaying() {
+            crate::live::Health::Live
+        } else {
+            self.state.live.health(self.now_ms)
+        }
+    }
+
     /// Whether a command of `kind` can be sent now; if not, why (for the disabled control's
-    /// hover text): the feed is down, or this console's role may not send it.
+    /// hover text): replay is read-only, the feed is down, or this console's role may not
+    /// send it.
     pub fn can_command(&self, kind: &str) -> Result<(), String> {
+        if self.state.replaying() {
+            return Err(self.tr(T::ReplayReadOnly).to_owned());
+        }
         let live = &self.state.live;
         if !live.is_on() {
             return Err(self.tr(T::FeedDisconnected).to_owned());

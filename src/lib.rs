@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod basemap;
+pub mod briefing;
 pub mod city;
 pub(crate) mod export;
 pub(crate) mod frame;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onemap_core::feed::wire::{AuditPage, Welcome};
+use onemap_core::feed::wire::{AuditPage, HistoryAnswer, Welcome};
 use onemap_core::feed::{
     ClientEnvelope, ClientMessage, Command, FeedState, IncidentId, Refusal, RequestId, Role,
     ServerEvent, UnitId,
@@ -63,6 +63,9 @@ pub const PULSE_MS: i64 = 30_000;
 pub const MAX_NOTICES: usize = 50;
 /// A success is shown this long; a failure until it is dismissed.
 pub const NOTICE_SHOWN_MS: i64 = 20_000;
+
+/// History answers waiting for the shell, at most (it takes them every frame).
+pub const MAX_HISTORY_INBOX: usize = 64;
 
 /// How current the live picture is, for the band over the map and the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +141,8 @@ pub enum NoticeText {
     },
     /// The server reported an error about this console's messages (by its code).
     ServerError { code: String, message: String },
+    /// Not sent: the console is replaying the past, read-only.
+    Replaying { kind: &'static str },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +177,8 @@ pub struct LiveState {
     pub alert_due: Option<IncidentId>,
     /// Who the server signed this console in as, and what it may send.
     pub me: Option<Welcome>,
+    /// History answers not yet taken by the shell (at most [`MAX_HISTORY_INBOX`]).
+    pub history_inbox: VecDeque<HistoryAnswer>,
     next_notice: u64,
 }
 
@@ -298,6 +305,13 @@ impl LiveState {
             }
             ClientEvent::Event(env) => {
                 self.last_message_ms = Some(now_ms);
+                if let ServerEvent::History(answer) = env.event {
+                    self.history_inbox.push_back(answer);
+                    if self.history_inbox.len() > MAX_HISTORY_INBOX {
+                        self.history_inbox.pop_front();
+                    }
+                    return;
+                }
                 match &env.event {
                     ServerEvent::IncidentCreated(i) => {
                         self.first_seen.entry(i.id.clone()).or_insert(now_ms);
@@ -551,11 +565,13 @@ impl LiveLink {
         }
     }
 
-    /// Send a query (answered by its request id).
-    pub fn query(&mut self, message: ClientMessage) -> Result<(), Unsent> {
+    /// Send a query; the answer carries the request id returned.
+    pub fn query(&mut self, message: ClientMessage) -> Result<RequestId, Unsent> {
         let id = self.request_id();
         match &self.client {
-            Some(c) => c.send(ClientEnvelope::request(id, None, message)),
+            Some(c) => c
+                .send(ClientEnvelope::request(id.clone(), None, message))
+                .map(|()| id),
             None => Err(Unsent::NotConnected),
         }
     }

@@ -116,6 +116,59 @@ pub enum Command {
     ExportAudit,
     /// Forget a notice (a failure stays until dismissed).
     DismissNotice(u64),
+    // History.
+    Replay(ReplayCommand),
+    /// The heat map's and the statistics' period and categories.
+    SetAnalysis(AnalysisSettings),
+    OpenStats(bool),
+    /// Where the statistics are to be exported (`None`: the field closes).
+    SetStatsExportPath(Option<String>),
+    ExportStats(StatsExport),
+}
+
+/// Replay's controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayCommand {
+    /// Leave live and show this moment, paused.
+    Open(i64),
+    /// Show another moment.
+    Seek(i64),
+    Play(bool),
+    /// × real time.
+    Speed(u32),
+    /// How far back the timeline reaches, ms.
+    Span(i64),
+    /// Back to the live picture.
+    Live,
+}
+
+/// What the statistics panel exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsExport {
+    Csv,
+    Png,
+    Pdf,
+}
+
+/// The period the heat map and the statistics cover (ending at the moment shown), and the
+/// categories they count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnalysisSettings {
+    pub heat_on: bool,
+    /// 1, 7 or 30 days.
+    pub days: u32,
+    /// Categories included (in `Category::ALL`'s order).
+    pub categories: [bool; 9],
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        Self {
+            heat_on: false,
+            days: 7,
+            categories: [true; 9],
+        }
+    }
 }
 
 /// User-facing settings (what the layer panel and top bar change).
@@ -137,6 +190,10 @@ pub struct Settings {
     /// How long an incident may wait for a unit, per priority (P1..P4), seconds: past half of
     /// it the queue shows it amber, past all of it red.
     pub targets_s: [i64; 4],
+    /// The selected unit's breadcrumb trail covers this long, ms.
+    pub track_ms: i64,
+    /// Local time's offset east of UTC, minutes (hours of the day and week in figures).
+    pub utc_offset_min: i32,
 }
 
 /// Per-priority targets for an unassigned incident (after the CAD convention), seconds.
@@ -157,6 +214,8 @@ impl Default for Settings {
             live_priorities: [true; 4],
             alert_sound: true,
             targets_s: DEFAULT_TARGETS_S,
+            track_ms: 30 * 60_000,
+            utc_offset_min: 0,
         }
     }
 }

@@ -9,23 +9,18 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{demo_city, fake_clock, step_until};
+use common::floor::floor;
+use common::{demo_city, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use onemap::app::{AppOptions, OneMapApp};
-use onemap::city::City;
 use onemap::live::FeedSource;
 use onemap::model::{AuditFilter, Command, Selection};
 use onemap::ui::i18n::{Lang, T, tr};
-use onemap_core::feed::lifecycle::{CreateIncident, SignOn};
+use onemap_core::feed::lifecycle::CreateIncident;
 use onemap_core::feed::{
-    Category, Command as FeedCommand, IncidentId, IncidentStatus, Role, UnitId, UnitKind,
-    UnitStatus,
+    Category, Command as FeedCommand, IncidentId, IncidentStatus, UnitKind, UnitStatus,
 };
-use onemap_feed::clock::Clock;
-use onemap_feed::server::ServerHandle;
 
 fn zh(key: T) -> &'static str {
     tr(Lang::Zh, key)
@@ -34,84 +29,6 @@ fn zh(key: T) -> &'static str {
 /// The part of a template before its first placeholder.
 fn stem(key: T) -> &'static str {
     zh(key).split('{').next().unwrap()
-}
-
-struct Floor {
-    city: Arc<City>,
-    clock: Clock,
-    server: ServerHandle,
-    url: String,
-}
-
-/// A still city: `units` patrol cars at real addresses, `calls` calls of priorities 1..4.
-fn floor(name: &str, units: usize, calls: usize) -> Floor {
-    let city = demo_city();
-    let clock = fake_clock();
-    let server = common::fresh_server(name, &clock);
-    let addresses = &city.osm.addresses;
-    let mut setup: Vec<FeedCommand> = (0..units)
-        .map(|k| {
-            FeedCommand::SignOn(SignOn {
-                unit_id: UnitId(format!("U-{k:02}")),
-                call_sign: format!("巡{k:02}"),
-                kind: UnitKind::PatrolCar,
-                position: addresses[300 + 700 * k].pos.into(),
-            })
-        })
-        .collect();
-    for k in 0..calls {
-        let at = &addresses[4000 + 350 * k];
-        setup.push(FeedCommand::CreateIncident(CreateIncident {
-            category: Category::ALL[k % Category::ALL.len()],
-            priority: (k % 4) as u8 + 1,
-            location: at.pos.into(),
-            address: at.label(),
-            reported_at_ms: Some(clock.now_ms() - 20_000 - 1000 * k as i64),
-            callback: None,
-            notes: vec![],
-        }));
-    }
-    for r in server.submit("test", setup).unwrap() {
-        r.unwrap();
-    }
-    let url = format!("ws://{}", server.addr);
-    Floor {
-        city,
-        clock,
-        server,
-        url,
-    }
-}
-
-impl Floor {
-    fn console(&self, name: &str) -> Harness<'static, OneMapApp> {
-        let token = onemap_feed::identity::IdentityDb::open(self.server.db())
-            .unwrap()
-            .create(name, Role::Commander, &[], 0, true)
-            .unwrap();
-        let mut h = common::harness_with(
-            self.city.clone(),
-            AppOptions {
-                feed: FeedSource::External {
-                    url: self.url.clone(),
-                    token: Some(token),
-                    tls: Default::default(),
-                },
-                clock: self.clock.clone(),
-                ..AppOptions::default()
-            },
-        );
-        step_until(&mut h, "the feed and the graph", |app| {
-            app.live.me.is_some() && app.live.feed.last_seq > 0 && app.plan.ready.is_some()
-        });
-        h
-    }
-
-    fn publish(&self, command: FeedCommand) {
-        for r in self.server.submit("test", vec![command]).unwrap() {
-            r.unwrap();
-        }
-    }
 }
 
 fn selected(h: &Harness<'static, OneMapApp>) -> Option<IncidentId> {

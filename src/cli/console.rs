@@ -47,6 +47,9 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         },
         alert_sound: !cli.no_alert_sound,
         targets_s: cli.targets.unwrap_or(onemap::model::DEFAULT_TARGETS_S),
+        track_ms: i64::from(cli.track_min) * 60_000,
+        // Hours of the day and week in the figures are the console's local time.
+        utc_offset_min: chrono::Local::now().offset().local_minus_utc() / 60,
         ..Settings::default()
     };
     let title = tr(settings.lang, T::AppTitle);

@@ -85,6 +85,9 @@ pub struct Cli {
     /// seconds ("60,180,600,1800"): amber past half, red past all of it.
     #[arg(long, value_parser = parse_targets)]
     targets: Option<[i64; 4]>,
+    /// How far back the selected unit's track reaches, minutes.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    track_min: u32,
     #[command(subcommand)]
     command: Option<Cmd>,
 }

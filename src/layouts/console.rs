@@ -1,7 +1,8 @@
 //! The commander's and planner's console: top bar, status bar, the side panel on the left,
 //! the inspector with the incident queue on the right, the map in the middle, and the
 //! coverage table, audit log and unit board as windows. Also its keyboard: J/K/Enter through
-//! the queue, D dispatch, A acknowledge, R arrived, C clear, 1–8 choose, Esc deselect;
+//! the queue, D dispatch, A acknowledge, R arrived, C clear, 1–8 choose, Esc deselect, L back
+//! to live from replay, Space play or pause the replay;
 //! Ctrl+Z/Y/S and Delete in edit mode.
 
 use egui::Ui;
@@ -11,7 +12,7 @@ use walkers::Tiles;
 
 use crate::frame::Frame;
 use crate::map::MapView;
-use crate::model::Command;
+use crate::model::{Command, ReplayCommand};
 use crate::panels;
 use crate::state::AppState;
 
@@ -25,6 +26,14 @@ pub fn console_ui(
 ) -> Vec<Command> {
     egui::Panel::top("top_bar").show(ui, |ui| panels::top_bar::top_bar_ui(ui, f));
     egui::Panel::bottom("status_bar").show(ui, |ui| panels::status_bar::status_bar_ui(ui, f));
+    if f.state.replaying() {
+        egui::Panel::bottom("timeline")
+            .frame(
+                egui::Frame::side_top_panel(ui.style())
+                    .stroke(egui::Stroke::new(2.0, f.theme.replay)),
+            )
+            .show(ui, |ui| panels::replay::timeline_ui(ui, f));
+    }
     egui::Panel::left("layers")
         .resizable(false)
         .exact_size(270.0)
@@ -38,6 +47,7 @@ pub fn console_ui(
             .exact_size(RIGHT_WIDTH)
             .show(ui, |ui| right_column_ui(ui, f));
     }
+    panels::replay::replay_band_ui(ui, f);
     if state.live.is_on() {
         panels::feed_band::feed_band_ui(ui, f);
     }
@@ -46,6 +56,7 @@ pub fn console_ui(
     panels::coverage::coverage_window(ui.ctx(), f);
     panels::audit::audit_window(ui.ctx(), f);
     panels::units::unit_board_window(ui.ctx(), f);
+    panels::stats::stats_window(ui.ctx(), f);
     commands
 }
 
@@ -103,6 +114,15 @@ pub fn keys(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         }
         if i.key_pressed(Key::Escape) {
             out.push(Command::Select(None));
+        }
+        // Replay: L back to live, Space play or pause.
+        if let Some(r) = &state.history.replay {
+            if i.key_pressed(Key::L) {
+                out.push(Command::Replay(ReplayCommand::Live));
+            }
+            if i.key_pressed(Key::Space) {
+                out.push(Command::Replay(ReplayCommand::Play(!r.playing)));
+            }
         }
         if !state.live.is_on() || cmd {
             return;

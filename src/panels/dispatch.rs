@@ -159,7 +159,7 @@ fn assigned_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
     let chosen = f.state.chosen_unit().map(|(id, _)| id);
     ui.label(RichText::new(f.tr(T::SentUnits)).strong());
     for u in &inc.assigned_units {
-        let unit = f.state.live.feed.units.get(u);
+        let unit = f.state.shown_feed().units.get(u);
         let status = unit.map_or(UnitStatus::OffDuty, |x| x.status);
         let name = unit.map_or(u.as_str(), |x| x.call_sign.as_str());
         ui.horizontal_wrapped(|ui| {
@@ -250,7 +250,7 @@ fn ranked_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident) {
         .show(ui, |ui| {
             for (k, r) in rec.ranked.iter().enumerate() {
                 let id = UnitId::from(out.responders[r.index].id.as_str());
-                let Some(unit) = state.live.feed.units.get(&id) else {
+                let Some(unit) = state.shown_feed().units.get(&id) else {
                     continue;
                 };
                 // Sent elsewhere since this was computed (the next answer drops it).
@@ -345,7 +345,7 @@ fn impact_ui(ui: &mut Ui, f: &Frame<'_>, out: &DispatchOutput) {
             return;
         }
     };
-    let units = &f.state.live.feed.units;
+    let units = &f.state.shown_feed().units;
     let name = |id: &str| units.get(id).map_or(id.to_owned(), |u| u.call_sign.clone());
     let im = &view.impact;
     ui.label(RichText::new(t(T::CoverageImpact).replace("{u}", &name(&view.unit))).strong());

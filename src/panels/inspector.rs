@@ -8,7 +8,7 @@ use onemap_core::layers::{Camera, CameraKind, CameraStatus, Keyword, OpLayers, P
 use super::dispatch::dispatch_ui;
 
 use crate::frame::Frame;
-use crate::model::{Command, Selection};
+use crate::model::{Command, ReplayCommand, Selection};
 use crate::ops::Editable;
 use crate::state::related::Related;
 use crate::ui::i18n::{T, tr};
@@ -255,11 +255,11 @@ fn station_ui(ui: &mut Ui, f: &Frame<'_>, layers: &OpLayers, id: &onemap_core::l
 
 fn unit_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::UnitId) {
     let lang = f.lang();
-    let Some(u) = f.state.live.feed.units.get(id) else {
+    let Some(u) = f.state.shown_feed().units.get(id) else {
         ui.label(f.tr(T::None_));
         return;
     };
-    let age_s = (f.now_ms - u.fix_at_ms) / 1000;
+    let age_s = (f.at_ms - u.fix_at_ms) / 1000;
     ui.label(RichText::new(format!("{} {}", u.call_sign, u.id)).strong());
     egui::Grid::new("unit").num_columns(2).show(ui, |ui| {
         row(ui, f, T::Kind, unit_kind_label(lang, u.kind).to_owned());
@@ -283,11 +283,11 @@ fn unit_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::UnitId) {
 
 fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
     let lang = f.lang();
-    let Some(i) = f.state.live.feed.incidents.get(id) else {
+    let Some(i) = f.state.shown_feed().incidents.get(id) else {
         ui.label(f.tr(T::None_));
         return;
     };
-    let age_s = (f.now_ms - i.reported_at_ms) / 1000;
+    let age_s = (f.at_ms - i.reported_at_ms) / 1000;
     ui.label(
         RichText::new(format!(
             "P{} {} {}",
@@ -325,6 +325,16 @@ fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
             note.text.clone()
         };
         ui.label(RichText::new(text).small());
+    }
+    // From the call's time: the map and the panels as they were when it came in.
+    let replay = egui::Button::new(f.tr(T::ReplayThisCall));
+    if ui.add_enabled(f.state.live.is_on(), replay).clicked() {
+        let at = i.reported_at_ms - 30_000;
+        f.send(Command::Replay(if f.state.replaying() {
+            ReplayCommand::Seek(at)
+        } else {
+            ReplayCommand::Open(at)
+        }));
     }
     dispatch_ui(ui, f, i);
 }

@@ -130,6 +130,9 @@ pub fn notice_text(lang: Lang, text: &NoticeText) -> String {
             .replace("{c}", command_label(lang, kind))
             .replace("{t}", &local_time(*not_after_ms, "%H:%M:%S")),
         NoticeText::ServerError { code, .. } => server_error_text(lang, code),
+        NoticeText::Replaying { kind } => {
+            t(T::ReplayRefused).replace("{c}", command_label(lang, kind))
+        }
     }
 }
 

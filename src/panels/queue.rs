@@ -32,10 +32,9 @@ pub fn age(ms: i64) -> String {
 
 pub fn incident_queue_ui(ui: &mut Ui, f: &Frame<'_>) {
     let theme = f.theme;
-    let live = &f.state.live;
-    let health = live.health(f.now_ms);
+    let health = f.picture_health();
     let frozen = f.state.dispatch.queue_frozen.as_ref();
-    let queue = shown_queue(&live.feed.incidents, frozen);
+    let queue = shown_queue(&f.state.shown_feed().incidents, frozen);
     let open = queue.iter().filter(|i| i.status.is_open()).count();
     ui.horizontal_wrapped(|ui| {
         ui.heading(f.tr(T::IncidentQueue));
@@ -88,7 +87,7 @@ pub fn incident_queue_ui(ui: &mut Ui, f: &Frame<'_>) {
     let hovered = ui.rect_contains_pointer(rows.inner_rect);
     match (hovered, frozen.is_some()) {
         (true, false) => {
-            let order = queue_order(live.feed.incidents.values());
+            let order = queue_order(f.state.shown_feed().incidents.values());
             f.send(Command::FreezeQueue(Some(
                 order.iter().map(|i| i.id.clone()).collect(),
             )));
@@ -103,7 +102,7 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident, live: bool) {
     let selected = matches!(&f.state.selection, Some(Selection::Incident(id)) if *id == inc.id);
     let grey = |c: Color32| if live { c } else { theme.muted_text };
     let colour = grey(priority_colour(inc.priority, theme));
-    let wait = wait_level(inc, &f.state.settings.targets_s, f.now_ms);
+    let wait = wait_level(inc, &f.state.settings.targets_s, f.at_ms);
     let age_colour = match wait {
         Some(2) => theme.problem,
         Some(1) => theme.status_warn,
@@ -142,7 +141,7 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident, live: bool) {
                 let clicked = ui.link(name).clicked();
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.monospace(
-                        RichText::new(age(f.now_ms - inc.reported_at_ms)).color(grey(age_colour)),
+                        RichText::new(age(f.at_ms - inc.reported_at_ms)).color(grey(age_colour)),
                     );
                     ui.label(
                         RichText::new(incident_status_label(lang, inc.status))
@@ -171,8 +170,7 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, inc: &Incident, live: bool) {
             .iter()
             .map(|u| {
                 f.state
-                    .live
-                    .feed
+                    .shown_feed()
                     .units
                     .get(u)
                     .map_or(u.as_str(), |x| x.call_sign.as_str())
@@ -202,7 +200,7 @@ fn median_or_dash(d: &Durations) -> String {
 
 /// The response-time line over the incidents the console knows.
 fn response_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
-    let stats = ResponseStats::of(f.state.live.feed.incidents.values());
+    let stats = ResponseStats::of(f.state.shown_feed().incidents.values());
     if stats.call_to_dispatch.count == 0 {
         return;
     }

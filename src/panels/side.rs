@@ -44,6 +44,8 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
     }
     if state.live.is_on() {
         live_layers_ui(ui, f);
+        ui.add_space(4.0);
+        heat_ui(ui, f);
     }
     ui.add_space(4.0);
     basemap_ui(ui, f);
@@ -102,7 +104,7 @@ fn live_layers_ui(ui: &mut Ui, f: &Frame<'_>) {
     use crate::map::draw::{priority_colour, unit_glyph};
     use onemap_core::feed::{UnitKind, UnitStatus};
     let (theme, lang) = (f.theme, f.lang());
-    let feed = &f.state.live.feed;
+    let feed = &f.state.shown_feed();
     let settings = &f.state.settings;
     ui.label(RichText::new(f.tr(T::LiveLayers)).strong());
     ui.label(
@@ -144,6 +146,71 @@ fn live_layers_ui(ui: &mut Ui, f: &Frame<'_>) {
             }
         }
     });
+}
+
+/// The heat map: on or off, its period and categories, its legend in incidents per km², and
+/// the top hot spots beside it (a click flies there).
+fn heat_ui(ui: &mut Ui, f: &Frame<'_>) {
+    use crate::ui::theme::heat_colour;
+    let a = &f.state.history.analysis;
+    let s = a.settings;
+    let mut on = s.heat_on;
+    if ui
+        .checkbox(&mut on, RichText::new(f.tr(T::HeatMap)).strong())
+        .changed()
+    {
+        f.send(Command::SetAnalysis(crate::model::AnalysisSettings {
+            heat_on: on,
+            ..s
+        }));
+    }
+    if !s.heat_on {
+        return;
+    }
+    super::stats::analysis_controls_ui(ui, f);
+    let Some(grid) = &a.grid else {
+        ui.label(RichText::new(f.tr(T::StatsLoading)).small());
+        return;
+    };
+    ui.label(
+        RichText::new(f.tr(T::HeatLegend))
+            .small()
+            .color(f.theme.muted_text),
+    );
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(150.0, 14.0), egui::Sense::hover());
+        let steps = 30;
+        for k in 0..steps {
+            let t = (k as f32 + 0.5) / steps as f32;
+            let w = rect.width() / steps as f32;
+            let r = egui::Rect::from_min_size(
+                rect.min + egui::vec2(w * k as f32, 0.0),
+                egui::vec2(w + 0.5, rect.height()),
+            );
+            ui.painter().rect_filled(r, 0.0, heat_colour(t));
+        }
+        ui.label(RichText::new(format!("0 – {:.0}", grid.max)).small());
+    });
+    ui.label(
+        RichText::new(f.tr(T::HotSpots))
+            .small()
+            .color(f.theme.muted_text),
+    );
+    if a.hot_by_count.is_empty() {
+        ui.label(RichText::new(f.tr(T::HotNone)).small());
+    }
+    for (k, h) in a.hot_by_count.iter().take(5).enumerate() {
+        let text = format!(
+            "{}. {} · {} {}",
+            k + 1,
+            h.count,
+            f.tr(T::VsPrevious),
+            super::stats::ratio_text(f, h.change_pct())
+        );
+        if ui.link(RichText::new(text).small()).clicked() {
+            f.send(Command::FlyTo(h.centre));
+        }
+    }
 }
 
 fn search_ui(ui: &mut Ui, f: &Frame<'_>) {

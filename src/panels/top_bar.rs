@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use crate::frame::Frame;
 use crate::live::Link;
-use crate::model::Command;
+use crate::model::{Command, ReplayCommand};
 use crate::ui::i18n::{Lang, T};
 use crate::ui::theme::ThemeKind;
 
@@ -54,6 +54,7 @@ pub fn top_bar_ui(ui: &mut Ui, f: &Frame<'_>) {
                     .size(15.0),
             );
             ui.separator();
+            replay_button_ui(ui, f);
             feed_banner_ui(ui, f);
             let rejected = f.state.ops.problems.len();
             if rejected > 0 {
@@ -66,6 +67,38 @@ pub fn top_bar_ui(ui: &mut Ui, f: &Frame<'_>) {
             }
         });
     });
+}
+
+/// Into replay (an hour back, paused) or back to live.
+fn replay_button_ui(ui: &mut Ui, f: &Frame<'_>) {
+    if !f.state.live.is_on() {
+        return;
+    }
+    if f.state.replaying() {
+        let back = egui::Button::new(
+            RichText::new(f.tr(T::BackToLive))
+                .strong()
+                .color(egui::Color32::WHITE),
+        )
+        .fill(f.theme.replay);
+        if ui.add(back).clicked() {
+            f.send(Command::Replay(ReplayCommand::Live));
+        }
+    } else if ui
+        .button(f.tr(T::Replay))
+        .on_hover_text(f.tr(T::ReplayHint))
+        .clicked()
+    {
+        f.send(Command::Replay(ReplayCommand::Open(f.now_ms - 3_600_000)));
+    }
+    if ui
+        .button(f.tr(T::Statistics))
+        .on_hover_text(f.tr(T::StatsHint))
+        .clicked()
+    {
+        f.send(Command::OpenStats(!f.state.history.analysis.stats_open));
+    }
+    ui.separator();
 }
 
 /// The feed's state: connected (units, open incidents) / connecting / reconnecting for how

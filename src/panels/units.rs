@@ -84,8 +84,8 @@ fn board_ui(ui: &mut Ui, f: &Frame<'_>) {
                 }
             });
     });
-    let rows = board_rows(f.state.live.feed.units.values(), board, f.now_ms);
-    let live = f.state.live.health(f.now_ms).is_live();
+    let rows = board_rows(f.state.shown_feed().units.values(), board, f.at_ms);
+    let live = f.picture_health().is_live();
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("unit_board")
             .striped(true)
@@ -137,8 +137,8 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, u: &Unit, live: bool) {
     };
     ui.label(RichText::new(unit_status_label(lang, u.status)).color(colour));
     ui.label(u.incident_id.as_ref().map_or("", |i| i.as_str()));
-    ui.monospace(age(f.now_ms - u.status_since_ms));
-    let fix_age = f.now_ms - u.fix_at_ms;
+    ui.monospace(age(f.at_ms - u.status_since_ms));
+    let fix_age = f.at_ms - u.fix_at_ms;
     let fix_colour = if fix_age > STALE_FIX_MS {
         theme.status_warn
     } else {

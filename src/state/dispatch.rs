@@ -178,7 +178,7 @@ pub fn queue_order<'a>(incidents: impl Iterator<Item = &'a Incident>) -> Vec<&'a
 impl AppState {
     pub fn selected_incident(&self) -> Option<&Incident> {
         match &self.selection {
-            Some(Selection::Incident(id)) => self.live.feed.incidents.get(id),
+            Some(Selection::Incident(id)) => self.shown_feed().incidents.get(id),
             _ => None,
         }
     }
@@ -186,6 +186,10 @@ impl AppState {
     /// The current recommendation (or, for units already sent, their routes and ETAs), if it
     /// is for the selected incident and that incident is still open.
     pub fn recommendation(&self) -> Option<&DispatchOutput> {
+        if self.replaying() {
+            // Nothing is recommended for the past.
+            return None;
+        }
         let inc = self.selected_incident().filter(|i| i.status.is_open())?;
         self.dispatch
             .output
@@ -232,6 +236,9 @@ impl AppState {
 /// For an incident with units sent, it asks for their routes and ETAs instead (unless the
 /// commander is sending more).
 pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<(RequestKey, DispatchRequest)> {
+    if state.replaying() {
+        return None;
+    }
     let inc = state.selected_incident().filter(|i| i.status.is_open())?;
     state.plan.ready?;
     let d = &state.dispatch;
@@ -239,7 +246,7 @@ pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<(RequestKey, Di
     let sent = inc
         .assigned_units
         .iter()
-        .map(|u| (u.clone(), state.live.feed.units.get(u).map(|x| x.status)))
+        .map(|u| (u.clone(), state.shown_feed().units.get(u).map(|x| x.status)))
         .collect();
     let key = (inc.id.clone(), d.chosen.clone(), d.kinds, ranking, sent);
     let due =
@@ -251,8 +258,7 @@ pub fn dispatch_request(state: &AppState, now_ms: i64) -> Option<(RequestKey, Di
         return Some((key, assigned_request(state, inc)));
     }
     let units: Vec<_> = state
-        .live
-        .feed
+        .shown_feed()
         .units
         .values()
         .filter(|u| u.status == UnitStatus::Available)
@@ -289,7 +295,7 @@ fn assigned_request(state: &AppState, inc: &Incident) -> DispatchRequest {
     let units: Vec<_> = inc
         .assigned_units
         .iter()
-        .filter_map(|u| state.live.feed.units.get(u))
+        .filter_map(|u| state.shown_feed().units.get(u))
         .filter(|u| matches!(u.status, UnitStatus::Dispatched | UnitStatus::EnRoute))
         .collect();
     DispatchRequest {

@@ -5,6 +5,7 @@
 //! app shell, which carries out the commands that need them.
 
 pub mod dispatch;
+pub mod history;
 pub mod plan;
 pub mod related;
 
@@ -20,6 +21,7 @@ use crate::model::{Command, Selection, Settings, Tool};
 use crate::ops::{Edit, Editable, OpState};
 use crate::ui::i18n::{T, tr};
 use dispatch::{DispatchState, queue_order};
+use history::HistoryState;
 use plan::PlanState;
 use related::Related;
 
@@ -40,6 +42,8 @@ pub struct AppState {
     pub live: LiveState,
     pub plan: PlanState,
     pub dispatch: DispatchState,
+    /// Replay, the selected unit's track, the heat map and the statistics.
+    pub history: HistoryState,
 }
 
 /// What a command asks of the map's view after the state has changed.
@@ -70,11 +74,27 @@ impl AppState {
             live,
             plan: PlanState::default(),
             dispatch: DispatchState::default(),
+            history: HistoryState::default(),
         }
     }
 
     pub fn tr(&self, key: T) -> &'static str {
         tr(self.settings.lang, key)
+    }
+
+    /// The picture the map and the panels show: the replayed moment while replaying (empty
+    /// until its state arrives), else the live feed.
+    pub fn shown_feed(&self) -> &onemap_core::feed::FeedState {
+        static EMPTY: std::sync::LazyLock<onemap_core::feed::FeedState> =
+            std::sync::LazyLock::new(Default::default);
+        match &self.history.replay {
+            Some(r) => r.feed.as_ref().unwrap_or(&EMPTY),
+            None => &self.live.feed,
+        }
+    }
+
+    pub fn replaying(&self) -> bool {
+        self.history.replaying()
     }
 
     pub fn selected_camera(&self) -> Option<&Camera> {
@@ -185,6 +205,10 @@ impl AppState {
             | Command::SetAuditFilter(_)
             | Command::SetAuditExportPath(_)) => self.apply_floor(c),
             Command::QueueStep(step) => return self.queue_step(step),
+            Command::Replay(r) => self.apply_replay(r),
+            Command::SetAnalysis(settings) => self.set_analysis(settings),
+            Command::OpenStats(open) => self.history.analysis.stats_open = open,
+            Command::SetStatsExportPath(path) => self.history.analysis.export_path = path,
             // Carried out by the shell (view, files, network).
             Command::ZoomIn
             | Command::ZoomOut
@@ -197,7 +221,8 @@ impl AppState {
             | Command::Acknowledge(_)
             | Command::Send(_)
             | Command::RefreshAudit
-            | Command::ExportAudit => {}
+            | Command::ExportAudit
+            | Command::ExportStats(_) => {}
         }
         ViewChange::None
     }
@@ -240,11 +265,51 @@ impl AppState {
         }
     }
 
+    /// A new period asks the log again; other categories only redraw from the records held.
+    fn set_analysis(&mut self, settings: crate::model::AnalysisSettings) {
+        let a = &mut self.history.analysis;
+        let before = a.settings;
+        a.settings = settings;
+        if settings.days != before.days || settings.heat_on && !before.heat_on {
+            a.invalidate();
+        } else if settings.categories != before.categories {
+            let offset = self.settings.utc_offset_min;
+            a.rebuild(&self.city.osm.bounds, &self.ops.index, offset);
+        }
+    }
+
+    /// Replay's controls. Entering or leaving replay drops the chosen unit (nothing can be
+    /// dispatched from the past) and the track (it is fetched again for the new moment).
+    fn apply_replay(&mut self, command: crate::model::ReplayCommand) {
+        use crate::model::ReplayCommand as R;
+        use history::Replay;
+        let h = &mut self.history;
+        match (command, &mut h.replay) {
+            (R::Open(at_ms), _) => {
+                h.replay = Some(Replay::at(at_ms));
+                h.track = None;
+                h.analysis.invalidate();
+                self.dispatch.chosen = None;
+                self.dispatch.reinforce = false;
+            }
+            (R::Live, _) => {
+                h.replay = None;
+                h.track = None;
+                h.analysis.invalidate();
+            }
+            (R::Seek(at_ms), Some(r)) => r.seek(at_ms),
+            (R::Play(on), Some(r)) => r.playing = on,
+            (R::Speed(x), Some(r)) => r.speed = x.clamp(1, 60),
+            (R::Span(ms), Some(r)) => r.span_ms = ms.clamp(3_600_000, 400 * 86_400_000),
+            (_, None) => {}
+        }
+    }
+
     /// J/K through the queue (and Enter to open): the selection moves, the map follows when
     /// an incident is opened or the queue entered. From an incident no longer waiting (just
     /// dispatched), J and Enter go to the first waiting one.
     fn queue_step(&mut self, step: i32) -> ViewChange {
-        let queue = queue_order(self.live.feed.incidents.values());
+        let queue = queue_order(self.shown_feed().incidents.values());
         let selected = self.selected_incident();
         let at = selected.and_then(|s| queue.iter().position(|i| i.id == s.id));
         let left_waiting = selected.is_some_and(|s| s.status != IncidentStatus::New);
@@ -263,9 +328,10 @@ impl AppState {
         };
         let moved = at != Some(to);
         let view = self.view_of(inc);
+        let id = inc.id.clone();
         self.dispatch.chosen = None;
         self.dispatch.reinforce = false;
-        self.selection = Some(Selection::Incident(inc.id.clone()));
+        self.selection = Some(Selection::Incident(id));
         if step == 0 || at.is_none() || moved && left_waiting {
             view
         } else {
@@ -280,7 +346,7 @@ impl AppState {
         points.extend(
             inc.assigned_units
                 .iter()
-                .filter_map(|u| self.live.feed.units.get(u))
+                .filter_map(|u| self.shown_feed().units.get(u))
                 .map(|u| u.position.lonlat()),
         );
         if points.len() > 1 {
@@ -372,7 +438,7 @@ impl AppState {
                 .collect();
             self.search_index = SearchIndex::new(&self.city.osm, &self.ops.layers, &label_points);
         }
-        let mut hits = live_hits(&self.live.feed, &self.search_query, 6);
+        let mut hits = live_hits(self.shown_feed(), &self.search_query, 6);
         hits.extend(
             self.search_index
                 .search(&self.search_query, 12 - hits.len()),

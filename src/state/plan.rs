@@ -56,7 +56,7 @@ pub fn plan_request(state: &AppState) -> Option<PlanRequest> {
         .iter()
         .map(|p| (format!("{} {}", p.id, p.name), p.pos))
         .collect();
-    let feed = &state.live.feed;
+    let feed = &state.shown_feed();
     let ring_origins = match &state.selection {
         Some(Selection::Post(id)) => state
             .ops

@@ -32,10 +32,9 @@ impl AppState {
             Selection::Post(id) => self.ops.post(id).map(|p| p.pos),
             Selection::Station(id) => layers.stations.iter().find(|s| &s.id == id).map(|s| s.pos),
             Selection::Point(p) => Some(*p),
-            Selection::Unit(id) => self.live.feed.units.get(id).map(|u| u.position.lonlat()),
+            Selection::Unit(id) => self.shown_feed().units.get(id).map(|u| u.position.lonlat()),
             Selection::Incident(id) => self
-                .live
-                .feed
+                .shown_feed()
                 .incidents
                 .get(id)
                 .map(|i| i.location.lonlat()),

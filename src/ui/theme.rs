@@ -188,6 +188,10 @@ pub struct UiTheme {
     pub post_workstation: Color32,
     pub post_checkpoint: Color32,
     pub problem: Color32,
+    /// The replay band and timeline: never a colour the live picture uses.
+    pub replay: Color32,
+    /// A unit's breadcrumb trail.
+    pub track: Color32,
     /// Response rings, innermost (1 minute) first: fill (translucent) and outline.
     pub ring_fill: [Color32; 3],
     pub ring_line: [Color32; 3],
@@ -255,6 +259,8 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             post_workstation: rgb(20, 90, 170),
             post_checkpoint: rgb(200, 150, 0),
             problem: rgb(200, 40, 40),
+            replay: rgb(106, 61, 154),
+            track: rgb(0, 120, 200),
             ring_fill: [
                 Color32::from_rgba_unmultiplied(0, 150, 70, 95),
                 Color32::from_rgba_unmultiplied(120, 190, 0, 70),
@@ -308,6 +314,8 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             post_workstation: rgb(90, 160, 255),
             post_checkpoint: rgb(240, 200, 60),
             problem: rgb(255, 100, 100),
+            replay: rgb(150, 100, 210),
+            track: rgb(80, 200, 255),
             ring_fill: [
                 Color32::from_rgba_unmultiplied(40, 220, 120, 80),
                 Color32::from_rgba_unmultiplied(170, 230, 60, 55),
@@ -331,3 +339,44 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
         },
     }
 }
+
+/// The heat map's colour for a density `t` in `0..=1` of the legend's top: transparent for
+/// nothing, then yellow through orange to dark red (a sequential ramp readable on both
+/// basemap themes), more opaque as it rises.
+pub fn heat_colour(t: f32) -> Color32 {
+    const STOPS: [(f32, [u8; 3]); 4] = [
+        (0.0, [255, 237, 160]),
+        (0.35, [254, 178, 76]),
+        (0.7, [240, 59, 32]),
+        (1.0, [128, 0, 38]),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    if t <= 0.02 {
+        return Color32::TRANSPARENT;
+    }
+    let k = STOPS.iter().rposition(|(s, _)| *s <= t).unwrap_or(0).min(2);
+    let (s0, c0) = STOPS[k];
+    let (s1, c1) = STOPS[k + 1];
+    let u = ((t - s0) / (s1 - s0)).clamp(0.0, 1.0);
+    let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * u).round() as u8;
+    let alpha = (90.0 + 130.0 * t.sqrt()).min(220.0) as u8;
+    Color32::from_rgba_unmultiplied(
+        mix(c0[0], c1[0]),
+        mix(c0[1], c1[1]),
+        mix(c0[2], c1[2]),
+        alpha,
+    )
+}
+
+/// One colour per incident category (in `Category::ALL`'s order), for plots and toggles.
+pub const CATEGORY_COLOURS: [Color32; 9] = [
+    rgb(31, 119, 180),
+    rgb(214, 39, 40),
+    rgb(148, 103, 189),
+    rgb(255, 127, 14),
+    rgb(44, 160, 44),
+    rgb(227, 26, 28),
+    rgb(23, 190, 207),
+    rgb(140, 86, 75),
+    rgb(127, 127, 127),
+];

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 #![allow(clippy::expect_used, clippy::unwrap_used)] // test helpers: a failure here is a test failure
 
+pub mod floor;
+
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};

@@ -23,9 +23,9 @@ impl LiveLayer {
         let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
         let lang = ctx.frame.lang();
         let clip = painter.clip_rect().expand(30.0);
-        let now_ms = ctx.frame.now_ms;
+        let now_ms = ctx.frame.at_ms;
         let settings = &ctx.frame.state.settings;
-        for u in ctx.frame.state.live.feed.units.values() {
+        for u in ctx.frame.state.shown_feed().units.values() {
             if !settings.shows_unit(u.kind) {
                 continue;
             }
@@ -78,7 +78,7 @@ impl LiveLayer {
         let live = &ctx.frame.state.live;
         let mut pulsing = false;
         let settings = &ctx.frame.state.settings;
-        for inc in live.feed.open_incidents() {
+        for inc in ctx.frame.state.shown_feed().open_incidents() {
             if !settings.shows_priority(inc.priority) {
                 continue;
             }
@@ -88,10 +88,14 @@ impl LiveLayer {
             }
             drawn.incidents += 1;
             let colour = priority_colour(inc.priority, theme);
-            let age_ms = live
-                .first_seen
-                .get(&inc.id)
-                .map_or(PULSE_MS, |t| ctx.frame.now_ms - t);
+            // Nothing pulses in replay: the past is not news.
+            let age_ms = match ctx.frame.state.replaying() {
+                true => PULSE_MS,
+                false => live
+                    .first_seen
+                    .get(&inc.id)
+                    .map_or(PULSE_MS, |t| ctx.frame.now_ms - t),
+            };
             if age_ms < PULSE_MS && inc.status == IncidentStatus::New && inc.acknowledged.is_none()
             {
                 pulsing = true;
@@ -134,7 +138,7 @@ impl MapLayer for LiveLayer {
     fn draw(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
         self.draw_units(ctx, drawn);
         self.draw_incidents(ctx, drawn);
-        let feed = &ctx.frame.state.live.feed;
+        let feed = &ctx.frame.state.shown_feed();
         let at = match &ctx.frame.state.selection {
             Some(Selection::Unit(id)) => feed.units.get(id).map(|u| u.position.lonlat()),
             Some(Selection::Incident(id)) => feed.incidents.get(id).map(|i| i.location.lonlat()),
@@ -151,7 +155,7 @@ impl MapLayer for LiveLayer {
 
     /// The incident or unit under `pointer` (incidents first: they are drawn on top).
     fn hit_test(&self, ctx: &LayerCtx<'_>, pointer: Pos2) -> Option<Selection> {
-        let feed = &ctx.frame.state.live.feed;
+        let feed = &ctx.frame.state.shown_feed();
         let settings = &ctx.frame.state.settings;
         let near = |p: onemap_core::coord::LonLat| screen(ctx.projector, p).distance(pointer);
         let incident = feed
@@ -174,7 +178,7 @@ impl MapLayer for LiveLayer {
 
     fn describe(&self, ctx: &LayerCtx<'_>, selection: &Selection) -> Option<String> {
         let lang = ctx.frame.lang();
-        let feed = &ctx.frame.state.live.feed;
+        let feed = &ctx.frame.state.shown_feed();
         match selection {
             Selection::Unit(id) => feed
                 .units

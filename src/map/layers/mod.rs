@@ -1,12 +1,15 @@
-//! The map's layers, drawn bottom to top in [`stack`] order: rings and gaps, beats, cameras,
-//! posts and stations, the dispatch route, live units and incidents.
+//! The map's layers, drawn bottom to top in [`stack`] order: rings and gaps, beats, the heat
+//! map, cameras, posts and stations, the dispatch route, the selected unit's track, live
+//! units and incidents.
 
 pub mod beats;
 pub mod cameras;
+pub mod heat;
 pub mod live;
 pub mod posts;
 pub mod rings;
 pub mod route;
+pub mod track;
 
 use super::layer::MapLayer;
 
@@ -15,9 +18,11 @@ pub fn stack() -> Vec<Box<dyn MapLayer>> {
     vec![
         Box::new(rings::RingsLayer),
         Box::new(beats::BeatsLayer::default()),
+        Box::new(heat::HeatLayer::default()),
         Box::new(cameras::CamerasLayer::default()),
         Box::new(posts::PostsLayer),
         Box::new(route::RouteLayer),
+        Box::new(track::TrackLayer),
         Box::new(live::LiveLayer),
     ]
 }

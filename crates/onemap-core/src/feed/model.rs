@@ -90,6 +90,21 @@ impl Category {
         Category::Suspicious,
         Category::Other,
     ];
+
+    /// The name on the wire (`traffic_accident`).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Category::Theft => "theft",
+            Category::Robbery => "robbery",
+            Category::Assault => "assault",
+            Category::Dispute => "dispute",
+            Category::TrafficAccident => "traffic_accident",
+            Category::Fire => "fire",
+            Category::Medical => "medical",
+            Category::Suspicious => "suspicious",
+            Category::Other => "other",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

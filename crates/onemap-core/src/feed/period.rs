@@ -170,6 +170,55 @@ impl Comparison {
     }
 }
 
+/// Incidents per local day and per local hour of the day, by category (in
+/// [`Category::ALL`]'s order), for the plots and the CSV export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategorySeries {
+    /// The local midnight (as epoch ms) starting each day of the window.
+    pub day_starts_ms: Vec<i64>,
+    pub per_day: Vec<[usize; 9]>,
+    /// Hours 0–23, local.
+    pub per_hour: [[usize; 9]; 24],
+}
+
+impl CategorySeries {
+    /// Over the `(reported_at_ms, category)` pairs that fall in `window`.
+    pub fn of(
+        items: impl IntoIterator<Item = (i64, Category)>,
+        window: Window,
+        utc_offset_min: i32,
+    ) -> CategorySeries {
+        let offset = i64::from(utc_offset_min) * 60_000;
+        let local_day = |t: i64| (t + offset).div_euclid(DAY_MS);
+        let first = local_day(window.from_ms);
+        let last = local_day(window.to_ms - 1);
+        let days = (last - first + 1).clamp(1, 800) as usize;
+        let day_starts_ms = (0..days as i64)
+            .map(|d| (first + d) * DAY_MS - offset)
+            .collect();
+        let mut per_day = vec![[0; 9]; days];
+        let mut per_hour = [[0; 9]; 24];
+        for (t, category) in items {
+            if !window.contains(t) {
+                continue;
+            }
+            let c = Category::ALL
+                .iter()
+                .position(|k| *k == category)
+                .unwrap_or(8);
+            if let Some(day) = per_day.get_mut((local_day(t) - first) as usize) {
+                day[c] += 1;
+            }
+            per_hour[((t + offset).rem_euclid(DAY_MS) / 3_600_000) as usize][c] += 1;
+        }
+        CategorySeries {
+            day_starts_ms,
+            per_day,
+            per_hour,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +336,26 @@ mod tests {
         );
         assert_eq!(w.earlier(WEEK_MS).len_ms(), 60);
         assert!(w.contains(100) && !w.contains(160));
+    }
+    #[test]
+    fn series_count_by_local_day_and_hour() {
+        // 2026-03-02 00:00 UTC+8 = 2026-03-01 16:00 UTC.
+        let midnight = 1_772_380_800_000;
+        let h = 3_600_000;
+        let items = [
+            (midnight + h, Category::Theft),
+            (midnight + 2 * h, Category::Theft),
+            (midnight + DAY_MS + 23 * h, Category::Fire),
+            (midnight - 1, Category::Fire), // the evening before: outside
+        ];
+        let window = Window::new(midnight, midnight + 2 * DAY_MS).unwrap();
+        let s = CategorySeries::of(items, window, 480);
+        assert_eq!(s.day_starts_ms, vec![midnight, midnight + DAY_MS]);
+        assert_eq!(s.per_day[0][0], 2);
+        assert_eq!(s.per_day[1][5], 1);
+        assert_eq!(s.per_hour[1][0], 1);
+        assert_eq!(s.per_hour[2][0], 1);
+        assert_eq!(s.per_hour[23][5], 1);
+        assert_eq!(s.per_day.iter().flatten().sum::<usize>(), 3);
     }
 }

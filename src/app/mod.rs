@@ -6,6 +6,8 @@
 //! sent, and asks the workers for what the screen now needs. `ui()` lays the frame out with
 //! a read-only [`Frame`]; panels and layers can only send commands.
 
+mod history;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -99,6 +101,10 @@ pub struct OneMapApp {
     view: ViewInfo,
     pub first_complete_frame: Option<Duration>,
     last_chime_ms: i64,
+    /// Wakes the UI (export threads).
+    repaint: egui::Context,
+    /// A statistics export on its way: its path and outcome.
+    export_job: Option<std::sync::mpsc::Receiver<(PathBuf, anyhow::Result<()>)>>,
 }
 
 impl std::ops::Deref for OneMapApp {
@@ -191,6 +197,8 @@ impl OneMapApp {
             view: ViewInfo::default(),
             first_complete_frame: None,
             last_chime_ms: i64::MIN / 2,
+            repaint: ctx.clone(),
+            export_job: None,
         })
     }
 
@@ -245,7 +253,12 @@ impl OneMapApp {
                 apply_visuals(ctx, theme);
                 self.state.apply(command);
             }
-            Command::Send(c) => self.link.command(&mut self.state.live, c, now),
+            Command::Send(c) => self.send_command(c),
+            Command::DispatchChosen if self.state.replaying() => {
+                let kind = "dispatch";
+                let text = crate::live::NoticeText::Replaying { kind };
+                self.state.live.notify(false, text, now);
+            }
             Command::DispatchChosen => {
                 if let (Some(inc), Some((unit, rank))) =
                     (self.state.selected_incident(), self.state.chosen_unit())
@@ -265,7 +278,7 @@ impl OneMapApp {
                         unit_id: unit,
                         rank: Some(rank),
                     });
-                    self.link.command(&mut self.state.live, c, now);
+                    self.send_command(c);
                     self.state.dispatch.chosen = None;
                     self.map.fit_points(&both);
                 }
@@ -273,7 +286,7 @@ impl OneMapApp {
             Command::Acknowledge(id) => {
                 // The server's: who and when, seen by every console, in the audit log.
                 let c = FeedCommand::Acknowledge(Acknowledge { incident_id: id });
-                self.link.command(&mut self.state.live, c, now);
+                self.send_command(c);
             }
             Command::RefreshAudit => {
                 let q = crate::state::dispatch::audit_query(&self.state.dispatch.audit_filter, now);
@@ -290,6 +303,8 @@ impl OneMapApp {
                 self.state.status = Some(status);
             }
             Command::ExportPlan => crate::export::export_plan(&mut self.state),
+            Command::Replay(r) => self.replay(r),
+            Command::ExportStats(kind) => self.export_stats(kind),
             other => match self.state.apply(other) {
                 ViewChange::FlyTo(p, zoom) => self.map.fly_to(p, zoom),
                 ViewChange::Fit(points) => self.map.fit_points(&points),
@@ -462,6 +477,7 @@ impl OneMapApp {
                 .forget_closed(&self.state.live.feed.incidents);
             ctx.request_repaint();
         }
+        self.update_history();
         self.sound_alert(ctx);
         if self.link.is_on() {
             ctx.request_repaint_after(Duration::from_millis(250));
