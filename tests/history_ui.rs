@@ -11,7 +11,7 @@ use common::floor::floor;
 use common::step_until;
 use egui_kittest::kittest::Queryable as _;
 use onemap::live::NoticeText;
-use onemap::model::{AnalysisSettings, Command, ReplayCommand, Selection};
+use onemap::model::{AnalysisSettings, Command, ReplayCommand, Selection, StatsExport};
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_core::feed::lifecycle::{ReportPosition, SetUnitStatus};
 use onemap_core::feed::{Command as FeedCommand, IncidentStatus, UnitId, UnitStatus};
@@ -204,5 +204,31 @@ fn the_selected_unit_has_a_track_and_the_heat_map_counts_the_calls() {
         "the button and the window"
     );
     assert!(h.query_by_label_contains(zh(T::HeatLegend)).is_some());
+
+    // The exports: CSV with the period's figures, the briefing as PNG and PDF.
+    let dir = std::env::temp_dir().join(format!("onemap-stats-{}", std::process::id()));
+    let base = dir.join("brief").display().to_string();
+    h.state_mut()
+        .push(Command::SetStatsExportPath(Some(base.clone())));
+    for kind in [StatsExport::Csv, StatsExport::Png, StatsExport::Pdf] {
+        h.state_mut().push(Command::ExportStats(kind));
+        step_until(&mut h, "the export", |app| {
+            app.history.analysis.exported.is_some()
+        });
+        let (text, failed) = h.state().history.analysis.exported.clone().unwrap();
+        assert!(!failed, "{text}");
+        h.state_mut().state.history.analysis.exported = None;
+    }
+    let csv = std::fs::read_to_string(format!("{base}.csv")).unwrap();
+    assert!(csv.contains("\nincidents,4,0,,"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("beat,name,count")));
+    let png = image::open(format!("{base}.png")).unwrap();
+    assert_eq!(
+        (png.width(), png.height()),
+        (onemap::briefing::PAGE_W, onemap::briefing::PAGE_H)
+    );
+    let pdf = std::fs::read(format!("{base}.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 10_000);
+    let _ = std::fs::remove_dir_all(&dir);
     floor.server.stop();
 }

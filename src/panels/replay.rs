@@ -104,7 +104,7 @@ pub fn timeline_ui(ui: &mut Ui, f: &Frame<'_>) {
                 .color(f.theme.replay),
         );
         let from = (now - r.span_ms).min(r.at_ms);
-        // Drag to a moment; it is asked for when the drag ends (not on every step).
+        // The moment under the pointer while it is held; asked for on release (not every step).
         let id = egui::Id::unique("replay_scrub");
         let mut at = ui.data(|d| d.get_temp::<i64>(id)).unwrap_or(r.at_ms) as f64;
         let slider = egui::Slider::new(&mut at, from as f64..=now as f64)
@@ -112,13 +112,27 @@ pub fn timeline_ui(ui: &mut Ui, f: &Frame<'_>) {
             .trailing_fill(true);
         ui.spacing_mut().slider_width = (ui.available_width() - 140.0).max(120.0);
         let response = ui.add(slider);
-        if response.dragged() {
+        if response.changed() {
             ui.data_mut(|d| d.insert_temp(id, at as i64));
+        }
+        if response.dragged() {
             response
                 .clone()
                 .on_hover_text(local_time(at as i64, "%Y-%m-%d %H:%M:%S"));
         }
-        if response.drag_stopped() || (response.changed() && !response.dragged()) {
+        // A click jumps there; a drag is asked for when it ends.
+        // A slider senses drags only: a click is a release over it without a drag.
+        let clicked = !response.dragged()
+            && !response.drag_stopped()
+            && response.hovered()
+            && ui.input(|i| i.pointer.primary_released());
+        if clicked && let Some(p) = ui.input(|i| i.pointer.interact_pos()) {
+            // A click quicker than a frame: the place clicked.
+            let rect = response.rect.shrink(rect_margin(ui));
+            let t = ((p.x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0);
+            at = from as f64 + f64::from(t) * (now - from) as f64;
+        }
+        if response.drag_stopped() || clicked {
             ui.data_mut(|d| d.remove::<i64>(id));
             f.send(Command::Replay(ReplayCommand::Seek(at as i64)));
         }
@@ -128,4 +142,9 @@ pub fn timeline_ui(ui: &mut Ui, f: &Frame<'_>) {
                 .color(f.theme.muted_text),
         );
     });
+}
+
+/// The slider's handle keeps this far from the ends of its rectangle.
+fn rect_margin(ui: &Ui) -> f32 {
+    ui.spacing().interact_size.y / 2.0
 }

@@ -186,16 +186,20 @@ fn stacked_plot(
         let bars = rows
             .iter()
             .enumerate()
-            .map(|(x, r)| Bar::new(x as f64, r[k] as f64).width(0.8))
+            .map(|(x, r)| {
+                Bar::new(x as f64, r[k] as f64)
+                    .width(0.8)
+                    .fill(CATEGORY_COLOURS[k])
+            })
             .collect();
         let chart = BarChart::new(category_label(f.lang(), *c), bars).color(CATEGORY_COLOURS[k]);
         let below: Vec<&BarChart> = charts.iter().collect();
         let chart = chart.stack_on(&below);
         charts.push(chart);
     }
+    // The category toggles above, in the same colours, are the legend.
     Plot::new(id.to_owned())
         .height(170.0)
-        .legend(Legend::default())
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -212,10 +216,14 @@ fn stacked_plot(
 /// points, and each priority's target as a line.
 fn response_plot(ui: &mut Ui, f: &Frame<'_>, c: &Comparison) {
     let d = &c.current;
-    let bars = |durations: &[onemap_core::feed::Durations; 4], dx: f64| -> Vec<Bar> {
+    let bars = |durations: &[onemap_core::feed::Durations; 4], dx: f64, fill: Color32| {
         (0..4)
-            .map(|p| Bar::new(p as f64 + 1.0 + dx, durations[p].median_s).width(0.3))
-            .collect()
+            .map(|p| {
+                Bar::new(p as f64 + 1.0 + dx, durations[p].median_s)
+                    .width(0.3)
+                    .fill(fill)
+            })
+            .collect::<Vec<Bar>>()
     };
     let p90 = |durations: &[onemap_core::feed::Durations; 4], dx: f64| -> Vec<[f64; 2]> {
         (0..4)
@@ -232,6 +240,9 @@ fn response_plot(ui: &mut Ui, f: &Frame<'_>, c: &Comparison) {
     Plot::new("response")
         .height(180.0)
         .legend(Legend::default())
+        // Room on the right for the legend.
+        .include_x(0.4)
+        .include_x(6.8)
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -247,12 +258,16 @@ fn response_plot(ui: &mut Ui, f: &Frame<'_>, c: &Comparison) {
         .show(ui, |p| {
             let name = |k| format!("{} {median}", f.tr(k));
             p.bar_chart(
-                BarChart::new(name(T::CallToDispatch), bars(&d.call_to_dispatch, -0.17)).color(c2d),
+                BarChart::new(
+                    name(T::CallToDispatch),
+                    bars(&d.call_to_dispatch, -0.17, c2d),
+                )
+                .color(c2d),
             );
             p.bar_chart(
                 BarChart::new(
                     name(T::DispatchToArrival),
-                    bars(&d.dispatch_to_arrival, 0.17),
+                    bars(&d.dispatch_to_arrival, 0.17, d2a),
                 )
                 .color(d2a),
             );

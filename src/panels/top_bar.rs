@@ -49,9 +49,17 @@ pub fn top_bar_ui(ui: &mut Ui, f: &Frame<'_>) {
             }
             ui.separator();
             ui.label(
-                RichText::new(local_time(f.now_ms, "%Y-%m-%d %H:%M:%S"))
-                    .monospace()
-                    .size(15.0),
+                // The date gives way first on a narrow screen.
+                RichText::new(local_time(
+                    f.now_ms,
+                    if ui.ctx().content_rect().width() < 1500.0 {
+                        "%H:%M:%S"
+                    } else {
+                        "%Y-%m-%d %H:%M:%S"
+                    },
+                ))
+                .monospace()
+                .size(15.0),
             );
             ui.separator();
             replay_button_ui(ui, f);
