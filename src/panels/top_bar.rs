@@ -49,10 +49,10 @@ pub fn top_bar_ui(ui: &mut Ui, f: &Frame<'_>) {
             }
             ui.separator();
             ui.label(
-                // The date gives way first on a narrow screen.
+                // The date gives way first on a narrow screen (1280 px).
                 RichText::new(local_time(
                     f.now_ms,
-                    if ui.ctx().content_rect().width() < 1500.0 {
+                    if ui.ctx().content_rect().width() < 1350.0 {
                         "%H:%M:%S"
                     } else {
                         "%Y-%m-%d %H:%M:%S"
