@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use onemap_core::feed::history::{IncidentRecord, LogSize, Track, TrackPoint, thin};
 use onemap_core::feed::wire::StateAtAnswer;
-use onemap_core::feed::{Envelope, FeedState, UnitId, parse_server};
+use onemap_core::feed::{Envelope, UnitId, parse_server};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{Ctx, HistoryReader, Retention, StoreError, StoreResult};
@@ -84,44 +84,7 @@ impl HistoryReader for SqliteHistory {
     fn state_at(&mut self, at_ms: i64) -> StoreResult<StateAtAnswer> {
         let shown = self.shown();
         let upto = self.seq_at(at_ms)?;
-        let mut state = FeedState::default();
-        let snap: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT seq, json FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
-                [upto],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .ctx(|| format!("cannot read the snapshots of {shown}"))?;
-        let from = match snap {
-            Some((seq, json)) => {
-                let env = parse_server(&json).map_err(|e| {
-                    StoreError::Corrupt(format!("the snapshot at seq {seq} in {shown}: {e}"))
-                })?;
-                state.apply(&env);
-                seq
-            }
-            None => 0,
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, json FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
-            )
-            .ctx(|| format!("cannot read {shown}"))?;
-        let rows = stmt
-            .query_map([from, upto], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .ctx(|| format!("cannot read {shown}"))?;
-        for row in rows {
-            let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
-            let env = parse_server(&json).map_err(|e| {
-                StoreError::Corrupt(format!("event {seq} in {shown} is corrupt: {e}"))
-            })?;
-            state.apply(&env);
-        }
+        let state = super::sqlite::state_upto(&self.conn, upto, &shown)?;
         Ok(StateAtAnswer {
             at_ms,
             seq: state.last_seq,

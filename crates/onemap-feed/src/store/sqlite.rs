@@ -153,52 +153,52 @@ impl SqliteStore {
     fn shown(&self) -> String {
         self.path.display().to_string()
     }
+}
 
-    fn parse(&self, what: &str, json: &str) -> StoreResult<Envelope> {
-        parse_server(json)
-            .map_err(|e| StoreError::Corrupt(format!("{what} in {} is corrupt: {e}", self.shown())))
+/// The state as of event `upto` (`i64::MAX`: the end of the log): the newest snapshot at or
+/// before it, then every event after that snapshot up to it. A corrupt row is an error that
+/// names it.
+pub(super) fn state_upto(conn: &Connection, upto: i64, shown: &str) -> StoreResult<FeedState> {
+    let corrupt =
+        |what: String, e| StoreError::Corrupt(format!("{what} in {shown} is corrupt: {e}"));
+    let mut state = FeedState::default();
+    let snap: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, json FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
+            [upto],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ctx(|| format!("cannot read the snapshots of {shown}"))?;
+    let from = match snap {
+        Some((seq, json)) => {
+            let env = parse_server(&json)
+                .map_err(|e| corrupt(format!("the snapshot at seq {seq}"), e))?;
+            state.apply(&env);
+            seq
+        }
+        None => 0,
+    };
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, json FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")
+        .ctx(|| format!("cannot read {shown}"))?;
+    let rows = stmt
+        .query_map([from, upto], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .ctx(|| format!("cannot read {shown}"))?;
+    for row in rows {
+        let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
+        let env = parse_server(&json).map_err(|e| corrupt(format!("event {seq}"), e))?;
+        state.apply(&env);
     }
+    Ok(state)
 }
 
 impl EventStore for SqliteStore {
     fn load(&mut self, answers_since_ms: i64) -> StoreResult<Loaded> {
         let shown = self.shown();
-        let mut state = FeedState::default();
-        let snap: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT seq, json FROM snapshots ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .ctx(|| format!("cannot read the snapshots of {shown}"))?;
-        let from = match snap {
-            Some((seq, json)) => {
-                let env = self.parse(&format!("the snapshot at seq {seq}"), &json)?;
-                state.apply(&env);
-                seq
-            }
-            None => 0,
-        };
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT seq, json FROM events WHERE seq > ?1 ORDER BY seq")
-                .ctx(|| format!("cannot read {shown}"))?;
-            let rows = stmt
-                .query_map([from], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })
-                .ctx(|| format!("cannot read {shown}"))?;
-            for row in rows {
-                let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
-                let env = parse_server(&json).map_err(|e| {
-                    StoreError::Corrupt(format!("event {seq} in {shown} is corrupt: {e}"))
-                })?;
-                state.apply(&env);
-            }
-        }
+        let state = state_upto(&self.conn, i64::MAX, &shown)?;
         let max: i64 = self
             .conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
@@ -236,7 +236,7 @@ impl EventStore for SqliteStore {
             }
         }
         Ok(Loaded {
-            last_seq: (max as u64).max(from as u64),
+            last_seq: (max as u64).max(state.last_seq),
             state,
             answers,
         })
