@@ -100,7 +100,8 @@ pub enum Cmd {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
-        /// Only this part: "basemap", "layers", "routing" or "dispatch".
+        /// Only this part: "basemap", "layers", "routing", "dispatch" or "startup" (the
+        /// phases of opening the city, each with its time and memory).
         #[arg(long)]
         only: Option<String>,
         /// Routing: start isochrones at these graph nodes (one id per line).
@@ -215,9 +216,12 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }) => {
             let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
             if let Some(o) = only.as_deref()
-                && !["basemap", "layers", "routing", "dispatch"].contains(&o)
+                && !["basemap", "layers", "routing", "dispatch", "startup"].contains(&o)
             {
-                anyhow::bail!("--only {o}: expected basemap, layers, routing or dispatch");
+                anyhow::bail!("--only {o}: expected basemap, layers, routing, dispatch or startup");
+            }
+            if only.as_deref() == Some("startup") {
+                return bench::startup::run(&osm_path);
             }
             if part("basemap") {
                 bench::basemap::run(&osm_path, samples, started)?;

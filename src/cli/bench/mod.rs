@@ -5,6 +5,7 @@ pub mod basemap;
 pub mod dispatch;
 pub mod layers;
 pub mod routing;
+pub mod startup;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rstar::RTree;
 
-use super::raster::{Grid, remove_pinches, trace_region};
+use super::raster::{Grid, region_boxes, remove_pinches, trace_region};
 use super::{Context, Junction, dist, is_main};
 use crate::coord::LonLat;
 use crate::layers::io::self_intersection;
@@ -193,8 +193,9 @@ pub(super) fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Statio
         .collect();
     let mut per_place: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
+    let boxes = region_boxes(&grid, &label, seeds.len());
     for (s, &(seed_m, density)) in seeds.iter().enumerate() {
-        let Some(rings) = trace_region(&grid, &label, s as u32) else {
+        let Some(rings) = boxes[s].and_then(|b| trace_region(&grid, &label, s as u32, b)) else {
             continue;
         };
         let rings: Vec<Vec<LonLat>> = rings

@@ -135,16 +135,40 @@ pub(super) fn remove_pinches(grid: &Grid, label: &mut [u32]) {
     }
 }
 
-/// The outline of region `s` (largest outer ring and the holes inside it), in metres.
-pub(super) fn trace_region(grid: &Grid, label: &[u32], s: u32) -> Option<Vec<Vec<[f64; 2]>>> {
+/// The cells each region covers, as `[i_min, j_min, i_max, j_max]` (inclusive), for `regions`
+/// regions labelled `0..regions`: one pass over the grid, so that tracing every region costs
+/// the sum of their boxes rather than regions × grid.
+pub(super) fn region_boxes(grid: &Grid, label: &[u32], regions: usize) -> Vec<Option<[i32; 4]>> {
+    let mut boxes: Vec<Option<[i32; 4]>> = vec![None; regions];
+    for j in 0..grid.h {
+        for i in 0..grid.w {
+            let Some(b) = boxes.get_mut(label[grid.index(i, j)] as usize) else {
+                continue;
+            };
+            let r = b.get_or_insert([i, j, i, j]);
+            *r = [r[0].min(i), r[1].min(j), r[2].max(i), r[3].max(j)];
+        }
+    }
+    boxes
+}
+
+/// The outline of region `s` (largest outer ring and the holes inside it), in metres, from its
+/// box of cells ([`region_boxes`]).
+pub(super) fn trace_region(
+    grid: &Grid,
+    label: &[u32],
+    s: u32,
+    cells_box: [i32; 4],
+) -> Option<Vec<Vec<[f64; 2]>>> {
     // Directed boundary edges with the region on the left, keyed by start corner.
     let mut next: HashMap<(i32, i32), (i32, i32)> = HashMap::new();
     let inside = |i: i32, j: i32| {
         i >= 0 && j >= 0 && i < grid.w && j < grid.h && label[grid.index(i, j)] == s
     };
     let mut cells = 0usize;
-    for j in 0..grid.h {
-        for i in 0..grid.w {
+    let [i0, j0, i1, j1] = cells_box;
+    for j in j0..=j1 {
+        for i in i0..=i1 {
             if !inside(i, j) {
                 continue;
             }

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Make a city K×K times the demo by tiling its extract: copy (i, j) is shifted by i widths
+east and j heights north, and its node, way and relation ids by a per-copy offset, so the
+copies are disjoint cities side by side (the road graph of one copy does not join the next).
+
+    python3 bench/scale_city.py --k 10 --out /tmp/city-100x.osm.pbf
+
+Needs pyosmium (`pip install osmium`); `scripts/scale-bench.sh` makes a virtual environment.
+"""
+
+import argparse
+import time
+
+import osmium
+
+
+def bounds(path):
+    lo = [180.0, 90.0]
+    hi = [-180.0, -90.0]
+    for n in osmium.FileProcessor(path, osmium.osm.NODE):
+        if n.location.valid():
+            lo = [min(lo[0], n.location.lon), min(lo[1], n.location.lat)]
+            hi = [max(hi[0], n.location.lon), max(hi[1], n.location.lat)]
+    return lo, hi
+
+
+def max_ids(path):
+    top = [0, 0, 0]
+    for o in osmium.FileProcessor(path):
+        kind = 0 if o.is_node() else 1 if o.is_way() else 2
+        top[kind] = max(top[kind], o.id)
+    return [t + 1 for t in top]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--src", default="layers/neubrandenburg-2016.osm.pbf")
+    ap.add_argument("--k", type=int, required=True, help="copies along each side")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    start = time.time()
+    lo, hi = bounds(args.src)
+    # A small gap between copies keeps their roads apart.
+    width = (hi[0] - lo[0]) * 1.002
+    height = (hi[1] - lo[1]) * 1.002
+    step = max_ids(args.src)
+    writer = osmium.SimpleWriter(args.out, overwrite=True)
+    members_kind = {"n": 0, "w": 1, "r": 2}
+    # Nodes of every copy first, then ways, then relations: the order a PBF reader expects.
+    for pass_kind in ("n", "w", "r"):
+        for copy in range(args.k * args.k):
+            i, j = copy % args.k, copy // args.k
+            dlon, dlat = i * width, j * height
+            off = [copy * s for s in step]
+            kinds = {"n": osmium.osm.NODE, "w": osmium.osm.WAY, "r": osmium.osm.RELATION}
+            for o in osmium.FileProcessor(args.src, kinds[pass_kind]):
+                if pass_kind == "n":
+                    loc = o.location
+                    writer.add_node(
+                        o.replace(
+                            id=o.id + off[0],
+                            location=(loc.lon + dlon, loc.lat + dlat),
+                        )
+                    )
+                elif pass_kind == "w":
+                    writer.add_way(
+                        o.replace(id=o.id + off[1], nodes=[n.ref + off[0] for n in o.nodes])
+                    )
+                else:
+                    members = [
+                        (m.type, m.ref + off[members_kind[m.type]], m.role) for m in o.members
+                    ]
+                    writer.add_relation(o.replace(id=o.id + off[2], members=members))
+    writer.close()
+    print(
+        f"{args.out}: {args.k}×{args.k} copies of {args.src} in {time.time() - start:.1f} s",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
