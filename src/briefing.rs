@@ -17,7 +17,7 @@ use onemap_core::feed::period::{CategorySeries, Comparison, Window, change_pct};
 use onemap_core::heat::{HeatGrid, HotSpot};
 use tiny_skia::{Paint, Pixmap, PixmapPaint, Rect, Transform};
 
-use crate::basemap::render::{MapData, TILE_PX, color};
+use crate::basemap::render::{LazyMapData, TILE_PX, color};
 use crate::basemap::text::GlyphFont;
 use crate::model::StatsExport;
 use crate::panels::top_bar::local_time;
@@ -35,7 +35,7 @@ const MARGIN: f32 = 40.0;
 /// What the statistics panel shows, copied for an export.
 pub struct Briefing {
     pub lang: Lang,
-    pub map: Arc<MapData>,
+    pub map: Arc<LazyMapData>,
     pub bounds: BBox,
     pub window: Window,
     pub figures: Option<Box<FiguresAnswer>>,
@@ -348,7 +348,7 @@ impl Briefing {
         let max = (1i64 << z) - 1;
         for ty in ty0.max(0)..=ty1.min(max) {
             for tx in tx0.max(0)..=tx1.min(max) {
-                let pixmap = self.map.render_tile(
+                let pixmap = self.map.get().render_tile(
                     z,
                     tx as u32,
                     ty as u32,

@@ -2,15 +2,17 @@
 //! and preparing the basemap's projected, indexed copy.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use onemap_core::coord::haversine_m;
+use onemap_core::layers::OpLayers;
 use onemap_core::osm::{OsmData, PlaceKind, import_pbf};
-use onemap_core::routing::Speeds;
+use onemap_core::routing::{RoadGraph, Speeds};
 
-use crate::basemap::render::MapData;
+use crate::basemap::render::LazyMapData;
+use crate::prepared::{self, CacheProblem, CityCache, Part};
 
 /// Bump when the tile renderer's output changes, so cached tiles are not reused.
 pub const RENDERER_VERSION: u32 = 1;
@@ -21,12 +23,18 @@ pub const DEMO_OSM: &str = "layers/neubrandenburg-2016.osm.pbf";
 pub struct City {
     pub name: String,
     pub path: PathBuf,
-    pub osm: OsmData,
-    pub map: Arc<MapData>,
+    pub osm: Arc<OsmData>,
+    /// The basemap's projected, indexed copy: prepared on a thread when the city opens.
+    pub map: Arc<LazyMapData>,
     /// Identifies the data (and renderer) in the tile cache: `{stem}-{hash}-r{version}`.
     pub data_key: String,
     pub summary: CitySummary,
     pub load_time: Duration,
+    /// Where the prepared parts of this city are kept; `None`: never written (tests, tools).
+    pub cache: Option<CityCache>,
+    /// The road graph at the default speeds, built (or read) once and shared by everyone who
+    /// routes: the planner, the dispatcher and the embedded server.
+    graph: OnceLock<Arc<RoadGraph>>,
 }
 
 /// Figures shown in the status bar, computed once.
@@ -47,32 +55,119 @@ pub fn demo_osm_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEMO_OSM)
 }
 
-fn read_osm(path: &Path) -> anyhow::Result<(Vec<u8>, OsmData)> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read OpenStreetMap extract {}", path.display()))?;
-    let osm = import_pbf(&bytes)
-        .with_context(|| format!("cannot import OpenStreetMap extract {}", path.display()))?;
-    Ok((bytes, osm))
+fn read_extract(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path)
+        .with_context(|| format!("cannot read OpenStreetMap extract {}", path.display()))
+}
+
+fn import(path: &Path, bytes: &[u8]) -> anyhow::Result<OsmData> {
+    import_pbf(bytes)
+        .with_context(|| format!("cannot import OpenStreetMap extract {}", path.display()))
 }
 
 /// Only the imported data, for headless tools.
 pub fn load_osm(path: &Path) -> anyhow::Result<OsmData> {
-    Ok(read_osm(path)?.1)
+    import(path, &read_extract(path)?)
 }
 
+/// What opening a city reports as it goes: a phase and the share done, 0 to 1.
+pub type Progress<'a> = &'a (dyn Fn(Phase, f32) + Sync);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Reading,
+    Importing,
+    Basemap,
+    Writing,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Reading => "reading the prepared city",
+            Phase::Importing => "importing the extract",
+            Phase::Basemap => "preparing the basemap",
+            Phase::Writing => "writing the prepared city",
+        }
+    }
+}
+
+/// Open a city without a cache: import the extract every time (tests and tools).
 pub fn load_city(path: &Path) -> anyhow::Result<City> {
+    open(path, None, true, &|_, _| {})
+}
+
+/// Open a city, from the prepared copy in `cache_dir` when there is a valid one; otherwise
+/// import the extract and write the prepared copy for the next start. A stale or corrupt copy
+/// is reported on the terminal and rebuilt. The basemap's data is prepared on a thread.
+pub fn open_city(
+    path: &Path,
+    cache_dir: Option<&Path>,
+    progress: Progress<'_>,
+) -> anyhow::Result<City> {
+    open(path, cache_dir, false, progress)
+}
+
+fn open(
+    path: &Path,
+    cache_dir: Option<&Path>,
+    eager_basemap: bool,
+    progress: Progress<'_>,
+) -> anyhow::Result<City> {
     let start = Instant::now();
-    let (bytes, osm) = read_osm(path)?;
-    let map = MapData::new(&osm).context("cannot prepare the basemap")?;
+    let bytes = read_extract(path)?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("city")
         .trim_end_matches(".osm")
         .to_string();
+    let source = prepared::source_hash(&bytes);
+    let cache = cache_dir.map(|dir| CityCache {
+        dir: dir.to_path_buf(),
+        stem: stem.clone(),
+        source,
+    });
+    progress(Phase::Reading, 0.0);
+    let cached = cache.as_ref().map(|c| c.read::<OsmData>(Part::City));
+    let osm = match cached {
+        Some(Ok(osm)) => osm,
+        other => {
+            if let Some(Err(problem)) = &other
+                && *problem != CacheProblem::Missing
+            {
+                eprintln!("onemap: {problem}; importing the extract again");
+            }
+            progress(Phase::Importing, 0.0);
+            let osm = import(path, &bytes)?;
+            drop(bytes);
+            if let Some(c) = &cache {
+                progress(Phase::Writing, 0.0);
+                if let Err(err) = c.write(Part::City, &osm) {
+                    eprintln!("onemap: {err:#}");
+                }
+            }
+            osm
+        }
+    };
+    let osm = Arc::new(osm);
+    let map = Arc::new(LazyMapData::new(osm.clone()).context("cannot prepare the basemap")?);
+    if !eager_basemap {
+        let map = map.clone();
+        let spawned = std::thread::Builder::new()
+            .name("basemap-data".into())
+            .spawn(move || {
+                map.get();
+            });
+        if let Err(err) = spawned {
+            eprintln!("onemap: cannot start the basemap thread ({err}); preparing it on use");
+        }
+    } else {
+        progress(Phase::Basemap, 0.0);
+        map.get();
+    }
     let data_key = format!(
-        "{stem}-{:016x}-r{RENDERER_VERSION}-{}",
-        fnv1a64(&bytes),
+        "{stem}-{source:016x}-r{RENDERER_VERSION}-{}",
         crate::basemap::text::font_tag()
     );
     let name = city_name(&osm).unwrap_or_else(|| stem.clone());
@@ -85,11 +180,55 @@ pub fn load_city(path: &Path) -> anyhow::Result<City> {
         name,
         path: path.to_path_buf(),
         osm,
-        map: Arc::new(map),
+        map,
         data_key,
         summary,
         load_time: start.elapsed(),
+        cache,
+        graph: OnceLock::new(),
     })
+}
+
+impl City {
+    /// The road graph at the default speeds: read from the cache or built, once.
+    pub fn graph(&self) -> Arc<RoadGraph> {
+        self.graph
+            .get_or_init(|| {
+                Arc::new(self.cached(Part::Graph, "road graph", || {
+                    RoadGraph::build(&self.osm, &Speeds::default())
+                }))
+            })
+            .clone()
+    }
+
+    /// The sample layers generated from the city (for a city opened without layer files): read
+    /// from the cache or generated.
+    pub fn sample_layers(&self) -> OpLayers {
+        self.cached(Part::Layers, "sample layers", || {
+            onemap_core::layers::demo::generate(&self.osm)
+        })
+    }
+
+    fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        part: Part,
+        what: &str,
+        make: impl FnOnce() -> T,
+    ) -> T {
+        let Some(cache) = &self.cache else {
+            return make();
+        };
+        match cache.read::<T>(part) {
+            Ok(value) => return value,
+            Err(CacheProblem::Missing) => {}
+            Err(problem) => eprintln!("onemap: {problem}; making the {what} again"),
+        }
+        let value = make();
+        if let Err(err) = cache.write(part, &value) {
+            eprintln!("onemap: {err:#}");
+        }
+        value
+    }
 }
 
 /// The most important named place nearest the middle of the extract.

@@ -19,6 +19,7 @@ pub mod map;
 pub mod model;
 pub mod ops;
 pub mod panels;
+pub mod prepared;
 pub mod state;
 pub mod ui;
 pub mod workers;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use onemap_core::coord::LonLat;
 use onemap_core::layers::io::{self, Problem};
-use onemap_core::layers::{Camera, CameraId, LayerKind, OpLayers, Post, PostId, demo};
+use onemap_core::layers::{Camera, CameraId, LayerKind, OpLayers, Post, PostId};
 use onemap_core::osm::OsmData;
 use onemap_core::spatial::LayerIndex;
 use serde_json::Value;
@@ -142,14 +142,20 @@ pub fn save_dir(dir: &Path, layers: &OpLayers, rejected: &[Vec<Value>; 4]) -> an
 
 impl OpState {
     /// Layers from `dir`, or generated from the city when `dir` is `None`.
-    pub fn open(dir: Option<&Path>, osm: &OsmData, generated_save_dir: PathBuf) -> Self {
+    /// `generate` makes the sample layers (or reads them from the city's cache).
+    pub fn open(
+        dir: Option<&Path>,
+        osm: &OsmData,
+        generate: impl FnOnce() -> OpLayers,
+        generated_save_dir: PathBuf,
+    ) -> Self {
         let (layers, rejected, problems, source) = match dir {
             Some(dir) => {
                 let (l, r, p) = load_dir(dir);
                 (l, r, p, LayerSource::Dir(dir.to_path_buf()))
             }
             None => (
-                demo::generate(osm),
+                generate(),
                 Default::default(),
                 Vec::new(),
                 LayerSource::Generated {

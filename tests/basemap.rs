@@ -38,7 +38,7 @@ fn lake_tile_is_mostly_water_and_centre_tile_has_roads_and_labels() {
         .and_then(|a| a.centroid())
         .unwrap();
     let lake = tile_at(tollensesee, 14);
-    let px = city.map.render_tile(
+    let px = city.map.get().render_tile(
         lake.zoom,
         lake.x,
         lake.y,
@@ -50,7 +50,7 @@ fn lake_tile_is_mostly_water_and_centre_tile_has_roads_and_labels() {
 
     // The old town ring road at street zoom: white road fill, dark label text.
     let centre = tile_at(LonLat::new(13.2610, 53.5580), 17);
-    let px = city.map.render_tile(
+    let px = city.map.get().render_tile(
         centre.zoom,
         centre.x,
         centre.y,
@@ -62,7 +62,7 @@ fn lake_tile_is_mostly_water_and_centre_tile_has_roads_and_labels() {
         "minor roads drawn"
     );
     assert!(count_colour(&px, DAY.building) > 500, "buildings drawn");
-    let no_labels = city.map.render_tile(
+    let no_labels = city.map.get().render_tile(
         centre.zoom,
         centre.x,
         centre.y,
@@ -73,7 +73,7 @@ fn lake_tile_is_mostly_water_and_centre_tile_has_roads_and_labels() {
         },
     );
     assert_ne!(px.data(), no_labels.data(), "labels add pixels");
-    let no_buildings = city.map.render_tile(
+    let no_buildings = city.map.get().render_tile(
         centre.zoom,
         centre.x,
         centre.y,
@@ -92,13 +92,16 @@ fn rendering_is_deterministic_and_themes_differ() {
     let t = tile_at(LonLat::new(13.2610, 53.5580), 15);
     let a = city
         .map
+        .get()
         .render_tile(t.zoom, t.x, t.y, ThemeKind::Day, RenderOptions::default());
     let b = city
         .map
+        .get()
         .render_tile(t.zoom, t.x, t.y, ThemeKind::Day, RenderOptions::default());
-    let n = city
-        .map
-        .render_tile(t.zoom, t.x, t.y, ThemeKind::Night, RenderOptions::default());
+    let n =
+        city.map
+            .get()
+            .render_tile(t.zoom, t.x, t.y, ThemeKind::Night, RenderOptions::default());
     assert_eq!(a.data(), b.data());
     assert_ne!(a.data(), n.data());
 }
@@ -109,6 +112,7 @@ fn street_labels_exist_at_street_zoom_and_not_city_zoom() {
     use onemap::basemap::labels::LabelKind;
     let streets = |z| {
         city.map
+            .get()
             .labels(z)
             .labels
             .iter()
@@ -120,6 +124,7 @@ fn street_labels_exist_at_street_zoom_and_not_city_zoom() {
     assert!(streets(18) > streets(16));
     let places_11: Vec<_> = city
         .map
+        .get()
         .labels(11)
         .labels
         .iter()
@@ -163,6 +168,7 @@ fn user_tile_folder_reports_corrupt_tiles_by_name() {
     let city = demo_city();
     let good = city
         .map
+        .get()
         .render_tile(3, 4, 2, ThemeKind::Day, RenderOptions::default());
     std::fs::write(dir.join("3/4/2.png"), good.encode_png().unwrap()).unwrap();
     std::fs::write(dir.join("3/4/3.png"), b"not a png").unwrap();

@@ -164,6 +164,7 @@ fn an_xyz_url_template_fetches_tiles_from_a_tile_server() {
     let city = demo_city();
     let png = city
         .map
+        .get()
         .render_tile(
             12,
             2196,

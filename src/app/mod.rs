@@ -162,6 +162,7 @@ impl OneMapApp {
         let ops = OpState::open(
             options.layers_dir.as_deref(),
             &city.osm,
+            || city.sample_layers(),
             options.generated_layers_dir,
         );
         for problem in &ops.problems {

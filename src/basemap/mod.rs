@@ -17,7 +17,7 @@ use std::sync::Arc;
 use walkers::sources::Attribution;
 use walkers::{HttpTiles, Tiles};
 
-use self::render::{MapData, RenderOptions};
+use self::render::{LazyMapData, RenderOptions};
 use self::sources::TileSourceSpec;
 use self::tiles::{Producer, TileManager, TileStats};
 use crate::ui::theme::ThemeKind;
@@ -31,7 +31,7 @@ pub const OSM_ATTRIBUTION: Attribution = Attribution {
 
 pub enum Basemap {
     Rendered {
-        data: Arc<MapData>,
+        data: Arc<LazyMapData>,
         /// `tiles/cache/{data key}`; `None` keeps tiles in memory only.
         cache_root: Option<PathBuf>,
         managers: HashMap<(ThemeKind, RenderOptions), TileManager>,
@@ -63,7 +63,7 @@ impl walkers::sources::TileSource for UrlTemplate {
 impl Basemap {
     pub fn new(
         spec: &TileSourceSpec,
-        data: Arc<MapData>,
+        data: Arc<LazyMapData>,
         cache_root: Option<PathBuf>,
         workers: usize,
         ctx: &egui::Context,

@@ -66,7 +66,7 @@ pub struct MapData {
     lines: Vec<(LineKind, Vec<P>)>,
     line_index: RTree<Indexed>,
     pub places: Vec<ProjPlace>,
-    pub font: GlyphFont,
+    pub font: Arc<GlyphFont>,
     label_layouts: Vec<OnceLock<LabelLayout>>,
 }
 
@@ -98,8 +98,50 @@ fn index<T>(items: &[T], points: impl Fn(&T) -> Vec<P>) -> RTree<Indexed> {
     )
 }
 
+/// The basemap's data, prepared on first use: the console starts that on a thread of its own
+/// when the city opens, so a first frame from cached tiles does not wait for it, and a tile
+/// worker that needs it waits off the UI thread.
+pub struct LazyMapData {
+    osm: Arc<OsmData>,
+    font: Arc<GlyphFont>,
+    cell: OnceLock<MapData>,
+}
+
+impl LazyMapData {
+    /// Fails only if no font can be loaded.
+    pub fn new(osm: Arc<OsmData>) -> anyhow::Result<Self> {
+        Ok(Self {
+            osm,
+            font: Arc::new(GlyphFont::system()?),
+            cell: OnceLock::new(),
+        })
+    }
+
+    /// Already prepared (for tests and tools that want it now).
+    pub fn ready(data: MapData, osm: Arc<OsmData>) -> Self {
+        let font = data.font.clone();
+        let cell = OnceLock::new();
+        let _ = cell.set(data);
+        Self { osm, font, cell }
+    }
+
+    /// The data, prepared now if no one has yet (blocks while another thread prepares it).
+    pub fn get(&self) -> &MapData {
+        self.cell
+            .get_or_init(|| MapData::with_font(&self.osm, self.font.clone()))
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.cell.get().is_some()
+    }
+}
+
 impl MapData {
     pub fn new(osm: &OsmData) -> anyhow::Result<Self> {
+        Ok(Self::with_font(osm, Arc::new(GlyphFont::system()?)))
+    }
+
+    pub fn with_font(osm: &OsmData, font: Arc<GlyphFont>) -> Self {
         let roads: Vec<ProjRoad> = osm
             .roads
             .iter()
@@ -132,7 +174,7 @@ impl MapData {
             })
             .collect();
         let rings = |a: &ProjArea| a.rings.iter().flatten().copied().collect::<Vec<_>>();
-        Ok(Self {
+        Self {
             road_index: index(&roads, |r| r.points.clone()),
             land_index: index(&land, |(_, a)| rings(a)),
             water_index: index(&water, rings),
@@ -144,9 +186,9 @@ impl MapData {
             buildings,
             lines,
             places,
-            font: GlyphFont::system()?,
+            font,
             label_layouts: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect(),
-        })
+        }
     }
 
     /// The label layout of zoom `z`, computed on first use (a few ms) and shared by all tiles of

@@ -18,7 +18,7 @@ use egui::{ColorImage, Rect, TextureHandle, TextureOptions, pos2};
 use walkers::sources::Attribution;
 use walkers::{Tile, TileId, TilePiece, Tiles};
 
-use super::render::{MapData, RenderOptions, TILE_PX};
+use super::render::{LazyMapData, RenderOptions, TILE_PX};
 use super::sources::TileReader;
 use crate::ui::theme::ThemeKind;
 
@@ -29,7 +29,7 @@ const MAX_TEXTURES: usize = 600;
 pub enum Producer {
     /// Render from the OSM data, caching PNGs under `cache_dir` (if any).
     Rendered {
-        data: Arc<MapData>,
+        data: Arc<LazyMapData>,
         theme: ThemeKind,
         options: RenderOptions,
         cache_dir: Option<PathBuf>,
@@ -65,7 +65,9 @@ impl Producer {
                 {
                     return Ok(Some(image));
                 }
-                let pixmap = data.render_tile(tile.zoom, tile.x, tile.y, *theme, *options);
+                let pixmap = data
+                    .get()
+                    .render_tile(tile.zoom, tile.x, tile.y, *theme, *options);
                 if let Some(path) = &path {
                     // Failing to cache is not worth failing the tile for.
                     let _ = write_atomically(path, &pixmap);

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use onemap::app::{AppOptions, OneMapApp};
 use onemap::basemap::sources::TileSourceSpec;
-use onemap::city::{demo_osm_path, load_city};
+use onemap::city::{demo_osm_path, open_city};
 use onemap::live::FeedSource;
 use onemap::model::Settings;
 use onemap::ui::i18n::{Lang, T, tr};
@@ -27,9 +27,20 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     }
     // Fail before opening a window: a bad file is reported on the terminal with a non-zero exit.
     let speeds = onemap::city::load_speeds(cli.speeds.as_deref())?;
-    let city = Arc::new(load_city(osm_path)?);
+    let cache_dir = (!cli.no_cache).then(|| {
+        cli.cache
+            .clone()
+            .unwrap_or_else(onemap::prepared::default_dir)
+    });
+    let city = Arc::new(open_city(osm_path, cache_dir.as_deref(), &|phase, _| {
+        eprintln!(
+            "onemap: {:>6.2} s  {}…",
+            started.elapsed().as_secs_f64(),
+            phase.label()
+        );
+    })?);
     eprintln!(
-        "onemap: {} loaded in {:.2} s ({} roads, {} buildings, {} addresses)",
+        "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
         osm_path.display(),
         city.load_time.as_secs_f64(),
         city.osm.roads.len(),

@@ -33,6 +33,13 @@ pub struct Cli {
     /// Do not cache rendered tiles on disk.
     #[arg(long)]
     no_tile_cache: bool,
+    /// Where the prepared city (imported data, road graph, sample layers) is kept so the next
+    /// start need not import again. Default: ~/.cache/onemap ($XDG_CACHE_HOME/onemap).
+    #[arg(long, global = true)]
+    cache: Option<PathBuf>,
+    /// Import the extract at every start; keep no prepared city.
+    #[arg(long, global = true, conflicts_with = "cache")]
+    no_cache: bool,
     #[arg(long, value_enum, default_value = "zh")]
     lang: LangArg,
     #[arg(long, value_enum, default_value = "day")]

@@ -105,6 +105,11 @@ struct Mailbox {
 /// Anything that holds the city's OSM data (the console's `City`, or the data itself).
 pub trait HasOsm: Send + Sync + 'static {
     fn osm(&self) -> &OsmData;
+
+    /// The road graph at `speeds`.
+    fn graph(&self, speeds: &Speeds) -> Arc<RoadGraph> {
+        Arc::new(RoadGraph::build(self.osm(), speeds))
+    }
 }
 
 impl HasOsm for OsmData {
@@ -116,6 +121,15 @@ impl HasOsm for OsmData {
 impl HasOsm for crate::city::City {
     fn osm(&self) -> &OsmData {
         &self.osm
+    }
+
+    /// The city's shared graph at the default speeds; another copy only for other speeds.
+    fn graph(&self, speeds: &Speeds) -> Arc<RoadGraph> {
+        if *speeds == Speeds::default() {
+            crate::city::City::graph(self)
+        } else {
+            Arc::new(RoadGraph::build(&self.osm, speeds))
+        }
     }
 }
 
@@ -141,7 +155,10 @@ impl Planner {
         let (m, l) = (mailbox.clone(), latest.clone());
         let spawned = std::thread::Builder::new()
             .name("planner".into())
-            .spawn(move || worker(city.osm(), beats, &speeds, &m, &l, &tx, &repaint));
+            .spawn(move || {
+                let graph = city.graph(&speeds);
+                worker(city.osm(), &graph, beats, &m, &l, &tx, &repaint);
+            });
         if let Err(err) = spawned {
             eprintln!("onemap: cannot start the planner thread: {err}");
         }
@@ -184,15 +201,14 @@ enum Work {
 
 fn worker(
     osm: &OsmData,
+    graph: &RoadGraph,
     beats: Vec<Beat>,
-    speeds: &Speeds,
     mailbox: &Mailbox,
     latest: &AtomicU64,
     tx: &Sender<PlannerEvent>,
     repaint: &dyn Fn(),
 ) {
     let t = Instant::now();
-    let graph = RoadGraph::build(osm, speeds);
     let layers = OpLayers {
         beats,
         ..OpLayers::default()

@@ -7,7 +7,7 @@
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A WGS84 position in degrees.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LonLat {
     pub lon: f64,
     pub lat: f64,
@@ -56,7 +56,7 @@ pub fn polyline_length_m(points: &[LonLat]) -> f64 {
 }
 
 /// An axis-aligned box in lon/lat. `BBox::EMPTY` extends to anything.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BBox {
     pub min: LonLat,
     pub max: LonLat,

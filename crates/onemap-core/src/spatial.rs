@@ -17,7 +17,7 @@ use crate::coord::{BBox, LonLat};
 use crate::layers::{Beat, Camera, OpLayers, Post, Station};
 
 /// A local flat projection: metres east and north of `origin`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LocalProjection {
     pub origin: LonLat,
     m_per_deg_lon: f64,

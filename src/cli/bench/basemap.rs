@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use onemap_core::coord::{BBox, LonLat, mercator};
 use walkers::TileId;
 
-use onemap::basemap::render::{MapData, RenderOptions};
+use onemap::basemap::render::{LazyMapData, RenderOptions};
 use onemap::basemap::tiles::Producer;
 use onemap::city::load_city;
 use onemap::ui::theme::ThemeKind;
@@ -77,7 +77,7 @@ pub fn run(osm_path: &Path, samples: usize, started: Instant) -> anyhow::Result<
     let bounds = city.osm.bounds;
     let zoom = mercator::zoom_to_fit(&bounds, VIEW_W, VIEW_H);
     let view = view_tiles(bounds.center(), zoom, VIEW_W, VIEW_H);
-    let producer = |data: std::sync::Arc<MapData>| Producer::Rendered {
+    let producer = |data: std::sync::Arc<LazyMapData>| Producer::Rendered {
         data,
         theme: ThemeKind::Day,
         options: RenderOptions::default(),
@@ -130,14 +130,14 @@ pub fn run(osm_path: &Path, samples: usize, started: Instant) -> anyhow::Result<
     let centre = bounds.center();
     for z in 11u8..=18 {
         let t = Instant::now();
-        let _ = city.map.labels(z);
+        let _ = city.map.get().labels(z);
         let label_layout = t.elapsed();
         let tiles = sample_tiles(centre, z, samples, &bounds);
         let mut times: Vec<Duration> = tiles
             .iter()
             .map(|tile| {
                 let t = Instant::now();
-                let pixmap = city.map.render_tile(
+                let pixmap = city.map.get().render_tile(
                     tile.zoom,
                     tile.x,
                     tile.y,

@@ -9,7 +9,7 @@ use crate::coord::LonLat;
 
 macro_rules! id_type {
     ($name:ident) => {
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub struct $name(pub Box<str>);
 
         impl $name {
@@ -40,6 +40,30 @@ id_type!(StationId);
 /// Properties a feature had that OneMap does not interpret, in their original order.
 pub type Extra = Map<String, Value>;
 
+/// [`Extra`] in binary caches: as its JSON text, since a JSON value needs a self-describing
+/// format and the cache's is not.
+mod extra_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Extra;
+
+    pub fn serialize<S: Serializer>(extra: &Extra, s: S) -> Result<S::Ok, S::Error> {
+        if extra.is_empty() {
+            return s.serialize_str("");
+        }
+        let text = serde_json::to_string(extra).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Extra, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(Extra::new());
+        }
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A property value that names one of a fixed set of strings.
 pub trait Keyword: Sized + Copy + 'static {
     const ALL: &'static [Self];
@@ -59,7 +83,7 @@ pub trait Keyword: Sized + Copy + 'static {
 
 macro_rules! keyword_enum {
     ($name:ident { $($variant:ident => $kw:literal),* $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name { $($variant),* }
 
         impl Keyword for $name {
@@ -94,7 +118,7 @@ impl Keyword for StationKind {
 }
 
 /// A patrol beat (警格/网格): the area one team is responsible for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Beat {
     pub id: BeatId,
     pub name: String,
@@ -104,11 +128,12 @@ pub struct Beat {
     pub area_type: AreaType,
     /// Exterior ring first, then holes; each ring closed (first point == last point).
     pub rings: Vec<Vec<LonLat>>,
+    #[serde(with = "extra_text")]
     pub extra: Extra,
 }
 
 /// A camera: infrastructure with a place, a view direction, a range and a status.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Camera {
     pub id: CameraId,
     pub name: String,
@@ -121,6 +146,7 @@ pub struct Camera {
     /// How far it usefully sees, metres, `0 < range <= 2000`.
     pub range_m: f64,
     pub status: CameraStatus,
+    #[serde(with = "extra_text")]
     pub extra: Extra,
 }
 
@@ -131,7 +157,7 @@ impl Camera {
 }
 
 /// A quick-response post (快反点), police workstation (警务站) or checkpoint.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Post {
     pub id: PostId,
     pub name: String,
@@ -139,21 +165,23 @@ pub struct Post {
     pub pos: LonLat,
     /// "24/7" or "HH:MM-HH:MM" (may wrap midnight).
     pub staffed_hours: String,
+    #[serde(with = "extra_text")]
     pub extra: Extra,
 }
 
 /// A police station (派出所), fire station or hospital.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Station {
     pub id: StationId,
     pub name: String,
     pub kind: StationKind,
     pub pos: LonLat,
+    #[serde(with = "extra_text")]
     pub extra: Extra,
 }
 
 /// The four layers as loaded, plus whether they are generated sample data.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpLayers {
     pub beats: Vec<Beat>,
     pub cameras: Vec<Camera>,
@@ -164,7 +192,9 @@ pub struct OpLayers {
 }
 
 /// The four layer files, by name in a layers directory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum LayerKind {
     Beats,
     Cameras,

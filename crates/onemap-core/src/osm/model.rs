@@ -6,7 +6,9 @@
 use crate::coord::{BBox, LonLat, polyline_length_m};
 
 /// Road classes, ordered from most to least important. Derived from `highway=*`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum RoadClass {
     Motorway,
     Trunk,
@@ -74,7 +76,7 @@ impl RoadClass {
 }
 
 /// One-way rule of a road, in the direction of its points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Oneway {
     #[default]
     No,
@@ -84,7 +86,7 @@ pub enum Oneway {
     Backward,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Road {
     pub osm_id: i64,
     pub class: RoadClass,
@@ -107,7 +109,7 @@ impl Road {
 }
 
 /// A polygon with holes, filled with the even-odd rule (outer and inner rings alike).
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Area {
     pub rings: Vec<Vec<LonLat>>,
 }
@@ -175,7 +177,7 @@ pub fn ring_centroid(ring: &[LonLat]) -> Option<LonLat> {
     ))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LandKind {
     Forest,
     /// Parks, gardens, playgrounds, sports pitches.
@@ -192,13 +194,13 @@ pub enum LandKind {
     Wild,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LandArea {
     pub kind: LandKind,
     pub area: Area,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LineKind {
     /// Rivers and canals.
     River,
@@ -209,14 +211,16 @@ pub enum LineKind {
     Tram,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     pub kind: LineKind,
     pub name: Option<Box<str>>,
     pub points: Vec<LonLat>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum PlaceKind {
     City,
     Town,
@@ -244,7 +248,7 @@ impl PlaceKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Place {
     pub kind: PlaceKind,
     pub name: Box<str>,
@@ -254,7 +258,7 @@ pub struct Place {
 }
 
 /// A named point of interest, for search and labels.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Poi {
     pub osm_id: i64,
     pub name: Box<str>,
@@ -263,7 +267,7 @@ pub struct Poi {
     pub pos: LonLat,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
     pub street: Option<Box<str>>,
     pub housenumber: Box<str>,
@@ -282,7 +286,9 @@ impl Address {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum StationKind {
     Police,
     Fire,
@@ -290,7 +296,7 @@ pub enum StationKind {
 }
 
 /// Police and fire stations and hospitals from the OSM data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Station {
     pub osm_id: i64,
     pub kind: StationKind,
@@ -299,7 +305,7 @@ pub struct Station {
 }
 
 /// How the import went: counts, and what had to be repaired.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportStats {
     pub nodes: u64,
     pub ways: u64,
@@ -313,7 +319,7 @@ pub struct ImportStats {
 }
 
 /// Everything imported from one `.osm.pbf`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct OsmData {
     /// The area of interest: the file's header box, or where most of the data lies.
     pub bounds: BBox,

@@ -16,7 +16,7 @@ use crate::osm::{Oneway, OsmData, Road, RoadClass};
 use crate::spatial::LocalProjection;
 
 /// A straight stretch of road between two nodes.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     pub a: u32,
     pub b: u32,
@@ -35,7 +35,7 @@ impl Segment {
 }
 
 /// Adjacency of one mode in one direction, compressed sparse rows.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Csr {
     pub(super) first_out: Vec<u32>,
     pub(super) head: Vec<u32>,
@@ -67,7 +67,7 @@ impl Csr {
 }
 
 /// A directed road graph with travel times per mode, in both directions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RoadGraph {
     pub nodes: Vec<LonLat>,
     pub segments: Vec<Segment>,

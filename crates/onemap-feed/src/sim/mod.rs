@@ -53,14 +53,23 @@ impl Default for SimConfig {
 
 /// What the simulator needs of the city.
 pub struct World {
-    pub graph: RoadGraph,
+    /// Shared with whoever else routes on the city (the console's planner and dispatcher).
+    pub graph: std::sync::Arc<RoadGraph>,
     pub addresses: Vec<(LonLat, String)>,
 }
 
 impl World {
     pub fn from_osm(osm: &OsmData) -> World {
+        Self::new(
+            std::sync::Arc::new(RoadGraph::build(osm, &Speeds::default())),
+            osm,
+        )
+    }
+
+    /// The world on an existing graph of `osm`'s roads at the default speeds.
+    pub fn new(graph: std::sync::Arc<RoadGraph>, osm: &OsmData) -> World {
         World {
-            graph: RoadGraph::build(osm, &Speeds::default()),
+            graph,
             addresses: osm.addresses.iter().map(|a| (a.pos, a.label())).collect(),
         }
     }
