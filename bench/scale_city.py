@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Make a city K×K times the demo by tiling its extract: copy (i, j) is shifted by i widths
-east and j heights north, and its node, way and relation ids by a per-copy offset, so the
+"""Make a city K×K (or KX×KY) times the demo by tiling its extract: copy (i, j) is shifted by i
+widths east and j heights north of the extract's box, and its node, way and relation ids by a per-copy offset, so the
 copies are disjoint cities side by side (the road graph of one copy does not join the next).
 
     python3 bench/scale_city.py --k 10 --out /tmp/city-100x.osm.pbf
+    python3 bench/scale_city.py --kx 5 --ky 2 --out /tmp/city-10x.osm.pbf
 
 Needs pyosmium (`pip install osmium`); `scripts/scale-bench.sh` makes a virtual environment.
 """
@@ -15,6 +16,13 @@ import osmium
 
 
 def bounds(path):
+    """The extract's own box from its header (its nodes reach much further: complete ways and
+    relations), else the nodes' extent."""
+    reader = osmium.io.Reader(path, osmium.osm.osm_entity_bits.NOTHING)
+    box = reader.header().box()
+    reader.close()
+    if box.valid():
+        return [box.bottom_left.lon, box.bottom_left.lat], [box.top_right.lon, box.top_right.lat]
     lo = [180.0, 90.0]
     hi = [-180.0, -90.0]
     for n in osmium.FileProcessor(path, osmium.osm.NODE):
@@ -35,9 +43,14 @@ def max_ids(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", default="layers/neubrandenburg-2016.osm.pbf")
-    ap.add_argument("--k", type=int, required=True, help="copies along each side")
+    ap.add_argument("--k", type=int, help="copies along each side (K×K)")
+    ap.add_argument("--kx", type=int, help="copies west to east (with --ky)")
+    ap.add_argument("--ky", type=int, help="copies south to north (with --kx)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    kx, ky = (args.k, args.k) if args.k else (args.kx, args.ky)
+    if not kx or not ky:
+        ap.error("give --k, or --kx and --ky")
     start = time.time()
     lo, hi = bounds(args.src)
     # A small gap between copies keeps their roads apart.
@@ -48,8 +61,8 @@ def main():
     members_kind = {"n": 0, "w": 1, "r": 2}
     # Nodes of every copy first, then ways, then relations: the order a PBF reader expects.
     for pass_kind in ("n", "w", "r"):
-        for copy in range(args.k * args.k):
-            i, j = copy % args.k, copy // args.k
+        for copy in range(kx * ky):
+            i, j = copy % kx, copy // kx
             dlon, dlat = i * width, j * height
             off = [copy * s for s in step]
             kinds = {"n": osmium.osm.NODE, "w": osmium.osm.WAY, "r": osmium.osm.RELATION}
@@ -73,7 +86,7 @@ def main():
                     writer.add_relation(o.replace(id=o.id + off[2], members=members))
     writer.close()
     print(
-        f"{args.out}: {args.k}×{args.k} copies of {args.src} in {time.time() - start:.1f} s",
+        f"{args.out}: {kx}×{ky} copies of {args.src} in {time.time() - start:.1f} s",
         flush=True,
     )
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use onemap_core::coord::LonLat;
+use onemap_core::layers::districts::{self, District};
 use onemap_core::layers::io::{self, Problem};
 use onemap_core::layers::{Camera, CameraId, LayerKind, OpLayers, Post, PostId};
 use onemap_core::osm::OsmData;
@@ -41,6 +42,10 @@ pub struct Edit {
 pub struct OpState {
     pub layers: OpLayers,
     pub index: LayerIndex,
+    /// The beats dissolved by station, drawn below the zoom where beats are readable.
+    pub districts: Vec<District>,
+    /// Per beat, its district in [`Self::districts`].
+    pub district_of_beat: Vec<usize>,
     /// Rejected features per file, written back unchanged on save.
     pub rejected: [Vec<Value>; 4],
     pub problems: Vec<Problem>,
@@ -68,6 +73,18 @@ fn upsert<T: Clone, K: PartialEq>(items: &mut Vec<T>, item: &T, key: impl Fn(&T)
         Some(i) => items[i] = item.clone(),
         None => items.push(item.clone()),
     }
+}
+
+/// The station districts of `layers`, and each beat's district.
+fn dissolve(layers: &OpLayers) -> (Vec<District>, Vec<usize>) {
+    let districts = districts::dissolve(&layers.beats);
+    let mut of_beat = vec![0; layers.beats.len()];
+    for (d, district) in districts.iter().enumerate() {
+        for &b in &district.beats {
+            of_beat[b] = d;
+        }
+    }
+    (districts, of_beat)
 }
 
 /// Read the four layer files of `dir`. Missing or broken files are problems, not errors: the
@@ -164,9 +181,12 @@ impl OpState {
             ),
         };
         let index = LayerIndex::new(&layers, osm.bounds.center());
+        let (districts, district_of_beat) = dissolve(&layers);
         Self {
             layers,
             index,
+            districts,
+            district_of_beat,
             rejected,
             problems,
             source,
@@ -193,6 +213,7 @@ impl OpState {
 
     fn reindex(&mut self) {
         self.index = LayerIndex::new(&self.layers, self.index.projection.origin);
+        (self.districts, self.district_of_beat) = dissolve(&self.layers);
         self.revision += 1;
     }
 

@@ -1,6 +1,8 @@
 //! The prepared city: a start from the cache gives the same city, graph and sample layers as a
 //! fresh import, and a damaged cache is rebuilt.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
 use std::path::{Path, PathBuf};
 
 use onemap::city::{load_osm, open_city};

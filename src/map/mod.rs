@@ -4,6 +4,7 @@
 //! the pointer's state between frames; everything else it reads from the frame and answers
 //! with commands.
 
+pub(crate) mod cluster;
 pub(crate) mod draw;
 pub mod layer;
 pub(crate) mod layers;

@@ -216,11 +216,11 @@ fn worker(
     let index = LayerIndex::new(&layers, osm.bounds.center());
     let addresses: Vec<LonLat> = osm.addresses.iter().map(|a| a.pos).collect();
     let mut setups: Vec<(Mode, CoverageSetup)> = Vec::new();
-    let mut ws = Workspace::new(&graph);
-    let mut dispatcher = DispatchWorker::new(&graph);
+    let mut ws = Workspace::new(graph);
+    let mut dispatcher = DispatchWorker::new(graph);
     let make_setup = |mode: Mode| {
         CoverageSetup::new(
-            &graph,
+            graph,
             mode,
             Some((&index, layers.beats.len())),
             &addresses,
@@ -258,7 +258,7 @@ fn worker(
         let request = match request {
             Work::Plan(r) => r,
             Work::Dispatch(r) => {
-                let out = dispatcher.handle(&graph, &make_setup, &mut setups, r);
+                let out = dispatcher.handle(graph, &make_setup, &mut setups, r);
                 if tx.send(PlannerEvent::Dispatch(Box::new(out))).is_err() {
                     return;
                 }
@@ -268,7 +268,7 @@ fn worker(
         };
         let t = Instant::now();
         let mode = request.mode;
-        let rings = rings_view(&graph, &mut ws, &request);
+        let rings = rings_view(graph, &mut ws, &request);
         let stale = || latest.load(Ordering::SeqCst) != request.id;
         if stale() {
             continue;
@@ -281,7 +281,7 @@ fn worker(
                     &setups[setups.len() - 1].1
                 }
             };
-            coverage_view(&graph, &mut ws, setup, &request, posts)
+            coverage_view(graph, &mut ws, setup, &request, posts)
         });
         let output = PlanOutput {
             id: request.id,

@@ -63,6 +63,15 @@ pub fn floor(name: &str, units: usize, calls: usize) -> Floor {
 
 impl Floor {
     pub fn console(&self, name: &str) -> Harness<'static, OneMapApp> {
+        self.console_with_layers(name, None)
+    }
+
+    /// A console on layer files from `layers_dir` (default: generated from the city).
+    pub fn console_with_layers(
+        &self,
+        name: &str,
+        layers_dir: Option<std::path::PathBuf>,
+    ) -> Harness<'static, OneMapApp> {
         let token = onemap_feed::identity::IdentityDb::open(self.server.db())
             .unwrap()
             .create(name, Role::Commander, &[], 0, true)
@@ -76,6 +85,7 @@ impl Floor {
                     tls: Default::default(),
                 },
                 clock: self.clock.clone(),
+                layers_dir,
                 ..AppOptions::default()
             },
         );

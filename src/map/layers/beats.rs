@@ -1,5 +1,7 @@
 //! Patrol beats: outlines coloured by responsible station, names from street zoom on, the
-//! selected beat highlighted. With more than [`BEAT_MESH_THRESHOLD`] beats in view the
+//! selected beat highlighted; with too many beats in view to read
+//! ([`crate::map::cluster::DISTRICT_BEATS`]) the station districts instead (beats
+//! dissolved by station, one name each). With more than [`BEAT_MESH_THRESHOLD`] beats in view the
 //! outlines come from one mesh tessellated once per zoom level and translated while panning.
 
 use std::collections::HashMap;
@@ -9,6 +11,7 @@ use onemap_core::coord::{LonLat, mercator};
 use onemap_core::layers::StationKind;
 use walkers::Projector;
 
+use crate::map::cluster::districts_shown;
 use crate::map::draw::{geo, screen, view_bbox};
 use crate::map::layer::{Drawn, LayerCtx, MapLayer};
 use crate::model::Selection;
@@ -32,6 +35,8 @@ struct BeatMesh {
 #[derive(Clone, Debug, PartialEq)]
 struct BeatMeshKey {
     revision: u64,
+    /// Station districts instead of beats.
+    districts: bool,
     zoom_bits: u64,
     palette: [Color32; 8],
     selection: Color32,
@@ -95,9 +100,14 @@ impl MapLayer for BeatsLayer {
             Some(Selection::Beat(id)) => Some(id.to_string()),
             _ => None,
         };
+        if districts_shown(ops, &view) {
+            self.draw_mesh(painter, projector, ops, selected_beat, theme, true);
+            self.draw_district_labels(ctx, drawn);
+            return;
+        }
         let use_mesh = beats.len() > BEAT_MESH_THRESHOLD;
         if use_mesh {
-            self.draw_mesh(painter, projector, ops, selected_beat.clone(), theme);
+            self.draw_mesh(painter, projector, ops, selected_beat.clone(), theme, false);
         }
         let mut label_rects: Vec<Rect> = Vec::new();
         for i in beats {
@@ -164,6 +174,36 @@ impl MapLayer for BeatsLayer {
 }
 
 impl BeatsLayer {
+    /// One name per station district, where it does not overlap another.
+    fn draw_district_labels(&self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
+        let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+        let ops = &ctx.frame.state.ops;
+        let rect = painter.clip_rect();
+        let mut taken: Vec<Rect> = Vec::new();
+        for d in &ops.districts {
+            let pos = screen(projector, d.label_at);
+            if !rect.contains(pos) {
+                continue;
+            }
+            drawn.districts += 1;
+            let name = ops
+                .layers
+                .stations
+                .iter()
+                .find(|s| s.id == d.station_id)
+                .map_or_else(|| d.station_id.to_string(), |s| s.name.clone());
+            let colour = self.beat_colour(d.station_id.as_str(), theme);
+            let galley = painter.layout_no_wrap(name, FontId::proportional(13.0), colour);
+            let label =
+                Rect::from_center_size(pos + vec2(0.0, 16.0), galley.size() + vec2(6.0, 2.0));
+            if !taken.iter().any(|r| r.intersects(label)) {
+                taken.push(label);
+                painter.rect_filled(label, 3.0, theme.overlay_bg);
+                painter.galley(label.min + vec2(3.0, 1.0), galley, colour);
+            }
+        }
+    }
+
     /// Draw every beat outline from the cached mesh, rebuilding it when the zoom, the layers, the
     /// theme or the selection changed.
     fn draw_mesh(
@@ -173,12 +213,14 @@ impl BeatsLayer {
         ops: &OpState,
         selected: Option<String>,
         theme: &UiTheme,
+        districts: bool,
     ) {
         let zoom = projector.zoom();
         let ctx = painter.ctx();
         let pixels_per_point = ctx.pixels_per_point();
         let key = BeatMeshKey {
             revision: ops.revision,
+            districts,
             zoom_bits: zoom.to_bits(),
             palette: theme.beat_palette,
             selection: theme.selection,
@@ -195,7 +237,25 @@ impl BeatsLayer {
                 egui::epaint::Tessellator::new(pixels_per_point, options, [1, 1], Vec::new());
             let mut mesh = egui::Mesh::default();
             let mut selected_shapes = Vec::new();
+            let to_mesh = |p: &LonLat| {
+                let (x, y) = mercator::world_px(*p, zoom);
+                pos2((x - anchor[0]) as f32, (y - anchor[1]) as f32)
+            };
+            if districts {
+                for d in &ops.districts {
+                    let stroke = Stroke::new(2.2, self.beat_colour(d.station_id.as_str(), theme));
+                    for line in &d.lines {
+                        let pts: Vec<Pos2> = line.iter().map(to_mesh).collect();
+                        tessellator.tessellate_shape(Shape::line(pts, stroke), &mut mesh);
+                    }
+                }
+            }
+            // The selected beat is outlined over its district too.
             for beat in &ops.layers.beats {
+                let is_selected = key.selected.as_deref() == Some(beat.id.as_str());
+                if districts && !is_selected {
+                    continue;
+                }
                 let is_selected = key.selected.as_deref() == Some(beat.id.as_str());
                 let stroke = if is_selected {
                     Stroke::new(3.5, theme.selection)
@@ -203,13 +263,7 @@ impl BeatsLayer {
                     Stroke::new(1.6, self.beat_colour(beat.station_id.as_str(), theme))
                 };
                 for ring in &beat.rings {
-                    let pts: Vec<Pos2> = ring
-                        .iter()
-                        .map(|p| {
-                            let (x, y) = mercator::world_px(*p, zoom);
-                            pos2((x - anchor[0]) as f32, (y - anchor[1]) as f32)
-                        })
-                        .collect();
+                    let pts: Vec<Pos2> = ring.iter().map(to_mesh).collect();
                     let shape = Shape::closed_line(pts, stroke);
                     if is_selected {
                         selected_shapes.push(shape); // on top of its neighbours

@@ -1,16 +1,14 @@
 //! Cameras: view wedges from zoom [`WEDGE_ZOOM`] (offline ones grey and crossed, the selected
 //! one with its heading handle) and, further out or when too many are in view, clusters with
-//! counts on a fixed world-pixel grid per integer zoom, computed once per zoom and layer
-//! revision so panning costs nothing and nothing flickers.
+//! counts ([`crate::map::cluster`]): on a grid, and where station districts are shown one
+//! per district.
 
-use std::collections::HashMap;
-
-use egui::{Align2, FontId, Pos2, Stroke, pos2, vec2};
-use onemap_core::coord::{BBox, LonLat, mercator};
-use onemap_core::layers::Camera;
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
+use egui::{Pos2, Stroke, vec2};
+use onemap_core::coord::{BBox, LonLat};
 use walkers::lon_lat;
+
+use crate::map::cluster::{ClusterSet, bubble, districts_shown};
+use crate::ops::OpState;
 
 use crate::map::draw::{camera_dot, geo, heading_handle, screen, view_bbox, wedge_shapes};
 use crate::map::layer::{Drawn, LayerCtx, MapLayer};
@@ -23,67 +21,31 @@ const CLUSTER_CELL_PX: f64 = 56.0;
 /// Above this many cameras in view, wedges give way to clusters even at street zoom.
 const MAX_WEDGES: usize = 4000;
 
-#[derive(Clone, Debug)]
-pub struct Cluster {
-    /// World pixels at the cache's zoom.
-    pub world: [f64; 2],
-    pub count: u32,
-    pub offline: u32,
-}
-
 #[derive(Default)]
 pub struct CamerasLayer {
-    revision: Option<u64>,
-    cluster_zoom: Option<u8>,
-    clusters: Vec<Cluster>,
-    cluster_tree: RTree<GeomWithData<[f64; 2], usize>>,
+    clusters: ClusterSet,
 }
 
 impl CamerasLayer {
-    fn refresh(&mut self, cameras: &[Camera], revision: u64, zoom: u8) {
-        if self.revision != Some(revision) || self.cluster_zoom != Some(zoom) {
-            self.revision = Some(revision);
-            self.cluster_zoom = Some(zoom);
-            self.rebuild_clusters(cameras, zoom);
+    /// Clusters for `zoom`: on a grid, or where districts are shown one per station district
+    /// (at its label), so a whole prefecture shows a few hundred counts, not a carpet of them.
+    fn refresh(&mut self, ops: &OpState, zoom: u8, by_district: bool) {
+        let key = (ops.revision, zoom, by_district);
+        if self.clusters.key == Some(key) {
+            return;
         }
-    }
-
-    fn rebuild_clusters(&mut self, cameras: &[Camera], zoom: u8) {
-        let z = f64::from(zoom);
-        // Sums per grid cell, turned into centroids below.
-        let mut cells: HashMap<(i64, i64), Cluster> = HashMap::new();
-        for c in cameras {
-            let (x, y) = mercator::world_px(c.pos, z);
-            let key = (
-                (x / CLUSTER_CELL_PX).floor() as i64,
-                (y / CLUSTER_CELL_PX).floor() as i64,
-            );
-            let e = cells.entry(key).or_insert(Cluster {
-                world: [0.0, 0.0],
-                count: 0,
-                offline: 0,
-            });
-            e.world[0] += x;
-            e.world[1] += y;
-            e.count += 1;
-            e.offline += u32::from(!c.is_online());
-        }
-        let mut sorted: Vec<_> = cells.into_iter().collect();
-        sorted.sort_by_key(|(k, _)| *k);
-        self.clusters = sorted
-            .into_iter()
-            .map(|(_, mut c)| {
-                let n = f64::from(c.count);
-                c.world = [c.world[0] / n, c.world[1] / n];
-                c
-            })
-            .collect();
-        self.cluster_tree = RTree::bulk_load(
-            self.clusters
-                .iter()
-                .enumerate()
-                .map(|(i, c)| GeomWithData::new(c.world, i))
-                .collect(),
+        let cameras = &ops.layers.cameras;
+        self.clusters = ClusterSet::build(
+            key,
+            cameras.iter().map(|c| (c.pos, !c.is_online())),
+            CLUSTER_CELL_PX,
+            |_, pos| {
+                if !by_district {
+                    return None;
+                }
+                let d = *ops.district_of_beat.get(ops.index.beat_at(pos)?)?;
+                Some((d, ops.districts.get(d)?.label_at))
+            },
         );
     }
 }
@@ -97,13 +59,10 @@ impl MapLayer for CamerasLayer {
         let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
         let ops = &state.ops;
         let zoom = projector.zoom();
-        self.refresh(
-            &ops.layers.cameras,
-            ops.revision,
-            zoom.floor().clamp(0.0, 20.0) as u8,
-        );
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
+        let by_district = districts_shown(ops, &view);
+        self.refresh(ops, zoom.floor().clamp(0.0, 20.0) as u8, by_district);
         let in_view = ops.index.cameras_in_unsorted(&view);
         if zoom >= WEDGE_ZOOM && in_view.len() <= MAX_WEDGES {
             let mut in_view = in_view;
@@ -144,41 +103,23 @@ impl MapLayer for CamerasLayer {
                 }
                 drawn.wedges += 1;
             }
-        } else if let Some(z) = self.cluster_zoom {
-            let scale = 2f64.powf(zoom - f64::from(z));
-            let (x0, y0) =
-                mercator::world_px(LonLat::new(view.min.lon, view.max.lat), f64::from(z));
-            let (x1, y1) =
-                mercator::world_px(LonLat::new(view.max.lon, view.min.lat), f64::from(z));
-            let centre_geo = geo(projector, rect.center());
-            let (cx, cy) = mercator::world_px(centre_geo, zoom);
-            let mut hits: Vec<usize> = self
-                .cluster_tree
-                .locate_in_envelope(&rstar::AABB::from_corners([x0, y0], [x1, y1]))
-                .map(|g| g.data)
-                .collect();
-            hits.sort_unstable();
-            for i in hits {
-                let cl = &self.clusters[i];
-                let p = pos2(
-                    rect.center().x + (cl.world[0] * scale - cx) as f32,
-                    rect.center().y + (cl.world[1] * scale - cy) as f32,
-                );
+        } else {
+            for (i, p) in self.clusters.in_view(projector, rect, &view) {
+                let cl = &self.clusters.clusters[i];
                 if cl.count == 1 {
-                    camera_dot(painter, p, cl.offline == 0, theme);
+                    camera_dot(painter, p, cl.flagged == 0, theme);
                 } else {
-                    let r = 9.0 + (cl.count as f32).log10() * 5.0;
-                    let fill = if cl.offline == cl.count {
+                    let fill = if cl.flagged == cl.count {
                         theme.camera_offline
                     } else {
                         theme.cluster_fill
                     };
-                    painter.circle(p, r, fill, Stroke::new(1.5, theme.marker_outline));
-                    painter.text(
+                    bubble(
+                        painter,
                         p,
-                        Align2::CENTER_CENTER,
-                        cl.count.to_string(),
-                        FontId::proportional(11.0),
+                        cl.count,
+                        fill,
+                        theme.marker_outline,
                         theme.cluster_text,
                     );
                 }

@@ -20,7 +20,7 @@ pub fn stack() -> Vec<Box<dyn MapLayer>> {
         Box::new(beats::BeatsLayer::default()),
         Box::new(heat::HeatLayer::default()),
         Box::new(cameras::CamerasLayer::default()),
-        Box::new(posts::PostsLayer),
+        Box::new(posts::PostsLayer::default()),
         Box::new(route::RouteLayer),
         Box::new(track::TrackLayer),
         Box::new(live::LiveLayer),

@@ -1,17 +1,106 @@
 //! Posts (quick-response posts, workstations, checkpoints) and stations (police, fire,
-//! hospitals) as icons, the selected one ringed; and the marker of a clicked point.
+//! hospitals) as icons, the selected one ringed, clustered with a count below
+//! [`ICON_CLUSTER_ZOOM`]; and the marker of a clicked point.
 
 use egui::{Pos2, Rect, Stroke, vec2};
 use walkers::lon_lat;
 
+use crate::map::cluster::{ClusterSet, bubble};
 use crate::map::draw::{geo, post_icon, screen, station_icon, view_bbox};
 use crate::map::layer::{Drawn, LayerCtx, MapLayer};
 use crate::model::Selection;
 use crate::ui::i18n::tr;
 use crate::ui::labels;
 
+/// Below this zoom, posts and stations close together on screen are drawn as one icon with a
+/// count (a prefecture has a thousand stations; at its full extent they would be a solid mass).
+pub const ICON_CLUSTER_ZOOM: f64 = 14.0;
+const ICON_CELL_PX: f64 = 44.0;
+
 #[derive(Default)]
-pub struct PostsLayer;
+pub struct PostsLayer {
+    post_clusters: ClusterSet,
+    station_clusters: ClusterSet,
+}
+
+impl PostsLayer {
+    /// The marker of a clicked point.
+    fn draw_point_marker(&self, ctx: &LayerCtx<'_>) {
+        if let Some(Selection::Point(p)) = &ctx.frame.state.selection {
+            let (painter, theme) = (ctx.painter, ctx.frame.theme);
+            let centre = screen(ctx.projector, *p);
+            painter.circle_stroke(centre, 7.0, Stroke::new(2.5, theme.selection));
+            painter.circle_filled(centre, 2.5, theme.selection);
+        }
+    }
+
+    fn draw_clustered(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn, zoom: u8) {
+        let state = ctx.frame.state;
+        let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+        let lang = ctx.frame.lang();
+        let ops = &state.ops;
+        let rect = painter.clip_rect();
+        let view = view_bbox(projector, rect.expand(40.0));
+        let key = (ops.revision, zoom, false);
+        let badge = |at: Pos2, count: u32| {
+            if count > 1 {
+                let corner = at + vec2(11.0, -10.0);
+                bubble(
+                    painter,
+                    corner,
+                    count,
+                    theme.cluster_fill,
+                    theme.marker_outline,
+                    theme.cluster_text,
+                );
+            }
+        };
+        if state.settings.show_posts {
+            if self.post_clusters.key != Some(key) {
+                let points = ops.layers.posts.iter().map(|p| (p.pos, false));
+                self.post_clusters = ClusterSet::build(key, points, ICON_CELL_PX, |_, _| None);
+            }
+            for (i, at) in self.post_clusters.in_view(projector, rect, &view) {
+                let cl = &self.post_clusters.clusters[i];
+                post_icon(painter, at, ops.layers.posts[cl.first].kind, theme, lang);
+                badge(at, cl.count);
+                drawn.posts += 1;
+            }
+        }
+        if state.settings.show_stations {
+            if self.station_clusters.key != Some(key) {
+                let points = ops.layers.stations.iter().map(|s| (s.pos, false));
+                self.station_clusters = ClusterSet::build(key, points, ICON_CELL_PX, |_, _| None);
+            }
+            for (i, at) in self.station_clusters.in_view(projector, rect, &view) {
+                let cl = &self.station_clusters.clusters[i];
+                station_icon(painter, at, ops.layers.stations[cl.first].kind, theme, lang);
+                badge(at, cl.count);
+                drawn.stations += 1;
+            }
+        }
+        // The selected one stands out of its cluster.
+        match &state.selection {
+            Some(Selection::Post(id)) => {
+                if let Some(p) = ops.layers.posts.iter().find(|p| &p.id == id) {
+                    let at = screen(projector, p.pos);
+                    post_icon(painter, at, p.kind, theme, lang);
+                    let ring = Rect::from_center_size(at, vec2(24.0, 24.0));
+                    let stroke = Stroke::new(2.5, theme.selection);
+                    painter.rect_stroke(ring, 4.0, stroke, egui::StrokeKind::Outside);
+                }
+            }
+            Some(Selection::Station(id)) => {
+                if let Some(s) = ops.layers.stations.iter().find(|s| &s.id == id) {
+                    let at = screen(projector, s.pos);
+                    station_icon(painter, at, s.kind, theme, lang);
+                    painter.circle_stroke(at, 13.0, Stroke::new(2.5, theme.selection));
+                }
+            }
+            _ => {}
+        }
+    }
+}
 
 impl MapLayer for PostsLayer {
     fn draw(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
@@ -20,6 +109,12 @@ impl MapLayer for PostsLayer {
         let lang = ctx.frame.lang();
         let ops = &state.ops;
         let view = view_bbox(projector, painter.clip_rect().expand(40.0));
+        let zoom = projector.zoom();
+        if zoom < ICON_CLUSTER_ZOOM {
+            self.draw_clustered(ctx, drawn, zoom.floor().clamp(0.0, 20.0) as u8);
+            self.draw_point_marker(ctx);
+            return;
+        }
         if state.settings.show_posts {
             let mut posts = ops.index.posts_in_unsorted(&view);
             posts.sort_unstable();
@@ -53,11 +148,7 @@ impl MapLayer for PostsLayer {
             }
         }
 
-        if let Some(Selection::Point(p)) = &state.selection {
-            let centre = screen(projector, *p);
-            painter.circle_stroke(centre, 7.0, Stroke::new(2.5, theme.selection));
-            painter.circle_filled(centre, 2.5, theme.selection);
-        }
+        self.draw_point_marker(ctx);
     }
 
     fn hit_test(&self, ctx: &LayerCtx<'_>, pointer: Pos2) -> Option<Selection> {

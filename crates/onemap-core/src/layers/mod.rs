@@ -2,6 +2,7 @@
 //! ([`io`]), and deterministic demo layers generated from a real city ([`demo`]).
 
 pub mod demo;
+pub mod districts;
 pub mod io;
 pub mod model;
 
