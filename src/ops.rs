@@ -46,6 +46,8 @@ pub struct OpState {
     pub districts: Vec<District>,
     /// Per beat, its district in [`Self::districts`].
     pub district_of_beat: Vec<usize>,
+    /// Per district, its cameras (all, offline): drawn in its label where districts are shown.
+    pub district_cameras: Vec<(u32, u32)>,
     /// Rejected features per file, written back unchanged on save.
     pub rejected: [Vec<Value>; 4],
     pub problems: Vec<Problem>,
@@ -85,6 +87,23 @@ fn dissolve(layers: &OpLayers) -> (Vec<District>, Vec<usize>) {
         }
     }
     (districts, of_beat)
+}
+
+/// Per district, how many cameras stand in its beats, and how many of those are offline.
+fn cameras_per_district(
+    layers: &OpLayers,
+    index: &LayerIndex,
+    districts: &[District],
+    district_of_beat: &[usize],
+) -> Vec<(u32, u32)> {
+    let mut counts = vec![(0u32, 0u32); districts.len()];
+    for c in &layers.cameras {
+        if let Some(d) = index.beat_at(c.pos).and_then(|b| district_of_beat.get(b)) {
+            counts[*d].0 += 1;
+            counts[*d].1 += u32::from(!c.is_online());
+        }
+    }
+    counts
 }
 
 /// Read the four layer files of `dir`. Missing or broken files are problems, not errors: the
@@ -182,11 +201,13 @@ impl OpState {
         };
         let index = LayerIndex::new(&layers, osm.bounds.center());
         let (districts, district_of_beat) = dissolve(&layers);
+        let district_cameras = cameras_per_district(&layers, &index, &districts, &district_of_beat);
         Self {
             layers,
             index,
             districts,
             district_of_beat,
+            district_cameras,
             rejected,
             problems,
             source,
@@ -214,6 +235,12 @@ impl OpState {
     fn reindex(&mut self) {
         self.index = LayerIndex::new(&self.layers, self.index.projection.origin);
         (self.districts, self.district_of_beat) = dissolve(&self.layers);
+        self.district_cameras = cameras_per_district(
+            &self.layers,
+            &self.index,
+            &self.districts,
+            &self.district_of_beat,
+        );
         self.revision += 1;
     }
 

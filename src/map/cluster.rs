@@ -14,7 +14,7 @@ use crate::map::draw::geo;
 use crate::ops::OpState;
 
 /// With more beats than this in view, single beats are too small to read: beats give way to
-/// station districts and camera clusters to one per district. (The demo city's hundred beats
+/// station districts, and camera clusters to a count in each district's label. (The demo city's hundred beats
 /// never do; a prefecture's ten thousand do at its full extent, not at zoom 12.)
 pub const DISTRICT_BEATS: usize = 400;
 
@@ -37,49 +37,33 @@ pub struct Cluster {
 /// The clusters of one zoom level, indexed.
 #[derive(Default)]
 pub struct ClusterSet {
-    /// Layer revision, zoom, grouped (by district).
-    pub key: Option<(u64, u8, bool)>,
+    /// Layer revision and zoom.
+    pub key: Option<(u64, u8)>,
     pub clusters: Vec<Cluster>,
     tree: RTree<GeomWithData<[f64; 2], usize>>,
 }
 
 impl ClusterSet {
-    /// Points grouped by `group` (`Some(g)`: with the others of group `g`, placed at
-    /// `anchor(g)`) or else on a grid of `cell_px` world pixels at zoom `z`.
+    /// Points on a grid of `cell_px` world pixels at the key's zoom, each cluster at the mean
+    /// of its members.
     pub fn build(
-        key: (u64, u8, bool),
+        key: (u64, u8),
         points: impl Iterator<Item = (LonLat, bool)>,
         cell_px: f64,
-        group: impl Fn(usize, LonLat) -> Option<(usize, LonLat)>,
     ) -> Self {
         let z = f64::from(key.1);
-        // Sums per cell, turned into centroids below; groups keep their anchor.
-        let mut cells: HashMap<(i64, i64), (Cluster, bool)> = HashMap::new();
+        let mut cells: HashMap<(i64, i64), Cluster> = HashMap::new();
         for (i, (pos, flagged)) in points.enumerate() {
-            let (cell, at, anchored) = match group(i, pos) {
-                Some((g, anchor)) => ((i64::MIN, g as i64), anchor, true),
-                None => {
-                    let (x, y) = mercator::world_px(pos, z);
-                    let cell = ((x / cell_px).floor() as i64, (y / cell_px).floor() as i64);
-                    (cell, pos, false)
-                }
-            };
-            let (x, y) = mercator::world_px(at, z);
-            let (c, _) = cells.entry(cell).or_insert((
-                Cluster {
-                    world: [0.0, 0.0],
-                    count: 0,
-                    flagged: 0,
-                    first: i,
-                },
-                anchored,
-            ));
-            if anchored {
-                c.world = [x, y];
-            } else {
-                c.world[0] += x;
-                c.world[1] += y;
-            }
+            let (x, y) = mercator::world_px(pos, z);
+            let cell = ((x / cell_px).floor() as i64, (y / cell_px).floor() as i64);
+            let c = cells.entry(cell).or_insert(Cluster {
+                world: [0.0, 0.0],
+                count: 0,
+                flagged: 0,
+                first: i,
+            });
+            c.world[0] += x;
+            c.world[1] += y;
             c.count += 1;
             c.flagged += u32::from(flagged);
         }
@@ -87,11 +71,9 @@ impl ClusterSet {
         sorted.sort_by_key(|(k, _)| *k);
         let clusters: Vec<Cluster> = sorted
             .into_iter()
-            .map(|(_, (mut c, anchored))| {
-                if !anchored {
-                    let n = f64::from(c.count);
-                    c.world = [c.world[0] / n, c.world[1] / n];
-                }
+            .map(|(_, mut c)| {
+                let n = f64::from(c.count);
+                c.world = [c.world[0] / n, c.world[1] / n];
                 c
             })
             .collect();
@@ -116,7 +98,7 @@ impl ClusterSet {
         rect: Rect,
         view: &BBox,
     ) -> Vec<(usize, Pos2)> {
-        let Some((_, z, _)) = self.key else {
+        let Some((_, z)) = self.key else {
             return Vec::new();
         };
         let zoom = projector.zoom();

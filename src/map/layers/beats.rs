@@ -180,18 +180,24 @@ impl BeatsLayer {
         let ops = &ctx.frame.state.ops;
         let rect = painter.clip_rect();
         let mut taken: Vec<Rect> = Vec::new();
-        for d in &ops.districts {
+        for (k, d) in ops.districts.iter().enumerate() {
             let pos = screen(projector, d.label_at);
             if !rect.contains(pos) {
                 continue;
             }
             drawn.districts += 1;
-            let name = ops
+            let mut name = ops
                 .layers
                 .stations
                 .iter()
                 .find(|s| s.id == d.station_id)
                 .map_or_else(|| d.station_id.to_string(), |s| s.name.clone());
+            if ctx.frame.state.settings.show_cameras
+                && let Some(&(cameras, _)) = ops.district_cameras.get(k)
+                && cameras > 0
+            {
+                name = format!("{name} · {} {cameras}", tr(ctx.frame.lang(), T::Cameras));
+            }
             let colour = self.beat_colour(d.station_id.as_str(), theme);
             let galley = painter.layout_no_wrap(name, FontId::proportional(13.0), colour);
             let label =
@@ -243,7 +249,11 @@ impl BeatsLayer {
             };
             if districts {
                 for d in &ops.districts {
-                    let stroke = Stroke::new(2.2, self.beat_colour(d.station_id.as_str(), theme));
+                    // Thin and translucent: at this scale the map and the incidents come first.
+                    let colour = self
+                        .beat_colour(d.station_id.as_str(), theme)
+                        .gamma_multiply(0.7);
+                    let stroke = Stroke::new(1.4, colour);
                     for line in &d.lines {
                         let pts: Vec<Pos2> = line.iter().map(to_mesh).collect();
                         tessellator.tessellate_shape(Shape::line(pts, stroke), &mut mesh);

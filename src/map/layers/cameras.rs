@@ -1,7 +1,7 @@
 //! Cameras: view wedges from zoom [`WEDGE_ZOOM`] (offline ones grey and crossed, the selected
 //! one with its heading handle) and, further out or when too many are in view, clusters with
-//! counts ([`crate::map::cluster`]): on a grid, and where station districts are shown one
-//! per district.
+//! counts on a grid ([`crate::map::cluster`]); where station districts are shown, a count in
+//! each district's label instead.
 
 use egui::{Pos2, Stroke, vec2};
 use onemap_core::coord::{BBox, LonLat};
@@ -27,26 +27,12 @@ pub struct CamerasLayer {
 }
 
 impl CamerasLayer {
-    /// Clusters for `zoom`: on a grid, or where districts are shown one per station district
-    /// (at its label), so a whole prefecture shows a few hundred counts, not a carpet of them.
-    fn refresh(&mut self, ops: &OpState, zoom: u8, by_district: bool) {
-        let key = (ops.revision, zoom, by_district);
-        if self.clusters.key == Some(key) {
-            return;
+    fn refresh(&mut self, ops: &OpState, zoom: u8) {
+        let key = (ops.revision, zoom);
+        if self.clusters.key != Some(key) {
+            let cameras = ops.layers.cameras.iter().map(|c| (c.pos, !c.is_online()));
+            self.clusters = ClusterSet::build(key, cameras, CLUSTER_CELL_PX);
         }
-        let cameras = &ops.layers.cameras;
-        self.clusters = ClusterSet::build(
-            key,
-            cameras.iter().map(|c| (c.pos, !c.is_online())),
-            CLUSTER_CELL_PX,
-            |_, pos| {
-                if !by_district {
-                    return None;
-                }
-                let d = *ops.district_of_beat.get(ops.index.beat_at(pos)?)?;
-                Some((d, ops.districts.get(d)?.label_at))
-            },
-        );
     }
 }
 
@@ -62,7 +48,7 @@ impl MapLayer for CamerasLayer {
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
         let by_district = districts_shown(ops, &view);
-        self.refresh(ops, zoom.floor().clamp(0.0, 20.0) as u8, by_district);
+        self.refresh(ops, zoom.floor().clamp(0.0, 20.0) as u8);
         let in_view = ops.index.cameras_in_unsorted(&view);
         if zoom >= WEDGE_ZOOM && in_view.len() <= MAX_WEDGES {
             let mut in_view = in_view;
@@ -103,7 +89,9 @@ impl MapLayer for CamerasLayer {
                 }
                 drawn.wedges += 1;
             }
-        } else {
+        } else if !by_district {
+            // Where districts are shown the cameras are counted in their labels instead: a
+            // prefecture's cameras would otherwise be a carpet of bubbles over the incidents.
             for (i, p) in self.clusters.in_view(projector, rect, &view) {
                 let cl = &self.clusters.clusters[i];
                 if cl.count == 1 {

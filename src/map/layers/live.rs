@@ -111,8 +111,9 @@ impl LiveLayer {
                     ),
                 );
             }
-            // A diamond: incidents read differently from round unit markers.
-            let s = 10.0;
+            // A diamond: incidents read differently from round unit markers; larger at a city's
+            // or a prefecture's extent, where they must stand out of the districts.
+            let s = if projector.zoom() < 12.0 { 13.0 } else { 10.0 };
             painter.add(crate::map::draw::incident_diamond(at, s, colour, theme));
             painter.text(
                 at,

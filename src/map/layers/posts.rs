@@ -16,6 +16,9 @@ use crate::ui::labels;
 /// count (a prefecture has a thousand stations; at its full extent they would be a solid mass).
 pub const ICON_CLUSTER_ZOOM: f64 = 14.0;
 const ICON_CELL_PX: f64 = 44.0;
+/// Further out (a prefecture's extent), coarser cells.
+const ICON_CELL_FAR_PX: f64 = 72.0;
+const FAR_ZOOM: u8 = 11;
 
 #[derive(Default)]
 pub struct PostsLayer {
@@ -41,7 +44,12 @@ impl PostsLayer {
         let ops = &state.ops;
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
-        let key = (ops.revision, zoom, false);
+        let key = (ops.revision, zoom);
+        let cell = if zoom < FAR_ZOOM {
+            ICON_CELL_FAR_PX
+        } else {
+            ICON_CELL_PX
+        };
         let badge = |at: Pos2, count: u32| {
             if count > 1 {
                 let corner = at + vec2(11.0, -10.0);
@@ -58,7 +66,7 @@ impl PostsLayer {
         if state.settings.show_posts {
             if self.post_clusters.key != Some(key) {
                 let points = ops.layers.posts.iter().map(|p| (p.pos, false));
-                self.post_clusters = ClusterSet::build(key, points, ICON_CELL_PX, |_, _| None);
+                self.post_clusters = ClusterSet::build(key, points, cell);
             }
             for (i, at) in self.post_clusters.in_view(projector, rect, &view) {
                 let cl = &self.post_clusters.clusters[i];
@@ -70,7 +78,7 @@ impl PostsLayer {
         if state.settings.show_stations {
             if self.station_clusters.key != Some(key) {
                 let points = ops.layers.stations.iter().map(|s| (s.pos, false));
-                self.station_clusters = ClusterSet::build(key, points, ICON_CELL_PX, |_, _| None);
+                self.station_clusters = ClusterSet::build(key, points, cell);
             }
             for (i, at) in self.station_clusters.in_view(projector, rect, &view) {
                 let cl = &self.station_clusters.clusters[i];
