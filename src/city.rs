@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use onemap_core::coord::haversine_m;
 use onemap_core::layers::OpLayers;
-use onemap_core::osm::{OsmData, PlaceKind, import_pbf};
+use onemap_core::osm::{OsmData, PlaceKind, import_pbf_with_progress};
 use onemap_core::routing::{RoadGraph, Speeds};
 
 use crate::basemap::render::LazyMapData;
@@ -60,14 +60,14 @@ fn read_extract(path: &Path) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("cannot read OpenStreetMap extract {}", path.display()))
 }
 
-fn import(path: &Path, bytes: &[u8]) -> anyhow::Result<OsmData> {
-    import_pbf(bytes)
+fn import(path: &Path, bytes: &[u8], progress: &dyn Fn(f32)) -> anyhow::Result<OsmData> {
+    import_pbf_with_progress(bytes, progress)
         .with_context(|| format!("cannot import OpenStreetMap extract {}", path.display()))
 }
 
 /// Only the imported data, for headless tools.
 pub fn load_osm(path: &Path) -> anyhow::Result<OsmData> {
-    import(path, &read_extract(path)?)
+    import(path, &read_extract(path)?, &|_| {})
 }
 
 /// What opening a city reports as it goes: a phase and the share done, 0 to 1.
@@ -139,7 +139,7 @@ fn open(
                 eprintln!("onemap: {problem}; importing the extract again");
             }
             progress(Phase::Importing, 0.0);
-            let osm = import(path, &bytes)?;
+            let osm = import(path, &bytes, &|done| progress(Phase::Importing, done))?;
             drop(bytes);
             if let Some(c) = &cache {
                 progress(Phase::Writing, 0.0);

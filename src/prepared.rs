@@ -236,6 +236,36 @@ impl Read for HashingReader {
     }
 }
 
+/// Where process `pid` writes `path` before renaming it into place.
+fn temporary(path: &Path, pid: u32) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{pid}"));
+    path.with_file_name(name)
+}
+
+/// A writer killed half-way leaves its temporary file: remove those of `path` older than an hour
+/// (a live writer's is younger), so they never pile up.
+fn remove_stale_temporaries(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.tmp", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+        if stale && entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Counts and hashes what passes through.
 struct Hashing<W> {
     inner: W,
@@ -265,7 +295,8 @@ fn write_file<T: Serialize>(
     use anyhow::Context as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    remove_stale_temporaries(path);
+    let tmp = temporary(path, std::process::id());
     let result = (|| -> anyhow::Result<u64> {
         let mut file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
         file.write_all(&part.magic())?;
@@ -365,6 +396,21 @@ mod tests {
         std::fs::write(c.path(Part::Layers), &bytes).unwrap();
         let err = c.read::<Vec<u32>>(Part::Layers).unwrap_err();
         assert!(matches!(err, CacheProblem::Stale { .. }), "{err}");
+
+        // A killed writer's temporary file is removed once it is old, a fresh one is kept.
+        let old = temporary(&c.path(Part::Graph), 1);
+        let fresh = temporary(&c.path(Part::Graph), 2);
+        std::fs::write(&old, b"half").unwrap();
+        std::fs::write(&fresh, b"half").unwrap();
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|f| f.set_modified(hour_ago))
+            .unwrap();
+        c.write(Part::Graph, &value).unwrap();
+        assert!(!old.exists() && fresh.exists());
+        assert_eq!(c.read::<Vec<u32>>(Part::Graph).unwrap(), value);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

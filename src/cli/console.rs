@@ -32,13 +32,26 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(onemap::prepared::default_dir)
     });
-    let city = Arc::new(open_city(osm_path, cache_dir.as_deref(), &|phase, _| {
-        eprintln!(
-            "onemap: {:>6.2} s  {}…",
-            started.elapsed().as_secs_f64(),
-            phase.label()
-        );
-    })?);
+    // Each phase once, and a long one every tenth of the way.
+    let shown = std::sync::Mutex::new((None, -1i32));
+    let city = Arc::new(open_city(
+        osm_path,
+        cache_dir.as_deref(),
+        &|phase, done| {
+            let tenth = (done * 10.0).floor() as i32;
+            let Ok(mut last) = shown.lock() else { return };
+            if last.0 == Some(phase) && last.1 >= tenth {
+                return;
+            }
+            *last = (Some(phase), tenth);
+            eprintln!(
+                "onemap: {:>6.2} s  {} {:>3.0} %",
+                started.elapsed().as_secs_f64(),
+                phase.label(),
+                done * 100.0
+            );
+        },
+    )?);
     eprintln!(
         "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
         osm_path.display(),

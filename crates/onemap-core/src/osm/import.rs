@@ -26,23 +26,35 @@ pub enum ImportError {
 
 /// Import an OSM PBF extract from its bytes.
 pub fn import_pbf(bytes: &[u8]) -> Result<OsmData, ImportError> {
+    import_pbf_with_progress(bytes, &|_| {})
+}
+
+/// [`import_pbf`], telling `progress` the share done (0 to 1) as it reads the file's blocks.
+pub fn import_pbf_with_progress(
+    bytes: &[u8],
+    progress: &dyn Fn(f32),
+) -> Result<OsmData, ImportError> {
     if bytes.is_empty() {
         return Err(ImportError::Empty);
     }
     // osmpbf can panic on some malformed inputs (e.g. unknown enum values); a corrupt file
-    // must be an error, never a crash.
-    let raw = std::panic::catch_unwind(|| read_raw(bytes)).map_err(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "decoder panicked".into());
-        ImportError::Decode(why)
-    })??;
+    // must be an error, never a crash. (Unwind-safe enough: after a panic only the error is
+    // used, never the half-read data or the progress callback's state.)
+    let raw = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_raw(bytes, progress)))
+        .map_err(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "decoder panicked".into());
+            ImportError::Decode(why)
+        })??;
     if raw.nodes.is_empty() {
         return Err(ImportError::NoNodes);
     }
-    Ok(assemble(raw))
+    let data = assemble(raw);
+    progress(1.0);
+    Ok(data)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,11 +137,17 @@ impl<'a> Tags<'a> {
     }
 }
 
-fn read_raw(bytes: &[u8]) -> Result<Raw, ImportError> {
+/// Reading the blocks is about this share of an import; assembling the rest.
+const READ_SHARE: f32 = 0.7;
+
+fn read_raw(bytes: &[u8], progress: &dyn Fn(f32)) -> Result<Raw, ImportError> {
     let mut raw = Raw::default();
-    let reader = BlobReader::new(bytes);
+    let reader = BlobReader::new_seekable(std::io::Cursor::new(bytes)).map_err(decode_error)?;
     for blob in reader {
         let blob = blob.map_err(decode_error)?;
+        if let Some(at) = blob.offset() {
+            progress(READ_SHARE * at.0 as f32 / bytes.len().max(1) as f32);
+        }
         match blob.decode().map_err(decode_error)? {
             BlobDecode::OsmHeader(header) => {
                 raw.header_bbox = header.bbox().map(|b| BBox {

@@ -3,5 +3,5 @@
 pub mod import;
 pub mod model;
 
-pub use import::{ImportError, import_pbf};
+pub use import::{ImportError, import_pbf, import_pbf_with_progress};
 pub use model::*;
