@@ -403,7 +403,7 @@ mod tests {
         std::fs::write(&old, b"half").unwrap();
         std::fs::write(&fresh, b"half").unwrap();
         let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
-        std::fs::File::options()
+        File::options()
             .write(true)
             .open(&old)
             .and_then(|f| f.set_modified(hour_ago))
