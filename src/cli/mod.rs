@@ -228,7 +228,12 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
                 anyhow::bail!("--only {o}: expected basemap, layers, routing, dispatch or startup");
             }
             if only.as_deref() == Some("startup") {
-                return bench::startup::run(&osm_path);
+                let cache = (!cli.no_cache).then(|| {
+                    cli.cache
+                        .clone()
+                        .unwrap_or_else(onemap::prepared::default_dir)
+                });
+                return bench::startup::run(&osm_path, cache.as_deref());
             }
             if part("basemap") {
                 bench::basemap::run(&osm_path, samples, started)?;

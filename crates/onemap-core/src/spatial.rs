@@ -342,20 +342,48 @@ pub mod linear {
 
 /// Douglas–Peucker on grid corners, tolerance in cells. Keeps both ends.
 pub(crate) fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32, i32)> {
-    if points.len() <= 2 {
-        return points.to_vec();
+    let keep = dp_keep(
+        points.len(),
+        |k| (f64::from(points[k].0), f64::from(points[k].1)),
+        tolerance,
+    );
+    points
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+/// Douglas–Peucker on plane points (screen or world pixels), tolerance in the same unit. Keeps
+/// both ends.
+pub fn simplify_line(points: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {
+    let keep = dp_keep(points.len(), |k| (points[k][0], points[k][1]), tolerance);
+    points
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+/// Which of `n` points Douglas–Peucker keeps.
+fn dp_keep(n: usize, at: impl Fn(usize) -> (f64, f64), tolerance: f64) -> Vec<bool> {
+    if n <= 2 {
+        return vec![true; n];
     }
-    let mut keep = vec![false; points.len()];
+    let mut keep = vec![false; n];
     keep[0] = true;
-    keep[points.len() - 1] = true;
-    let mut stack = vec![(0usize, points.len() - 1)];
+    keep[n - 1] = true;
+    let mut stack = vec![(0usize, n - 1)];
     while let Some((a, b)) = stack.pop() {
-        let (pa, pb) = (points[a], points[b]);
-        let (dx, dy) = (f64::from(pb.0 - pa.0), f64::from(pb.1 - pa.1));
+        let (pa, pb) = (at(a), at(b));
+        let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
         let len = dx.hypot(dy);
-        let (mut worst, mut at) = (0.0, a);
-        for (k, p) in points.iter().enumerate().take(b).skip(a + 1) {
-            let (px, py) = (f64::from(p.0 - pa.0), f64::from(p.1 - pa.1));
+        let (mut worst, mut far) = (0.0, a);
+        for k in a + 1..b {
+            let p = at(k);
+            let (px, py) = (p.0 - pa.0, p.1 - pa.1);
             let d = if len == 0.0 {
                 px.hypot(py)
             } else {
@@ -363,21 +391,16 @@ pub(crate) fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32
             };
             if d > worst {
                 worst = d;
-                at = k;
+                far = k;
             }
         }
         if worst > tolerance {
-            keep[at] = true;
-            stack.push((a, at));
-            stack.push((at, b));
+            keep[far] = true;
+            stack.push((a, far));
+            stack.push((far, b));
         }
     }
-    points
-        .iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(p, _)| *p)
-        .collect()
+    keep
 }
 
 #[cfg(test)]

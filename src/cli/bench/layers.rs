@@ -113,7 +113,7 @@ fn us(d: Duration) -> f64 {
 }
 
 /// Median and p90 CPU time of one full console frame (logic, ui, tessellation) at `zoom`.
-fn frame_times(
+pub(super) fn frame_times(
     city: &std::sync::Arc<onemap::city::City>,
     layers_dir: &Path,
     zoom: f64,

@@ -25,7 +25,7 @@ fn phase(name: &str, t: Instant) {
     );
 }
 
-pub fn run(osm_path: &Path) -> anyhow::Result<()> {
+pub fn run(osm_path: &Path, cache_dir: Option<&Path>) -> anyhow::Result<()> {
     println!("OneMap start-up phases: {}", osm_path.display());
     let t = Instant::now();
     let bytes = std::fs::read(osm_path)?;
@@ -56,6 +56,34 @@ pub fn run(osm_path: &Path) -> anyhow::Result<()> {
         graph.nodes.len(),
         graph.segments.len()
     );
-    drop((map, index, graph));
+    drop((map, index, graph, osm));
+
+    // The console's frame at each zoom, on the city's sample layers (prepared city: the cache).
+    let t = Instant::now();
+    let city = std::sync::Arc::new(onemap::city::open_city(osm_path, cache_dir, &|_, _| {})?);
+    phase("open (prepared city)", t);
+    let dir = std::env::temp_dir().join(format!("onemap-bench-layers-{}", std::process::id()));
+    onemap::ops::save_dir(&dir, &layers, &Default::default())?;
+    let bounds = city.osm.bounds;
+    let fit = onemap_core::coord::mercator::zoom_to_fit(
+        &bounds,
+        super::basemap::VIEW_W,
+        super::basemap::VIEW_H,
+    );
+    println!("  frame CPU (logic + ui + tessellation, 1600×1000, sample layers, no feed):");
+    for zoom in [fit, 10.0, 12.0, 14.0, 16.0, 18.0] {
+        let (median, p90, drawn) = super::layers::frame_times(&city, &dir, zoom, 30)?;
+        println!(
+            "    zoom {zoom:>4.1}: median {:>6.2} ms, p90 {:>6.2} ms  ({} beats, {} districts, \
+             {} camera symbols, {} stations)",
+            ms(median),
+            ms(p90),
+            drawn.beats,
+            drawn.districts,
+            drawn.wedges + drawn.clusters,
+            drawn.stations
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

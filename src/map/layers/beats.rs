@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use egui::{Color32, FontId, Pos2, Rect, Shape, Stroke, pos2, vec2};
 use onemap_core::coord::{LonLat, mercator};
 use onemap_core::layers::StationKind;
+use onemap_core::spatial::simplify_line;
 use walkers::Projector;
 
 use crate::map::cluster::districts_shown;
@@ -30,6 +31,8 @@ struct BeatMesh {
     /// World pixels (at the key's zoom) that the mesh's origin stands for.
     anchor: [f64; 2],
     mesh: std::sync::Arc<egui::Mesh>,
+    /// The mesh moved to where it was last drawn, reused while the view stands still.
+    placed: Option<(egui::Vec2, std::sync::Arc<egui::Mesh>)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +58,8 @@ pub struct BeatsLayer {
     /// Station id -> colour index, in file order of police stations.
     station_colour: HashMap<String, usize>,
     beat_mesh: Option<BeatMesh>,
+    /// Each district's label for (revision, language, cameras shown).
+    district_labels: Option<((u64, crate::ui::i18n::Lang, bool), Vec<String>)>,
 }
 
 impl BeatsLayer {
@@ -174,11 +179,50 @@ impl MapLayer for BeatsLayer {
 }
 
 impl BeatsLayer {
+    /// Each district's label: its station's name and, with cameras shown, their count.
+    fn district_labels(&mut self, ctx: &LayerCtx<'_>) -> &[String] {
+        let ops = &ctx.frame.state.ops;
+        let show_cameras = ctx.frame.state.settings.show_cameras;
+        let lang = ctx.frame.lang();
+        let key = (ops.revision, lang, show_cameras);
+        if self.district_labels.as_ref().is_none_or(|(k, _)| *k != key) {
+            let names: HashMap<&str, &str> = ops
+                .layers
+                .stations
+                .iter()
+                .map(|s| (s.id.as_str(), s.name.as_str()))
+                .collect();
+            let labels = ops
+                .districts
+                .iter()
+                .enumerate()
+                .map(|(k, d)| {
+                    let id = d.station_id.as_str();
+                    let name = names.get(id).copied().unwrap_or(id);
+                    match ops.district_cameras.get(k) {
+                        Some(&(cameras, _)) if show_cameras && cameras > 0 => {
+                            format!("{name} · {} {cameras}", tr(lang, T::Cameras))
+                        }
+                        _ => name.to_owned(),
+                    }
+                })
+                .collect();
+            self.district_labels = Some((key, labels));
+        }
+        self.district_labels.as_ref().map_or(&[], |(_, l)| l)
+    }
+
     /// One name per station district, where it does not overlap another.
-    fn draw_district_labels(&self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
+    fn draw_district_labels(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
         let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
         let ops = &ctx.frame.state.ops;
         let rect = painter.clip_rect();
+        let colours: Vec<Color32> = ops
+            .districts
+            .iter()
+            .map(|d| self.beat_colour(d.station_id.as_str(), theme))
+            .collect();
+        let labels = self.district_labels(ctx);
         let mut taken: Vec<Rect> = Vec::new();
         for (k, d) in ops.districts.iter().enumerate() {
             let pos = screen(projector, d.label_at);
@@ -186,26 +230,15 @@ impl BeatsLayer {
                 continue;
             }
             drawn.districts += 1;
-            let mut name = ops
-                .layers
-                .stations
-                .iter()
-                .find(|s| s.id == d.station_id)
-                .map_or_else(|| d.station_id.to_string(), |s| s.name.clone());
-            if ctx.frame.state.settings.show_cameras
-                && let Some(&(cameras, _)) = ops.district_cameras.get(k)
-                && cameras > 0
-            {
-                name = format!("{name} · {} {cameras}", tr(ctx.frame.lang(), T::Cameras));
-            }
-            let colour = self.beat_colour(d.station_id.as_str(), theme);
-            let galley = painter.layout_no_wrap(name, FontId::proportional(13.0), colour);
-            let label =
-                Rect::from_center_size(pos + vec2(0.0, 16.0), galley.size() + vec2(6.0, 2.0));
-            if !taken.iter().any(|r| r.intersects(label)) {
-                taken.push(label);
-                painter.rect_filled(label, 3.0, theme.overlay_bg);
-                painter.galley(label.min + vec2(3.0, 1.0), galley, colour);
+            let (Some(label), Some(&colour)) = (labels.get(k), colours.get(k)) else {
+                continue;
+            };
+            let galley = painter.layout_no_wrap(label.clone(), FontId::proportional(13.0), colour);
+            let at = Rect::from_center_size(pos + vec2(0.0, 16.0), galley.size() + vec2(6.0, 2.0));
+            if !taken.iter().any(|r| r.intersects(at)) {
+                taken.push(at);
+                painter.rect_filled(at, 3.0, theme.overlay_bg);
+                painter.galley(at.min + vec2(3.0, 1.0), galley, colour);
             }
         }
     }
@@ -255,7 +288,19 @@ impl BeatsLayer {
                         .gamma_multiply(0.7);
                     let stroke = Stroke::new(1.4, colour);
                     for line in &d.lines {
-                        let pts: Vec<Pos2> = line.iter().map(to_mesh).collect();
+                        // Simplified to the zoom (half a pixel): at a prefecture's extent a
+                        // district's raster-traced boundary has far more points than pixels.
+                        let world: Vec<[f64; 2]> = line
+                            .iter()
+                            .map(|p| {
+                                let (x, y) = mercator::world_px(*p, zoom);
+                                [x, y]
+                            })
+                            .collect();
+                        let pts: Vec<Pos2> = simplify_line(&world, 0.5)
+                            .iter()
+                            .map(|p| pos2((p[0] - anchor[0]) as f32, (p[1] - anchor[1]) as f32))
+                            .collect();
                         tessellator.tessellate_shape(Shape::line(pts, stroke), &mut mesh);
                     }
                 }
@@ -289,16 +334,26 @@ impl BeatsLayer {
                 key,
                 anchor,
                 mesh: std::sync::Arc::new(mesh),
+                placed: None,
             });
         }
-        if let Some(cached) = &self.beat_mesh {
-            let mut mesh = (*cached.mesh).clone();
-            let offset = vec2(
-                (cached.anchor[0] - cx) as f32,
-                (cached.anchor[1] - cy) as f32,
-            );
-            mesh.translate(rect.center().to_vec2() + offset);
-            painter.add(Shape::mesh(mesh));
+        if let Some(cached) = &mut self.beat_mesh {
+            let offset = rect.center().to_vec2()
+                + vec2(
+                    (cached.anchor[0] - cx) as f32,
+                    (cached.anchor[1] - cy) as f32,
+                );
+            let placed = match &cached.placed {
+                Some((at, mesh)) if *at == offset => mesh.clone(),
+                _ => {
+                    let mut mesh = (*cached.mesh).clone();
+                    mesh.translate(offset);
+                    let mesh = std::sync::Arc::new(mesh);
+                    cached.placed = Some((offset, mesh.clone()));
+                    mesh
+                }
+            };
+            painter.add(Shape::Mesh(placed));
         }
     }
 }
