@@ -23,6 +23,7 @@ pub const DEMO_OSM: &str = "layers/neubrandenburg-2016.osm.pbf";
 pub struct City {
     pub name: String,
     pub path: PathBuf,
+    /// The imported city, without its buildings (the basemap holds those).
     pub osm: Arc<OsmData>,
     /// The basemap's projected, indexed copy: prepared on a thread when the city opens.
     pub map: Arc<LazyMapData>,
@@ -130,7 +131,7 @@ fn open(
     });
     progress(Phase::Reading, 0.0);
     let cached = cache.as_ref().map(|c| c.read::<OsmData>(Part::City));
-    let osm = match cached {
+    let mut osm = match cached {
         Some(Ok(osm)) => osm,
         other => {
             if let Some(Err(problem)) = &other
@@ -150,8 +151,16 @@ fn open(
             osm
         }
     };
+    let summary = CitySummary {
+        drivable_km: osm.road_length_m(|r| r.class.is_drivable()) / 1000.0,
+        buildings: osm.buildings.len(),
+        addresses: osm.addresses.len(),
+    };
+    // Only the basemap draws buildings: it takes them (see `LazyMapData`).
+    let buildings = std::mem::take(&mut osm.buildings);
     let osm = Arc::new(osm);
-    let map = Arc::new(LazyMapData::new(osm.clone()).context("cannot prepare the basemap")?);
+    let map =
+        Arc::new(LazyMapData::new(osm.clone(), buildings).context("cannot prepare the basemap")?);
     if !eager_basemap {
         let map = map.clone();
         let spawned = std::thread::Builder::new()
@@ -171,11 +180,6 @@ fn open(
         crate::basemap::text::font_tag()
     );
     let name = city_name(&osm).unwrap_or_else(|| stem.clone());
-    let summary = CitySummary {
-        drivable_km: osm.road_length_m(|r| r.class.is_drivable()) / 1000.0,
-        buildings: osm.buildings.len(),
-        addresses: osm.addresses.len(),
-    };
     Ok(City {
         name,
         path: path.to_path_buf(),

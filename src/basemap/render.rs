@@ -103,15 +103,20 @@ fn index<T>(items: &[T], points: impl Fn(&T) -> Vec<P>) -> RTree<Indexed> {
 /// worker that needs it waits off the UI thread.
 pub struct LazyMapData {
     osm: Arc<OsmData>,
+    /// The city's buildings, kept here and not in the shared city: only the basemap draws them,
+    /// and once it has its projected copy they are dropped (a prefecture's 1.5 M outlines are
+    /// not held twice).
+    buildings: std::sync::Mutex<Vec<onemap_core::osm::Area>>,
     font: Arc<GlyphFont>,
     cell: OnceLock<MapData>,
 }
 
 impl LazyMapData {
     /// Fails only if no font can be loaded.
-    pub fn new(osm: Arc<OsmData>) -> anyhow::Result<Self> {
+    pub fn new(osm: Arc<OsmData>, buildings: Vec<onemap_core::osm::Area>) -> anyhow::Result<Self> {
         Ok(Self {
             osm,
+            buildings: std::sync::Mutex::new(buildings),
             font: Arc::new(GlyphFont::system()?),
             cell: OnceLock::new(),
         })
@@ -122,13 +127,24 @@ impl LazyMapData {
         let font = data.font.clone();
         let cell = OnceLock::new();
         let _ = cell.set(data);
-        Self { osm, font, cell }
+        Self {
+            osm,
+            buildings: std::sync::Mutex::default(),
+            font,
+            cell,
+        }
     }
 
     /// The data, prepared now if no one has yet (blocks while another thread prepares it).
     pub fn get(&self) -> &MapData {
-        self.cell
-            .get_or_init(|| MapData::with_font(&self.osm, self.font.clone()))
+        self.cell.get_or_init(|| {
+            let buildings = self
+                .buildings
+                .lock()
+                .map(|mut b| std::mem::take(&mut *b))
+                .unwrap_or_default();
+            MapData::with_font(&self.osm, &buildings, self.font.clone())
+        })
     }
 
     pub fn is_ready(&self) -> bool {
@@ -138,10 +154,19 @@ impl LazyMapData {
 
 impl MapData {
     pub fn new(osm: &OsmData) -> anyhow::Result<Self> {
-        Ok(Self::with_font(osm, Arc::new(GlyphFont::system()?)))
+        Ok(Self::with_font(
+            osm,
+            &osm.buildings,
+            Arc::new(GlyphFont::system()?),
+        ))
     }
 
-    pub fn with_font(osm: &OsmData, font: Arc<GlyphFont>) -> Self {
+    /// From `osm`, with `buildings` in place of its own.
+    pub fn with_font(
+        osm: &OsmData,
+        buildings: &[onemap_core::osm::Area],
+        font: Arc<GlyphFont>,
+    ) -> Self {
         let roads: Vec<ProjRoad> = osm
             .roads
             .iter()
@@ -158,7 +183,7 @@ impl MapData {
         let land: Vec<(LandKind, ProjArea)> =
             osm.land.iter().map(|l| (l.kind, area(&l.area))).collect();
         let water: Vec<ProjArea> = osm.water.iter().map(area).collect();
-        let buildings: Vec<ProjArea> = osm.buildings.iter().map(area).collect();
+        let buildings: Vec<ProjArea> = buildings.iter().map(area).collect();
         let lines: Vec<(LineKind, Vec<P>)> = osm
             .lines
             .iter()

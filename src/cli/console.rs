@@ -57,7 +57,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         osm_path.display(),
         city.load_time.as_secs_f64(),
         city.osm.roads.len(),
-        city.osm.buildings.len(),
+        city.summary.buildings,
         city.osm.addresses.len()
     );
     let settings = Settings {

@@ -101,7 +101,7 @@ pub fn run(osm_path: &Path, samples: usize, started: Instant) -> anyhow::Result<
     println!(
         "  data: {} roads, {} buildings, {} water areas, {} land areas; {} worker threads",
         city.osm.roads.len(),
-        city.osm.buildings.len(),
+        city.summary.buildings,
         city.osm.water.len(),
         city.osm.land.len(),
         workers
