@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use onemap::app::{AppOptions, OneMapApp};
 use onemap::basemap::sources::TileSourceSpec;
-use onemap::city::{demo_osm_path, open_city};
+use onemap::city::{City, demo_osm_path, open_city};
 use onemap::live::FeedSource;
 use onemap::model::Settings;
 use onemap::ui::i18n::{Lang, T, tr};
@@ -27,31 +27,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     }
     // Fail before opening a window: a bad file is reported on the terminal with a non-zero exit.
     let speeds = onemap::city::load_speeds(cli.speeds.as_deref())?;
-    let cache_dir = (!cli.no_cache).then(|| {
-        cli.cache
-            .clone()
-            .unwrap_or_else(onemap::prepared::default_dir)
-    });
-    // Each phase once, and a long one every tenth of the way.
-    let shown = std::sync::Mutex::new((None, -1i32));
-    let city = Arc::new(open_city(
-        osm_path,
-        cache_dir.as_deref(),
-        &|phase, done| {
-            let tenth = (done * 10.0).floor() as i32;
-            let Ok(mut last) = shown.lock() else { return };
-            if last.0 == Some(phase) && last.1 >= tenth {
-                return;
-            }
-            *last = (Some(phase), tenth);
-            eprintln!(
-                "onemap: {:>6.2} s  {} {:>3.0} %",
-                started.elapsed().as_secs_f64(),
-                phase.label(),
-                done * 100.0
-            );
-        },
-    )?);
+    let city = open_with_progress(&cli, osm_path, started)?;
     eprintln!(
         "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
         osm_path.display(),
@@ -149,6 +125,36 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     )
     .map_err(|err| anyhow::anyhow!("{err}"))
     .context("the window could not be opened (is a display available?)")
+}
+
+/// Open the city (from the prepared copy when there is one), telling the terminal each phase
+/// once and a long one every tenth of the way.
+fn open_with_progress(cli: &Cli, osm_path: &Path, started: Instant) -> anyhow::Result<Arc<City>> {
+    let cache_dir = (!cli.no_cache).then(|| {
+        cli.cache
+            .clone()
+            .unwrap_or_else(onemap::prepared::default_dir)
+    });
+    let shown = std::sync::Mutex::new((None, -1i32));
+    let city = Arc::new(open_city(
+        osm_path,
+        cache_dir.as_deref(),
+        &|phase, done| {
+            let tenth = (done * 10.0).floor() as i32;
+            let Ok(mut last) = shown.lock() else { return };
+            if last.0 == Some(phase) && last.1 >= tenth {
+                return;
+            }
+            *last = (Some(phase), tenth);
+            eprintln!(
+                "onemap: {:>6.2} s  {} {:>3.0} %",
+                started.elapsed().as_secs_f64(),
+                phase.label(),
+                done * 100.0
+            );
+        },
+    )?);
+    Ok(city)
 }
 
 /// The token for `--feed`: from `--token-file`, else `ONEMAP_TOKEN`. None is an error unless a

@@ -84,7 +84,7 @@ impl HistoryReader for SqliteHistory {
     fn state_at(&mut self, at_ms: i64) -> StoreResult<StateAtAnswer> {
         let shown = self.shown();
         let upto = self.seq_at(at_ms)?;
-        let state = super::sqlite::state_upto(&self.conn, upto, &shown)?;
+        let state = super::schema::state_upto(&self.conn, upto, &shown)?;
         Ok(StateAtAnswer {
             at_ms,
             seq: state.last_seq,

@@ -18,7 +18,7 @@ use onemap_core::feed::wire::AuditQuery;
 
 use super::Ctx;
 pub use super::schema::audit_hash;
-use super::schema::{GENESIS, audit_row};
+use super::schema::{GENESIS, audit_row, state_upto};
 use super::{
     Answer, Batch, EventStore, HistoryReader, Loaded, Retention, SqliteHistory, StoreError,
     StoreResult, schema,
@@ -153,46 +153,6 @@ impl SqliteStore {
     fn shown(&self) -> String {
         self.path.display().to_string()
     }
-}
-
-/// The state as of event `upto` (`i64::MAX`: the end of the log): the newest snapshot at or
-/// before it, then every event after that snapshot up to it. A corrupt row is an error that
-/// names it.
-pub(super) fn state_upto(conn: &Connection, upto: i64, shown: &str) -> StoreResult<FeedState> {
-    let corrupt =
-        |what: String, e| StoreError::Corrupt(format!("{what} in {shown} is corrupt: {e}"));
-    let mut state = FeedState::default();
-    let snap: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, json FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC LIMIT 1",
-            [upto],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .ctx(|| format!("cannot read the snapshots of {shown}"))?;
-    let from = match snap {
-        Some((seq, json)) => {
-            let env = parse_server(&json)
-                .map_err(|e| corrupt(format!("the snapshot at seq {seq}"), e))?;
-            state.apply(&env);
-            seq
-        }
-        None => 0,
-    };
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, json FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")
-        .ctx(|| format!("cannot read {shown}"))?;
-    let rows = stmt
-        .query_map([from, upto], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })
-        .ctx(|| format!("cannot read {shown}"))?;
-    for row in rows {
-        let (seq, json) = row.ctx(|| format!("cannot read {shown}"))?;
-        let env = parse_server(&json).map_err(|e| corrupt(format!("event {seq}"), e))?;
-        state.apply(&env);
-    }
-    Ok(state)
 }
 
 impl EventStore for SqliteStore {
