@@ -36,6 +36,8 @@ pub struct City {
     /// The road graph at the default speeds, built (or read) once and shared by everyone who
     /// routes: the planner, the dispatcher and the embedded server.
     graph: OnceLock<Arc<RoadGraph>>,
+    /// Sample layers made ahead (before the window opens), taken by the console.
+    sample: std::sync::Mutex<Option<OpLayers>>,
 }
 
 /// Figures shown in the status bar, computed once.
@@ -80,6 +82,7 @@ pub enum Phase {
     Importing,
     Basemap,
     Writing,
+    Layers,
 }
 
 impl Phase {
@@ -89,6 +92,7 @@ impl Phase {
             Phase::Importing => "importing the extract",
             Phase::Basemap => "preparing the basemap",
             Phase::Writing => "writing the prepared city",
+            Phase::Layers => "preparing the sample layers",
         }
     }
 }
@@ -190,6 +194,7 @@ fn open(
         load_time: start.elapsed(),
         cache,
         graph: OnceLock::new(),
+        sample: std::sync::Mutex::new(None),
     })
 }
 
@@ -205,12 +210,26 @@ impl City {
             .clone()
     }
 
-    /// The sample layers generated from the city (for a city opened without layer files): read
-    /// from the cache or generated.
+    /// The sample layers generated from the city (for a city opened without layer files): the
+    /// ones made ahead by [`Self::prepare_sample_layers`], else read from the cache or generated.
     pub fn sample_layers(&self) -> OpLayers {
+        if let Some(ready) = self.sample.lock().ok().and_then(|mut s| s.take()) {
+            return ready;
+        }
         self.cached(Part::Layers, "sample layers", || {
             onemap_core::layers::demo::generate(&self.osm)
         })
+    }
+
+    /// Make the sample layers now (a phase of opening, before any window), so the console's
+    /// first frame does not wait for them.
+    pub fn prepare_sample_layers(&self, progress: Progress<'_>) {
+        progress(Phase::Layers, 0.0);
+        let layers = self.sample_layers();
+        progress(Phase::Layers, 1.0);
+        if let Ok(mut slot) = self.sample.lock() {
+            *slot = Some(layers);
+        }
     }
 
     fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(

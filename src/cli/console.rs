@@ -27,7 +27,13 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     }
     // Fail before opening a window: a bad file is reported on the terminal with a non-zero exit.
     let speeds = onemap::city::load_speeds(cli.speeds.as_deref())?;
-    let city = open_with_progress(&cli, osm_path, started)?;
+    let layers_dir = cli.layers.clone().or_else(|| {
+        // The demo city's generated layers are committed beside its extract.
+        let beside = osm_path.parent()?.to_path_buf();
+        let is_demo = osm_path.file_name() == demo_osm_path().file_name();
+        (is_demo && beside.join("beats.geojson").is_file()).then_some(beside)
+    });
+    let city = open_with_progress(&cli, osm_path, layers_dir.is_none(), started)?;
     eprintln!(
         "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
         osm_path.display(),
@@ -58,13 +64,6 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         .and_then(|s| s.to_str())
         .unwrap_or("city")
         .trim_end_matches(".osm");
-    let osm_path = osm_path.to_path_buf();
-    let layers_dir = cli.layers.clone().or_else(|| {
-        // The demo city's generated layers are committed beside its extract.
-        let beside = osm_path.parent()?.to_path_buf();
-        let is_demo = osm_path.file_name() == demo_osm_path().file_name();
-        (is_demo && beside.join("beats.geojson").is_file()).then_some(beside)
-    });
     let feed = match (&cli.feed, cli.no_feed) {
         (_, true) => FeedSource::Off,
         (Some(url), _) => FeedSource::External {
@@ -129,31 +128,36 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
 
 /// Open the city (from the prepared copy when there is one), telling the terminal each phase
 /// once and a long one every tenth of the way.
-fn open_with_progress(cli: &Cli, osm_path: &Path, started: Instant) -> anyhow::Result<Arc<City>> {
+fn open_with_progress(
+    cli: &Cli,
+    osm_path: &Path,
+    sample_layers: bool,
+    started: Instant,
+) -> anyhow::Result<Arc<City>> {
     let cache_dir = (!cli.no_cache).then(|| {
         cli.cache
             .clone()
             .unwrap_or_else(onemap::prepared::default_dir)
     });
     let shown = std::sync::Mutex::new((None, -1i32));
-    let city = Arc::new(open_city(
-        osm_path,
-        cache_dir.as_deref(),
-        &|phase, done| {
-            let tenth = (done * 10.0).floor() as i32;
-            let Ok(mut last) = shown.lock() else { return };
-            if last.0 == Some(phase) && last.1 >= tenth {
-                return;
-            }
-            *last = (Some(phase), tenth);
-            eprintln!(
-                "onemap: {:>6.2} s  {} {:>3.0} %",
-                started.elapsed().as_secs_f64(),
-                phase.label(),
-                done * 100.0
-            );
-        },
-    )?);
+    let progress = |phase: onemap::city::Phase, done: f32| {
+        let tenth = (done * 10.0).floor() as i32;
+        let Ok(mut last) = shown.lock() else { return };
+        if last.0 == Some(phase) && last.1 >= tenth {
+            return;
+        }
+        *last = (Some(phase), tenth);
+        eprintln!(
+            "onemap: {:>6.2} s  {} {:>3.0} %",
+            started.elapsed().as_secs_f64(),
+            phase.label(),
+            done * 100.0
+        );
+    };
+    let city = Arc::new(open_city(osm_path, cache_dir.as_deref(), &progress)?);
+    if sample_layers {
+        city.prepare_sample_layers(&progress);
+    }
     Ok(city)
 }
 
