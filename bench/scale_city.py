@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Make a city K×K (or KX×KY) times the demo by tiling its extract: copy (i, j) is shifted by i
-widths east and j heights north of the extract's box, and its node, way and relation ids by a per-copy offset, so the
-copies are disjoint cities side by side (the road graph of one copy does not join the next).
+widths east and j heights north of the extract's box, and its node, way and relation ids by a
+per-copy offset, so the copies are separate cities side by side, each joined to its east and north neighbours by a trunk
+road between their main roads nearest the shared edge, so the whole is one road network.
 
     python3 bench/scale_city.py --k 10 --out /tmp/city-100x.osm.pbf
     python3 bench/scale_city.py --kx 5 --ky 2 --out /tmp/city-10x.osm.pbf
@@ -32,6 +33,34 @@ def bounds(path):
     return lo, hi
 
 
+MAIN = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+
+
+def edge_nodes(path, lo, hi):
+    """Per side of the box (west, east, south, north), the main-road node nearest to it inside
+    the box, with its position: where a copy is joined to its neighbour."""
+    wanted = set()
+    for w in osmium.FileProcessor(path, osmium.osm.WAY):
+        if w.tags.get("highway") in MAIN:
+            wanted.update(n.ref for n in w.nodes)
+    best = {}
+    for n in osmium.FileProcessor(path, osmium.osm.NODE):
+        if n.id not in wanted or not n.location.valid():
+            continue
+        lon, lat = n.location.lon, n.location.lat
+        if not (lo[0] <= lon <= hi[0] and lo[1] <= lat <= hi[1]):
+            continue
+        for side, d in (
+            ("w", lon - lo[0]),
+            ("e", hi[0] - lon),
+            ("s", lat - lo[1]),
+            ("n", hi[1] - lat),
+        ):
+            if side not in best or d < best[side][0]:
+                best[side] = (d, n.id)
+    return {side: node for side, (_, node) in best.items()}
+
+
 def max_ids(path):
     top = [0, 0, 0]
     for o in osmium.FileProcessor(path):
@@ -57,6 +86,7 @@ def main():
     width = (hi[0] - lo[0]) * 1.002
     height = (hi[1] - lo[1]) * 1.002
     step = max_ids(args.src)
+    joins = edge_nodes(args.src, lo, hi)
     writer = osmium.SimpleWriter(args.out, overwrite=True)
     members_kind = {"n": 0, "w": 1, "r": 2}
     # Nodes of every copy first, then ways, then relations: the order a PBF reader expects.
@@ -84,6 +114,25 @@ def main():
                         (m.type, m.ref + off[members_kind[m.type]], m.role) for m in o.members
                     ]
                     writer.add_relation(o.replace(id=o.id + off[2], members=members))
+        if pass_kind == "w":
+            # Join each copy to its east and north neighbours with a trunk road between their
+            # main roads nearest the shared edge, so the city is one network (one strongly
+            # connected component, as a real prefecture's is), not many islands.
+            next_way = kx * ky * step[1]
+            for copy in range(kx * ky):
+                i, j = copy % kx, copy // kx
+                for (di, dj, a, b) in ((1, 0, "e", "w"), (0, 1, "n", "s")):
+                    if i + di >= kx or j + dj >= ky or a not in joins or b not in joins:
+                        continue
+                    other = (j + dj) * kx + (i + di)
+                    writer.add_way(
+                        osmium.osm.mutable.Way(
+                            id=next_way,
+                            nodes=[joins[a] + copy * step[0], joins[b] + other * step[0]],
+                            tags={"highway": "trunk", "name": "Verbindungsstraße"},
+                        )
+                    )
+                    next_way += 1
     writer.close()
     print(
         f"{args.out}: {kx}×{ky} copies of {args.src} in {time.time() - start:.1f} s",

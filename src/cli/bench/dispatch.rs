@@ -36,7 +36,8 @@ pub fn run_dispatch(osm_path: &Path) -> anyhow::Result<()> {
     const BRUTE_UNITS: usize = 150;
     const BRUTE_INCIDENTS: usize = 4;
     println!(
-        "dispatch recommendation, demo city ({} road nodes)",
+        "dispatch recommendation, {} ({} road nodes)",
+        osm_path.display(),
         graph.node_count()
     );
     println!(
