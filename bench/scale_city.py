@@ -33,7 +33,9 @@ def bounds(path):
     return lo, hi
 
 
-MAIN = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+# Two-way main streets (motorways and trunks are often one-way carriageways: joining one would
+# let traffic across in one direction only).
+MAIN = {"primary", "secondary", "tertiary"}
 
 
 def edge_nodes(path, lo, hi):
@@ -41,7 +43,7 @@ def edge_nodes(path, lo, hi):
     the box, with its position: where a copy is joined to its neighbour."""
     wanted = set()
     for w in osmium.FileProcessor(path, osmium.osm.WAY):
-        if w.tags.get("highway") in MAIN:
+        if w.tags.get("highway") in MAIN and w.tags.get("oneway", "no") == "no":
             wanted.update(n.ref for n in w.nodes)
     best = {}
     for n in osmium.FileProcessor(path, osmium.osm.NODE):
