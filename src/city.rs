@@ -128,6 +128,9 @@ fn open(
         .trim_end_matches(".osm")
         .to_string();
     let source = prepared::source_hash(&bytes);
+    // Not held while the prepared copy is read (a prefecture's extract is 170 MB); read again
+    // only if there is none.
+    let mut bytes = cache_dir.is_none().then_some(bytes);
     let cache = cache_dir.map(|dir| CityCache {
         dir: dir.to_path_buf(),
         stem: stem.clone(),
@@ -144,6 +147,18 @@ fn open(
                 eprintln!("onemap: {problem}; importing the extract again");
             }
             progress(Phase::Importing, 0.0);
+            let bytes = match bytes.take() {
+                Some(b) => b,
+                None => {
+                    let again = read_extract(path)?;
+                    anyhow::ensure!(
+                        prepared::source_hash(&again) == source,
+                        "{} changed while it was being opened; open it again",
+                        path.display()
+                    );
+                    again
+                }
+            };
             let osm = import(path, &bytes, &|done| progress(Phase::Importing, done))?;
             drop(bytes);
             if let Some(c) = &cache {
