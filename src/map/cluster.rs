@@ -38,7 +38,7 @@ pub struct Cluster {
 #[derive(Default)]
 pub struct ClusterSet {
     /// Layer revision and zoom.
-    pub key: Option<(u64, u8)>,
+    key: Option<(u64, u8)>,
     pub clusters: Vec<Cluster>,
     tree: RTree<GeomWithData<[f64; 2], usize>>,
 }
@@ -88,6 +88,18 @@ impl ClusterSet {
             key: Some(key),
             clusters,
             tree,
+        }
+    }
+
+    /// Rebuild from `points` only when `key` (layer revision, zoom) is not the one built for.
+    pub fn refresh<I: Iterator<Item = (LonLat, bool)>>(
+        &mut self,
+        key: (u64, u8),
+        cell_px: f64,
+        points: impl FnOnce() -> I,
+    ) {
+        if self.key != Some(key) {
+            *self = Self::build(key, points(), cell_px);
         }
     }
 

@@ -342,23 +342,18 @@ pub mod linear {
 
 /// Douglas–Peucker on grid corners, tolerance in cells. Keeps both ends.
 pub(crate) fn douglas_peucker(points: &[(i32, i32)], tolerance: f64) -> Vec<(i32, i32)> {
-    let keep = dp_keep(
-        points.len(),
-        |k| (f64::from(points[k].0), f64::from(points[k].1)),
-        tolerance,
-    );
-    points
-        .iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(p, _)| *p)
-        .collect()
+    dp_filter(points, |p| (f64::from(p.0), f64::from(p.1)), tolerance)
 }
 
 /// Douglas–Peucker on plane points (screen or world pixels), tolerance in the same unit. Keeps
 /// both ends.
 pub fn simplify_line(points: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {
-    let keep = dp_keep(points.len(), |k| (points[k][0], points[k][1]), tolerance);
+    dp_filter(points, |p| (p[0], p[1]), tolerance)
+}
+
+/// The points Douglas–Peucker keeps, with `xy` giving each one's plane coordinates.
+fn dp_filter<P: Copy>(points: &[P], xy: impl Fn(&P) -> (f64, f64), tolerance: f64) -> Vec<P> {
+    let keep = dp_keep(points.len(), |k| xy(&points[k]), tolerance);
     points
         .iter()
         .zip(keep)

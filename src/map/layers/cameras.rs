@@ -8,7 +8,6 @@ use onemap_core::coord::{BBox, LonLat};
 use walkers::lon_lat;
 
 use crate::map::cluster::{ClusterSet, bubble, districts_shown};
-use crate::ops::OpState;
 
 use crate::map::draw::{camera_dot, geo, heading_handle, screen, view_bbox, wedge_shapes};
 use crate::map::layer::{Drawn, LayerCtx, MapLayer};
@@ -26,16 +25,6 @@ pub struct CamerasLayer {
     clusters: ClusterSet,
 }
 
-impl CamerasLayer {
-    fn refresh(&mut self, ops: &OpState, zoom: u8) {
-        let key = (ops.revision, zoom);
-        if self.clusters.key != Some(key) {
-            let cameras = ops.layers.cameras.iter().map(|c| (c.pos, !c.is_online()));
-            self.clusters = ClusterSet::build(key, cameras, CLUSTER_CELL_PX);
-        }
-    }
-}
-
 impl MapLayer for CamerasLayer {
     fn draw(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
         let state = ctx.frame.state;
@@ -48,7 +37,6 @@ impl MapLayer for CamerasLayer {
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
         let by_district = districts_shown(ops, &view);
-        self.refresh(ops, zoom.floor().clamp(0.0, 20.0) as u8);
         let in_view = ops.index.cameras_in_unsorted(&view);
         if zoom >= WEDGE_ZOOM && in_view.len() <= MAX_WEDGES {
             let mut in_view = in_view;
@@ -92,6 +80,10 @@ impl MapLayer for CamerasLayer {
         } else if !by_district {
             // Where districts are shown the cameras are counted in their labels instead: a
             // prefecture's cameras would otherwise be a carpet of bubbles over the incidents.
+            let key = (ops.revision, zoom.floor().clamp(0.0, 20.0) as u8);
+            self.clusters.refresh(key, CLUSTER_CELL_PX, || {
+                ops.layers.cameras.iter().map(|c| (c.pos, !c.is_online()))
+            });
             for (i, p) in self.clusters.in_view(projector, rect, &view) {
                 let cl = &self.clusters.clusters[i];
                 if cl.count == 1 {

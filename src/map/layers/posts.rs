@@ -63,29 +63,31 @@ impl PostsLayer {
                 );
             }
         };
-        if state.settings.show_posts {
-            if self.post_clusters.key != Some(key) {
-                let points = ops.layers.posts.iter().map(|p| (p.pos, false));
-                self.post_clusters = ClusterSet::build(key, points, cell);
-            }
-            for (i, at) in self.post_clusters.in_view(projector, rect, &view) {
-                let cl = &self.post_clusters.clusters[i];
-                post_icon(painter, at, ops.layers.posts[cl.first].kind, theme, lang);
+        // Each cluster as its first member's icon, with a count when it holds more.
+        let icons = |set: &ClusterSet, icon: &dyn Fn(Pos2, usize)| {
+            let hits = set.in_view(projector, rect, &view);
+            for &(i, at) in &hits {
+                let cl = &set.clusters[i];
+                icon(at, cl.first);
                 badge(at, cl.count);
-                drawn.posts += 1;
             }
+            hits.len()
+        };
+        if state.settings.show_posts {
+            let posts = &ops.layers.posts;
+            self.post_clusters
+                .refresh(key, cell, || posts.iter().map(|p| (p.pos, false)));
+            drawn.posts += icons(&self.post_clusters, &|at, i| {
+                post_icon(painter, at, posts[i].kind, theme, lang);
+            });
         }
         if state.settings.show_stations {
-            if self.station_clusters.key != Some(key) {
-                let points = ops.layers.stations.iter().map(|s| (s.pos, false));
-                self.station_clusters = ClusterSet::build(key, points, cell);
-            }
-            for (i, at) in self.station_clusters.in_view(projector, rect, &view) {
-                let cl = &self.station_clusters.clusters[i];
-                station_icon(painter, at, ops.layers.stations[cl.first].kind, theme, lang);
-                badge(at, cl.count);
-                drawn.stations += 1;
-            }
+            let stations = &ops.layers.stations;
+            self.station_clusters
+                .refresh(key, cell, || stations.iter().map(|s| (s.pos, false)));
+            drawn.stations += icons(&self.station_clusters, &|at, i| {
+                station_icon(painter, at, stations[i].kind, theme, lang);
+            });
         }
         // The selected one stands out of its cluster.
         match &state.selection {
