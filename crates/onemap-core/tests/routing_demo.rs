@@ -58,7 +58,7 @@ fn reached_node_sets_equal_networkx() {
             .collect();
         let limit = case["limit_s"].as_f64().expect("limit") as f32;
         search.run(&graph, mode, dir, &sources, limit);
-        let mut ids = search.settled.clone();
+        let mut ids = search.reached().to_vec();
         ids.sort_unstable();
         let text: Vec<String> = ids.iter().map(u32::to_string).collect();
         assert_eq!(
@@ -153,4 +153,89 @@ fn demo_city_isochrones_and_bad_origins() {
         graph.snap(LonLat::new(2.35, 48.85), Mode::Car, MAX_SNAP_M),
         Err(SnapError::OutsideData(_))
     ));
+}
+
+/// FNV-1a over 64-bit words.
+fn fnv_words(words: impl IntoIterator<Item = u64>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in words {
+        for b in w.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The bits of every reached node's cost and of every ring polygon, for origins across the city
+/// in every mode and both directions, hashed: the figures the vertex-by-vertex search gave
+/// before chains were contracted (`fixtures/search-bits.txt`, written by that search). Chain
+/// contraction must change neither a cost's last bit nor a ring's vertex.
+#[test]
+fn costs_and_rings_are_bit_for_bit_those_of_the_plain_search() {
+    let graph = RoadGraph::build(&demo(), &Speeds::default());
+    let b = onemap_core::coord::BBox::from_points(graph.nodes.iter().copied());
+    let mut ws = Workspace::new(&graph);
+    let mut lines = Vec::new();
+    for (i, mode) in Mode::ALL.into_iter().enumerate() {
+        for k in 0..4 {
+            let f = (k as f64 + 0.5) / 4.0;
+            let at = LonLat::new(
+                b.min.lon + (b.max.lon - b.min.lon) * (0.3 + 0.4 * f),
+                b.min.lat + (b.max.lat - b.min.lat) * (0.7 - 0.4 * f + 0.05 * i as f64),
+            );
+            let Ok(snap) = graph.snap(at, mode, 2_000.0) else {
+                lines.push(format!("{} {k} unsnapped", mode.name()));
+                continue;
+            };
+            let origin = Origin {
+                snap,
+                delay_s: 10.0 * k as f32,
+            };
+            for dir in [Direction::Forward, Direction::Reverse] {
+                let reach =
+                    isochrones(&graph, &mut ws, mode, dir, &[origin], &[60.0, 180.0, 300.0])
+                        .expect("isochrones");
+                let mut costs: Vec<(u32, u32)> = (0..graph.node_count() as u32)
+                    .filter_map(|v| {
+                        let c = ws.search.cost[v as usize];
+                        c.is_finite().then_some((v, c.to_bits()))
+                    })
+                    .collect();
+                costs.sort_unstable();
+                let cost_hash = fnv_words(
+                    costs
+                        .iter()
+                        .map(|&(v, c)| (u64::from(v) << 32) | u64::from(c)),
+                );
+                let raster = rasterize(&graph, &reach, 15.0, 40.0);
+                let rings: Vec<u64> = (1..=3u8)
+                    .flat_map(|r| polygons(&graph, &raster, r))
+                    .flatten()
+                    .flatten()
+                    .flat_map(|p| [p.lon.to_bits(), p.lat.to_bits()])
+                    .collect();
+                lines.push(format!(
+                    "{} {k} {dir:?} {} {:016x} {} {:016x}",
+                    mode.name(),
+                    costs.len(),
+                    cost_hash,
+                    rings.len(),
+                    fnv_words(rings)
+                ));
+            }
+        }
+    }
+    let got = lines.join("\n");
+    if std::env::var_os("ONEMAP_WRITE_FIXTURE").is_some() {
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/search-bits.txt"
+            ),
+            format!("{got}\n"),
+        )
+        .expect("write fixture");
+    }
+    assert_eq!(got, include_str!("fixtures/search-bits.txt").trim_end());
 }

@@ -34,8 +34,9 @@ pub fn run_routing(
     let build = t.elapsed();
     let mode = Mode::Car;
     println!(
-        "road graph: {} nodes, {} segments, {} car edges, car main component {} nodes; built in {:.1} ms",
+        "road graph: {} nodes ({} junctions and dead ends, the rest inside chains), {} segments, {} car edges, car main component {} nodes; built in {:.1} ms",
         graph.node_count(),
+        graph.junction_count(),
         graph.segment_count(),
         graph.edge_count(mode),
         graph.main_count(mode),

@@ -63,7 +63,7 @@ pub struct Recommendation {
     /// The other units with a lower bound on their ETA, ascending.
     pub rest: Vec<Bounded>,
     pub unplaced: Vec<Unplaced>,
-    /// Nodes settled by the searches (the work done).
+    /// Nodes settled or written by the searches (the work done).
     pub settled: usize,
     /// The incident's position on each mode's network (`None`: that mode cannot get there).
     pub incident_snaps: [Option<Snap>; 4],
@@ -427,11 +427,20 @@ impl<'a> Ranking<'a> {
             else {
                 break;
             };
-            self.out.settled += 1;
-            let mut e = units_at.first(node);
-            while let Some((i, off, next)) = units_at.entry(e) {
-                self.offer(&mut pending, i, cost_s + off);
-                e = next;
+            self.out.settled += 1 + search.written().len();
+            // The settled node and every node its chains reached (their costs may still
+            // fall: an offer is only taken once the radius passes it).
+            for &v in std::iter::once(&node).chain(search.written()) {
+                let cost_v = if v == node {
+                    cost_s
+                } else {
+                    search.cost[v as usize]
+                };
+                let mut e = units_at.first(v);
+                while let Some((i, off, next)) = units_at.entry(e) {
+                    self.offer(&mut pending, i, cost_v + off);
+                    e = next;
+                }
             }
         }
         self.bound_the_rest(mode, units, stopped.then_some(radius));
@@ -722,12 +731,22 @@ mod tests {
         let north: Vec<(f64, f64)> = (0..=10)
             .map(|i| (13.25 + i as f64 * STEP, y + STEP))
             .collect();
-        let g = graph(vec![
+        let mut roads = vec![
             road(RoadClass::Residential, Oneway::Forward, &south),
             road(RoadClass::Residential, Oneway::No, &north),
             road(RoadClass::Residential, Oneway::No, &[south[0], north[0]]),
             road(RoadClass::Residential, Oneway::No, &[south[10], north[10]]),
-        ]);
+        ];
+        // Dead-end driveways south of the one-way make its vertices junctions (a search that
+        // can stop early stops at a junction).
+        for p in &south[1..10] {
+            roads.push(road(
+                RoadClass::Residential,
+                Oneway::No,
+                &[*p, (p.0, p.1 - STEP / 4.0)],
+            ));
+        }
+        let g = graph(roads);
         let incident = LonLat::new(south[8].0, y);
         let units = vec![
             // West of the incident on the one-way: drives straight there.

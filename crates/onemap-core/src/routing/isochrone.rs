@@ -112,10 +112,10 @@ fn reach_within(
     limit: f32,
 ) -> Reach {
     let m = mode.index();
-    for &u in &ws.search.settled {
+    for &u in ws.search.reached() {
         let cu = ws.search.cost[u as usize];
         if cu > limit {
-            break;
+            continue;
         }
         for (_, t, seg) in graph.out_edges(mode, dir, u) {
             let f = ((limit - cu) / t).min(1.0);

@@ -93,7 +93,7 @@ pub fn build(
         .map(|(c, &node)| {
             search.run(graph, mode, Direction::Forward, &[(node, delay_s)], limit_s);
             let mut cover = Vec::new();
-            for &u in &search.settled {
+            for &u in search.reached() {
                 for (_, _, seg) in graph.out_edges(mode, Direction::Forward, u) {
                     for &d in &by_seg[seg as usize] {
                         if seen[d as usize] == c as u32 {

@@ -1,6 +1,6 @@
 //! Fastest paths: node to node ([`shortest_path`], the simulator's units) and snapped point to
 //! snapped point ([`route`], the dispatch route drawn on the map). Both are the one Dijkstra
-//! ([`Search`] with predecessors) stopped as soon as the target is settled.
+//! ([`Search`] with predecessors) stopped as soon as the target's cost is final.
 
 use super::search::{Origin, Search, along_s, seeds, time_to_point};
 use super::{Direction, Mode, RoadGraph, Snap};
@@ -31,11 +31,10 @@ pub fn shortest_path(
     };
     search.start(graph, [(from, 0.0)], f32::INFINITY);
     let limit = f32::INFINITY;
-    let (_, cost) =
-        search.settle_while(graph, mode, Direction::Forward, limit, potential, |v, _| {
-            v != to
-        })?;
-    Some((search.path_to(to), cost))
+    if !search.settle_until_final(graph, mode, Direction::Forward, limit, potential, &[to]) {
+        return None;
+    }
+    Some((search.path_to(to), search.cost[to as usize]))
 }
 
 /// The fastest route from `from` to `to` for `mode`, as a line from the one point to the
@@ -57,21 +56,15 @@ pub fn route(
         f32::INFINITY,
     );
     let target = &graph.segments[to.seg as usize];
-    let mut settled_ends = 0;
     let limit = f32::INFINITY;
-    search.settle_while(
+    // Stop once both ends are final (one of them may be unreachable: then it runs out).
+    search.settle_until_final(
         graph,
         mode,
         Direction::Forward,
         limit,
         |_| 0.0,
-        |node, _| {
-            if node == target.a || node == target.b {
-                settled_ends += 1;
-            }
-            // Stop once both ends (or the one end of a loop segment) are settled.
-            !(settled_ends == 2 || (target.a == target.b && settled_ends == 1))
-        },
+        &[target.a, target.b],
     );
     let origin = Origin {
         snap: *from,

@@ -3,8 +3,16 @@
 //! limit, with predecessors when asked), and where it ends on a point ([`time_to_point`]).
 //! Every search in OneMap (isochrones, coverage, placement, dispatch, routes) is this one.
 //!
-//! Cost: O((V + E) log V) over the reached part of the network only; a reused [`Search`] is
-//! reset in time proportional to what the previous search touched. Units: seconds.
+//! Chains are contracted on the fly: relaxing an edge into a vertex that is not a junction
+//! ([`RoadGraph::is_junction`]) goes on along its chain at once, writing each vertex's cost,
+//! and only junctions (and the sources) go on the heap. Every cost is the same sum in the same
+//! order as a vertex-by-vertex Dijkstra would form, so costs, and the reached sets, are
+//! bit-for-bit those of the plain search; a vertex on a chain is final once the heap's next
+//! key is above it ([`Search::next_cost`]).
+//!
+//! Cost: O(V + J log J) over the reached part of the network only, J the junctions reached; a
+//! reused [`Search`] is reset in time proportional to what the previous search touched.
+//! Units: seconds.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -157,14 +165,18 @@ pub const NO_PARENT: u32 = u32::MAX;
 /// A reusable multi-source Dijkstra.
 #[derive(Clone, Debug, Default)]
 pub struct Search {
-    /// Seconds from the nearest source to every node reached; infinite elsewhere.
+    /// Seconds from the nearest source to every node reached; infinite elsewhere. Final for
+    /// every node below [`Search::next_cost`], and for all of them once the search is done.
     pub cost: Vec<f32>,
-    /// Nodes settled so far, in order (cheapest first).
+    /// Nodes taken off the heap so far (junctions and sources), cheapest first.
     pub settled: Vec<u32>,
     /// The node each reached node was reached from ([`NO_PARENT`] for sources), when the
     /// search was made [`Search::with_parents`].
     pub parent: Vec<u32>,
+    /// Every node reached (finite cost), once each, in the order first reached.
     touched: Vec<u32>,
+    /// Nodes whose cost the last [`Search::settle`] lowered.
+    written: Vec<u32>,
     heap: BinaryHeap<Queued>,
 }
 
@@ -210,6 +222,7 @@ impl Search {
         }
         self.touched.clear();
         self.settled.clear();
+        self.written.clear();
         self.heap.clear();
         for (node, start) in sources {
             let i = node as usize;
@@ -226,17 +239,58 @@ impl Search {
         }
     }
 
-    /// The cost of the next node to be settled (infinite when none is left): everything
-    /// cheaper than this is final.
+    /// The cost of the next node to be settled (infinite when none is left): every cost
+    /// below this is final.
     pub fn next_cost(&mut self) -> f32 {
+        self.next_key(|_| 0.0)
+    }
+
+    /// The key of the next node to be settled in a search ordered by cost plus `potential`
+    /// (infinite when none is left); stale heap entries are dropped on the way.
+    fn next_key(&mut self, potential: impl Fn(u32) -> f32) -> f32 {
         while let Some(q) = self.heap.peek() {
-            if q.cost_s > self.cost[q.node as usize] {
+            if q.cost_s > self.cost[q.node as usize] + potential(q.node) {
                 self.heap.pop();
                 continue;
             }
             return q.cost_s;
         }
         f32::INFINITY
+    }
+
+    /// The nodes reached so far (finite cost), each once, in the order first reached. After
+    /// [`Search::run`], exactly the nodes within its limit.
+    pub fn reached(&self) -> &[u32] {
+        &self.touched
+    }
+
+    /// The nodes whose cost the last [`Search::settle`] lowered (the settled node's chains),
+    /// in the order written; a node may be lowered again later, until it is final.
+    pub fn written(&self) -> &[u32] {
+        &self.written
+    }
+
+    /// Settle nodes in order of cost plus `potential` (as [`Search::settle_guided`]) until
+    /// every node of `targets` is final, or nothing is left; whether they all were reached.
+    pub fn settle_until_final(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        limit_s: f32,
+        potential: impl Fn(u32) -> f32,
+        targets: &[u32],
+    ) -> bool {
+        loop {
+            let key = self.next_key(&potential);
+            if targets.iter().all(|&t| self.cost[t as usize] <= key) {
+                return true;
+            }
+            if key.is_infinite() {
+                return false;
+            }
+            self.settle_loop::<false>(graph, mode, dir, limit_s, &potential, |_, _| false);
+        }
     }
 
     /// Settle the cheapest node and relax its edges up to `limit_s`; `None` when done.
@@ -247,7 +301,8 @@ impl Search {
         dir: Direction,
         limit_s: f32,
     ) -> Option<(u32, f32)> {
-        self.settle_while(graph, mode, dir, limit_s, |_| 0.0, |_, _| false)
+        self.written.clear();
+        self.settle_loop::<true>(graph, mode, dir, limit_s, |_| 0.0, |_, _| false)
     }
 
     /// [`Self::settle`] ordered by cost plus `potential(node)`, a lower bound on the time
@@ -275,9 +330,23 @@ impl Search {
         dir: Direction,
         limit_s: f32,
         potential: impl Fn(u32) -> f32,
+        go_on: impl FnMut(u32, f32) -> bool,
+    ) -> Option<(u32, f32)> {
+        self.settle_loop::<false>(graph, mode, dir, limit_s, potential, go_on)
+    }
+
+    /// [`Self::settle_while`], recording the nodes written in [`Self::written`] when
+    /// `RECORD`.
+    #[inline]
+    fn settle_loop<const RECORD: bool>(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        limit_s: f32,
+        potential: impl Fn(u32) -> f32,
         mut go_on: impl FnMut(u32, f32) -> bool,
     ) -> Option<(u32, f32)> {
-        let csr = &graph.csr[mode.index()][dir as usize];
         let parents = !self.parent.is_empty();
         while let Some(Queued { cost_s: key, node }) = self.heap.pop() {
             let cost_s = self.cost[node as usize];
@@ -285,22 +354,37 @@ impl Search {
                 continue;
             }
             self.settled.push(node);
-            for i in csr.range(node) {
-                let head = csr.head[i];
-                let next = cost_s + csr.time_s[i];
-                let old = self.cost[head as usize];
-                if next <= limit_s && next < old {
+            for &first in graph.incident(node) {
+                // Relax along `first`, and on along the chain while the node reached is not
+                // a junction: the same sums, in the same order, as settling each in turn.
+                let (mut from, mut seg, mut cost) = (node, first, cost_s);
+                loop {
+                    let (head, t) = graph.step(mode, dir, from, seg);
+                    let next = cost + t;
+                    let old = self.cost[head as usize];
+                    if !(next <= limit_s && next < old) {
+                        break;
+                    }
                     if old.is_infinite() {
                         self.touched.push(head);
                     }
                     self.cost[head as usize] = next;
                     if parents {
-                        self.parent[head as usize] = node;
+                        self.parent[head as usize] = from;
                     }
-                    self.heap.push(Queued {
-                        cost_s: next + potential(head),
-                        node: head,
-                    });
+                    if RECORD {
+                        self.written.push(head);
+                    }
+                    if graph.is_junction(head) {
+                        self.heap.push(Queued {
+                            cost_s: next + potential(head),
+                            node: head,
+                        });
+                        break;
+                    }
+                    let pair = graph.incident(head);
+                    seg = if pair[0] == seg { pair[1] } else { pair[0] };
+                    (from, cost) = (head, next);
                 }
             }
             if !go_on(node, cost_s) {
@@ -385,7 +469,9 @@ mod tests {
         s.run(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
         s.run(&g, Mode::Car, FWD, &[(3, 0.0)], 600.0);
         assert!(s.cost[0].is_infinite() && s.cost[2].is_infinite());
-        assert_eq!(s.settled, vec![3, 4, 5]);
+        assert_eq!(s.reached(), [3, 4, 5]);
+        // Nodes 1 to 4 are the inside of one chain: only its ends go on the heap.
+        assert_eq!(s.settled, vec![3, 5]);
     }
 
     #[test]
@@ -476,5 +562,158 @@ mod tests {
         let cost = vec![f32::INFINITY, 2.0];
         let t = time_to_point(&g, Mode::Car, Direction::Reverse, &cost, &[], 0, 0.5);
         assert!((t - (2.0 + 0.5 * 13.34)).abs() < 0.05, "{t}");
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    //! The chain-walking search against a plain vertex-by-vertex Dijkstra on random graphs
+    //! with long chains, one-way and mode-barred segments, parallel segments and loops.
+    use super::*;
+    use crate::coord::LonLat;
+    use crate::osm::RoadClass;
+    use crate::routing::Segment;
+
+    /// The textbook search: every reached vertex through the heap.
+    fn plain(
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        sources: &[(u32, f32)],
+        limit: f32,
+    ) -> Vec<f32> {
+        let mut cost = vec![f32::INFINITY; graph.node_count()];
+        let mut heap = BinaryHeap::new();
+        for &(v, c) in sources {
+            if c <= limit && c < cost[v as usize] {
+                cost[v as usize] = c;
+                heap.push(Queued { cost_s: c, node: v });
+            }
+        }
+        while let Some(Queued { cost_s, node }) = heap.pop() {
+            if cost_s > cost[node as usize] {
+                continue;
+            }
+            for (head, t, _) in graph.out_edges(mode, dir, node) {
+                let next = cost_s + t;
+                if next <= limit && next < cost[head as usize] {
+                    cost[head as usize] = next;
+                    heap.push(Queued {
+                        cost_s: next,
+                        node: head,
+                    });
+                }
+            }
+        }
+        cost
+    }
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u32 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (self.0 >> 33) as u32
+        }
+        fn below(&mut self, n: u32) -> u32 {
+            self.next() % n
+        }
+        fn time(&mut self) -> f32 {
+            match self.below(10) {
+                0 => f32::INFINITY,
+                1 => 0.0,
+                _ => (self.below(10_000) as f32 + 1.0) / 37.0,
+            }
+        }
+    }
+
+    fn random_graph(rng: &mut Lcg) -> RoadGraph {
+        let n = 20 + rng.below(200);
+        let nodes: Vec<LonLat> = (0..n)
+            .map(|i| LonLat::new(13.0 + f64::from(i) * 1e-4, 53.0))
+            .collect();
+        let mut segments = Vec::new();
+        let mut v = 0;
+        // Chains of random length between random junctions, plus stray extras.
+        while v + 1 < n {
+            let len = 1 + rng.below(12);
+            let start = rng.below(v + 1);
+            let mut prev = start;
+            for _ in 0..len {
+                v += 1;
+                if v >= n {
+                    break;
+                }
+                segments.push((prev, v));
+                prev = v;
+            }
+            if rng.below(2) == 0 {
+                segments.push((prev, rng.below(n)));
+            }
+        }
+        for _ in 0..rng.below(6) {
+            let a = rng.below(n);
+            segments.push((a, if rng.below(3) == 0 { a } else { rng.below(n) }));
+        }
+        let segments = segments
+            .into_iter()
+            .map(|(a, b)| Segment {
+                a,
+                b,
+                length_m: 10.0,
+                class: RoadClass::Residential,
+                time_ab: [rng.time(), rng.time(), rng.time(), rng.time()],
+                time_ba: [rng.time(), rng.time(), rng.time(), rng.time()],
+            })
+            .collect();
+        RoadGraph::from_segments(nodes, segments)
+    }
+
+    #[test]
+    fn chain_walks_give_the_plain_search_s_costs_bit_for_bit() {
+        let mut rng = Lcg(7);
+        let mut junction_share = Vec::new();
+        for _ in 0..300 {
+            let g = random_graph(&mut rng);
+            let n = g.node_count() as u32;
+            junction_share.push(g.junction_count() as f64 / f64::from(n));
+            let mut search = Search::with_parents(&g);
+            for _ in 0..6 {
+                let mode = Mode::ALL[rng.below(4) as usize];
+                let dir = [Direction::Forward, Direction::Reverse][rng.below(2) as usize];
+                let sources: Vec<(u32, f32)> = (0..1 + rng.below(3))
+                    .map(|_| (rng.below(n), rng.below(50) as f32 / 3.0))
+                    .collect();
+                let limit = [f32::INFINITY, 40.0, 150.0][rng.below(3) as usize];
+                search.run(&g, mode, dir, &sources, limit);
+                let want = plain(&g, mode, dir, &sources, limit);
+                let bits = |c: &[f32]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&search.cost),
+                    bits(&want),
+                    "{mode:?} {dir:?} {sources:?}"
+                );
+                let mut reached = search.reached().to_vec();
+                reached.sort_unstable();
+                let finite: Vec<u32> = (0..n).filter(|&v| want[v as usize].is_finite()).collect();
+                assert_eq!(reached, finite);
+                // Every parent link is an edge that gives the node its cost.
+                for &v in &reached {
+                    let p = search.parent[v as usize];
+                    if p != NO_PARENT {
+                        let t = g
+                            .out_edges(mode, dir, p)
+                            .filter(|e| e.0 == v)
+                            .map(|e| want[p as usize] + e.1)
+                            .fold(f32::INFINITY, f32::min);
+                        assert_eq!(t.to_bits(), want[v as usize].to_bits());
+                    }
+                }
+            }
+        }
+        let mean = junction_share.iter().sum::<f64>() / junction_share.len() as f64;
+        assert!(mean < 0.6, "the graphs have chains to walk: {mean}");
     }
 }
