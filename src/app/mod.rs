@@ -7,6 +7,7 @@
 //! a read-only [`Frame`]; panels and layers can only send commands.
 
 mod history;
+pub mod opening;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -2,10 +2,11 @@
 //! clear error on the terminal and exit status 1), then eframe.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use onemap::app::opening::{BuildApp, Opening, Progress};
 use onemap::app::{AppOptions, OneMapApp};
 use onemap::basemap::sources::TileSourceSpec;
 use onemap::city::{City, demo_osm_path, open_city};
@@ -33,15 +34,48 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         let is_demo = osm_path.file_name() == demo_osm_path().file_name();
         (is_demo && beside.join("beats.geojson").is_file()).then_some(beside)
     });
-    let city = open_with_progress(&cli, osm_path, layers_dir.is_none(), started)?;
-    eprintln!(
-        "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
-        osm_path.display(),
-        city.load_time.as_secs_f64(),
-        city.osm.roads.len(),
-        city.summary.buildings,
-        city.osm.addresses.len()
-    );
+    let cache_dir = (!cli.no_cache).then(|| {
+        cli.cache
+            .clone()
+            .unwrap_or_else(onemap::prepared::default_dir)
+    });
+    // The city opens on a thread while the window shows how far it is. A file that fails at
+    // once (not a PBF, missing) is a clear error on the terminal before any window opens.
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    let (sent, city_rx) = mpsc::sync_channel(1);
+    let opener = {
+        let (path, progress) = (osm_path.to_path_buf(), progress.clone());
+        let sample_layers = layers_dir.is_none();
+        std::thread::Builder::new()
+            .name("city-open".into())
+            .spawn(move || {
+                let city = open_with_progress(
+                    &path,
+                    cache_dir.as_deref(),
+                    sample_layers,
+                    started,
+                    &progress,
+                );
+                if let Ok(city) = &city {
+                    eprintln!(
+                        "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
+                        path.display(),
+                        city.load_time.as_secs_f64(),
+                        city.osm.roads.len(),
+                        city.summary.buildings,
+                        city.osm.addresses.len()
+                    );
+                }
+                // Kept for the caller when the window never took it (no display).
+                sent.send(city).err().map(|e| e.0)
+            })
+            .context("cannot start the thread that opens the city")?
+    };
+    let early = match city_rx.recv_timeout(Duration::from_secs(1)) {
+        Ok(Err(err)) => return Err(err),
+        Ok(Ok(city)) => Some(city),
+        Err(_) => None,
+    };
     let settings = Settings {
         lang: match cli.lang {
             LangArg::Zh => Lang::Zh,
@@ -63,49 +97,59 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("city")
-        .trim_end_matches(".osm");
+        .trim_end_matches(".osm")
+        .to_owned();
+    let feed_db = cli.feed_db.clone();
     let feed = match (&cli.feed, cli.no_feed) {
-        (_, true) => FeedSource::Off,
-        (Some(url), _) => FeedSource::External {
+        (_, true) => Some(FeedSource::Off),
+        (Some(url), _) => Some(FeedSource::External {
             url: url.clone(),
             token: feed_token(&cli)?,
             tls: onemap_feed::tls::ClientTls {
                 ca: cli.ca.clone(),
                 identity: cli.client_cert.clone().zip(cli.client_key.clone()),
             },
-        },
-        (None, false) => FeedSource::Embedded {
-            db: cli.feed_db.clone().unwrap_or_else(|| {
+        }),
+        (None, false) => None,
+    };
+    let seed = cli.seed;
+    let (lang, theme) = (settings.lang, settings.theme);
+    let (centre, zoom, plan_on_start) = (cli.center, cli.zoom, cli.plan);
+    let tile_cache = (!cli.no_tile_cache).then_some(cli.tile_cache);
+    let build: BuildApp = Box::new(move |ctx, city: Arc<City>| {
+        let feed = feed.unwrap_or_else(|| FeedSource::Embedded {
+            db: feed_db.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("onemap-feed-v2-{}.sqlite", city.data_key))
             }),
             sim: onemap_feed::sim::SimConfig {
-                seed: cli.seed,
+                seed,
                 // The commander dispatches; calls left waiting 2 minutes are taken by the
                 // simulated neighbouring desk so the demo city never piles up.
                 auto_dispatch_after_ms: Some(120_000),
                 ..Default::default()
             },
-        },
-    };
-    let options = AppOptions {
-        tiles,
-        tile_cache: (!cli.no_tile_cache).then_some(cli.tile_cache),
-        settings,
-        started,
-        layers_dir,
-        generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
-        initial_view: match (cli.center, cli.zoom) {
-            (None, None) => None,
-            (centre, zoom) => Some((
-                centre.unwrap_or_else(|| city.osm.bounds.center()),
-                zoom.unwrap_or(16.0).clamp(2.0, 20.0),
-            )),
-        },
-        plan_on_start: cli.plan,
-        speeds,
-        feed,
-        ..AppOptions::default()
-    };
+        });
+        let options = AppOptions {
+            tiles,
+            tile_cache,
+            settings,
+            started,
+            layers_dir,
+            generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
+            initial_view: match (centre, zoom) {
+                (None, None) => None,
+                (centre, zoom) => Some((
+                    centre.unwrap_or_else(|| city.osm.bounds.center()),
+                    zoom.unwrap_or(16.0).clamp(2.0, 20.0),
+                )),
+            },
+            plan_on_start,
+            speeds,
+            feed,
+            ..AppOptions::default()
+        };
+        OneMapApp::new(ctx, city, options)
+    });
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)
@@ -114,33 +158,78 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
-    eframe::run_native(
+    let failure = Arc::new(Mutex::new(None));
+    let name = osm_path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let opened = eframe::run_native(
         "onemap",
         native,
-        Box::new(move |cc| {
-            let app = OneMapApp::new(&cc.egui_ctx, city, options)?;
-            Ok(Box::new(app))
+        Box::new({
+            let failure = failure.clone();
+            move |cc| {
+                let rx = match early {
+                    Some(city) => {
+                        // Already open: hand it over on a channel of its own.
+                        let (tx, rx) = mpsc::sync_channel(1);
+                        let _ = tx.send(Ok(city));
+                        rx
+                    }
+                    None => city_rx,
+                };
+                let opening = Opening::new(
+                    &cc.egui_ctx,
+                    theme,
+                    lang,
+                    name,
+                    started,
+                    progress,
+                    rx,
+                    build,
+                );
+                if let Ok(mut slot) = failure.lock() {
+                    *slot = Some(opening.failure());
+                }
+                Ok(Box::new(opening))
+            }
         }),
-    )
-    .map_err(|err| anyhow::anyhow!("{err}"))
-    .context("the window could not be opened (is a display available?)")
+    );
+    // A failure to open the city is the error to report, before the window's own.
+    let failed = failure
+        .lock()
+        .ok()
+        .and_then(|slot| slot.clone())
+        .and_then(|f| f.lock().ok().and_then(|mut e| e.take()));
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    if let Err(err) = opened {
+        if let Ok(Some(Err(city_err))) = opener.join() {
+            return Err(city_err);
+        }
+        return Err(anyhow::anyhow!("{err}"))
+            .context("the window could not be opened (is a display available?)");
+    }
+    Ok(())
 }
 
 /// Open the city (from the prepared copy when there is one), telling the terminal each phase
-/// once and a long one every tenth of the way.
+/// once and a long one every tenth of the way, and `shared` (the window) every step.
 fn open_with_progress(
-    cli: &Cli,
     osm_path: &Path,
+    cache_dir: Option<&Path>,
     sample_layers: bool,
     started: Instant,
+    shared: &Mutex<Progress>,
 ) -> anyhow::Result<Arc<City>> {
-    let cache_dir = (!cli.no_cache).then(|| {
-        cli.cache
-            .clone()
-            .unwrap_or_else(onemap::prepared::default_dir)
-    });
-    let shown = std::sync::Mutex::new((None, -1i32));
+    let shown = Mutex::new((None, -1i32));
     let progress = |phase: onemap::city::Phase, done: f32| {
+        if let Ok(mut now) = shared.lock() {
+            *now = Progress {
+                phase: Some(phase),
+                done,
+            };
+        }
         let tenth = (done * 10.0).floor() as i32;
         let Ok(mut last) = shown.lock() else { return };
         if last.0 == Some(phase) && last.1 >= tenth {
@@ -154,7 +243,7 @@ fn open_with_progress(
             done * 100.0
         );
     };
-    let city = Arc::new(open_city(osm_path, cache_dir.as_deref(), &progress)?);
+    let city = Arc::new(open_city(osm_path, cache_dir, &progress)?);
     if sample_layers {
         city.prepare_sample_layers(&progress);
     }

@@ -29,6 +29,14 @@ macro_rules! strings {
 
 strings! {
     AppTitle => "一张图 · OneMap", "一张图 · OneMap";
+    OpeningCity => "正在打开城市", "Opening the city";
+    OpeningElapsed => "已用时", "Elapsed";
+    OpeningFirstStart => "首次打开需导入并保存城市数据，之后秒开", "The first start imports and keeps the city; later starts open in seconds";
+    PhaseReading => "读取已准备的城市数据", "Reading the prepared city";
+    PhaseImporting => "导入 OSM 数据", "Importing the extract";
+    PhaseBasemap => "准备底图", "Preparing the basemap";
+    PhaseWriting => "保存已准备的城市数据", "Writing the prepared city";
+    PhaseLayers => "生成示例图层", "Preparing the sample layers";
     Layers => "图层", "Layers";
     Basemap => "底图", "Basemap";
     BasemapVisible => "显示底图", "Show basemap";

@@ -29,6 +29,9 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 pub fn median_us(mut v: Vec<Duration>) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
     v.sort_unstable();
     let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
     (at(0.5), at(0.9))

@@ -43,12 +43,19 @@ pub fn run_routing(
         build.as_secs_f64() * 1e3
     );
     let layers = onemap::ops::load_dir(&osm_path.with_file_name("")).0;
-    let posts: Vec<Origin> = layers
+    let mut posts: Vec<Origin> = layers
         .posts
         .iter()
         .filter_map(|p| graph.snap(p.pos, mode, MAX_SNAP_M).ok())
         .map(|snap| Origin { snap, delay_s: 0.0 })
         .collect();
+    if posts.is_empty() {
+        posts = spread_posts(&graph, mode, 100);
+        println!(
+            "no posts beside the extract: {} spread evenly over the car network instead",
+            posts.len()
+        );
+    }
     let nodes: Vec<u32> = match origins_file {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?
@@ -202,6 +209,18 @@ fn rings_and_coverage(
         cov_nodes_med / 1e3
     );
 
+    // The target's size: 2,000 posts spread evenly over the network.
+    let many = spread_posts(graph, mode, 2_000);
+    let many_times = time_each(&[(); 5], |_| {
+        let _ = coverage(graph, ws, &setup, &many, &[60.0, 180.0, 300.0]);
+    });
+    let (many_med, _) = median_us(many_times);
+    println!(
+        "coverage from {} posts spread evenly over the car network (1/3/5 min): median {:.2} ms",
+        many.len(),
+        many_med / 1e3
+    );
+
     Figures {
         setup,
         ring_med_us: ring_med,
@@ -209,6 +228,19 @@ fn rings_and_coverage(
         cov_nodes_med_us: cov_nodes_med,
         node_posts,
     }
+}
+
+/// `n` posts at nodes of `mode`'s main component, evenly spread through the node order (which
+/// follows the roads, so across the whole city).
+fn spread_posts(graph: &RoadGraph, mode: Mode, n: usize) -> Vec<Origin> {
+    let main = graph.main_count(mode);
+    (0..graph.node_count() as u32)
+        .filter(|&v| graph.in_main(mode, v))
+        .step_by((main / n.max(1)).max(1))
+        .take(n)
+        .filter_map(|v| graph.snap(graph.nodes[v as usize], mode, MAX_SNAP_M).ok())
+        .map(|snap| Origin { snap, delay_s: 0.0 })
+        .collect()
 }
 
 /// Post placement: 3 new posts at 3 minutes among the intersections.

@@ -1,16 +1,14 @@
 //! The road network as a directed graph: every OSM road vertex a node, every stretch between
 //! two vertices a [`Segment`] with a travel time per mode and direction ([`Speeds`]: the road
 //! class's speed, capped by `maxspeed` for vehicles; one-way rules bind vehicles and cyclists,
-//! not people on foot; `access=private` keeps vehicles out). One compact incidence list (CSR)
-//! of the segments at each node serves every mode and both directions, and each mode's largest
-//! strongly connected component is marked. Building is O(V + E log E).
+//! not people on foot; `access=private` keeps vehicles out). For each mode a compact forward
+//! and reverse adjacency (CSR) of the edges the mode may use, and its largest strongly
+//! connected component. Building is O(V + E log E).
 //!
-//! **Chains.** Most vertices are not junctions: a node with exactly two segments (a bend, a
-//! change of road class) is the interior of a *chain* between two junctions. The search
+//! **Chains.** Most vertices are not junctions: a node with one edge on besides the one back
+//! (a bend, a change of road class) is the inside of a *chain*. The search
 //! ([`super::Search`]) walks a chain as one edge, writing the exact cost of every vertex on it
-//! as it goes, and puts only junctions on its heap; so heap work grows with intersections, and
-//! the graph holds no per-mode adjacency at all (28 bytes per segment and 8 per node besides
-//! the segments themselves). Vertices stay: they are the geometry, and where positions snap.
+//! as it goes, and puts only junctions on its heap.
 
 use std::collections::HashMap;
 
@@ -41,17 +39,18 @@ impl Segment {
     }
 }
 
-/// Adjacency of one mode in one direction, compressed sparse rows: built only for the
-/// strongly-connected-component pass, then dropped.
-#[derive(Clone, Debug, Default)]
-struct Csr {
-    first_out: Vec<u32>,
-    head: Vec<u32>,
+/// Adjacency of one mode in one direction, compressed sparse rows.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(super) struct Csr {
+    pub(super) first_out: Vec<u32>,
+    pub(super) head: Vec<u32>,
+    pub(super) time_s: Vec<f32>,
+    pub(super) seg: Vec<u32>,
 }
 
 impl Csr {
-    fn build(node_count: usize, mut arcs: Vec<(u32, u32)>) -> Csr {
-        arcs.sort_unstable();
+    fn build(node_count: usize, mut arcs: Vec<(u32, u32, f32, u32)>) -> Csr {
+        arcs.sort_unstable_by_key(|&(tail, head, _, seg)| (tail, head, seg));
         let mut first_out = vec![0u32; node_count + 1];
         for &(tail, ..) in &arcs {
             first_out[tail as usize + 1] += 1;
@@ -62,7 +61,13 @@ impl Csr {
         Csr {
             first_out,
             head: arcs.iter().map(|a| a.1).collect(),
+            time_s: arcs.iter().map(|a| a.2).collect(),
+            seg: arcs.iter().map(|a| a.3).collect(),
         }
+    }
+
+    pub(super) fn range(&self, node: u32) -> std::ops::Range<usize> {
+        self.first_out[node as usize] as usize..self.first_out[node as usize + 1] as usize
     }
 }
 
@@ -73,12 +78,8 @@ pub struct RoadGraph {
     pub segments: Vec<Segment>,
     pub proj: LocalProjection,
     pub(super) bounds: BBox,
-    /// The segments at each node: those of node `v` are
-    /// `incident[first_incident[v]..first_incident[v + 1]]`, in segment order.
-    pub(super) first_incident: Vec<u32>,
-    pub(super) incident: Vec<u32>,
-    /// Directed edges each mode may use.
-    edges: [usize; 4],
+    /// `[mode][Forward, Reverse]`
+    pub(super) csr: [[Csr; 2]; 4],
     /// Per node, bit `mode` set if in that mode's largest strongly connected component.
     main: Vec<u8>,
     pub(super) seg_tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
@@ -156,39 +157,27 @@ impl RoadGraph {
             bounds.center()
         });
         let n = nodes.len();
-        let mut first_incident = vec![0u32; n + 1];
-        for s in &segments {
-            first_incident[s.a as usize + 1] += 1;
-            first_incident[s.b as usize + 1] += 1;
-        }
-        for i in 0..n {
-            first_incident[i + 1] += first_incident[i];
-        }
-        let mut incident = vec![0u32; first_incident[n] as usize];
-        let mut fill = first_incident.clone();
-        for (i, s) in segments.iter().enumerate() {
-            for end in [s.a, s.b] {
-                incident[fill[end as usize] as usize] = i as u32;
-                fill[end as usize] += 1;
-            }
-        }
-        drop(fill);
-        let mut edges = [0usize; 4];
-        let mut main = vec![0u8; n];
-        for mode in Mode::ALL {
+        let csr = Mode::ALL.map(|mode| {
             let m = mode.index();
-            let mut arcs = Vec::new();
-            for s in &segments {
+            let mut fwd = Vec::new();
+            let mut rev = Vec::new();
+            for (i, s) in segments.iter().enumerate() {
+                let i = i as u32;
                 if s.time_ab[m].is_finite() {
-                    arcs.push((s.a, s.b));
+                    fwd.push((s.a, s.b, s.time_ab[m], i));
+                    rev.push((s.b, s.a, s.time_ab[m], i));
                 }
                 if s.time_ba[m].is_finite() {
-                    arcs.push((s.b, s.a));
+                    fwd.push((s.b, s.a, s.time_ba[m], i));
+                    rev.push((s.a, s.b, s.time_ba[m], i));
                 }
             }
-            edges[m] = arcs.len();
-            for node in largest_scc(&Csr::build(n, arcs), n) {
-                main[node as usize] |= 1 << m;
+            [Csr::build(n, fwd), Csr::build(n, rev)]
+        });
+        let mut main = vec![0u8; n];
+        for mode in Mode::ALL {
+            for node in largest_scc(&csr[mode.index()][0], n) {
+                main[node as usize] |= 1 << mode.index();
             }
         }
         let seg_tree = RTree::bulk_load(
@@ -218,9 +207,7 @@ impl RoadGraph {
             segments,
             proj,
             bounds,
-            first_incident,
-            incident,
-            edges,
+            csr,
             main,
             seg_tree,
             vmax,
@@ -243,42 +230,19 @@ impl RoadGraph {
 
     /// Directed edges `mode` may use.
     pub fn edge_count(&self, mode: Mode) -> usize {
-        self.edges[mode.index()]
+        self.csr[mode.index()][0].head.len()
     }
 
-    /// The segments at `node`.
-    #[inline]
-    pub fn incident(&self, node: u32) -> &[u32] {
-        let v = node as usize;
-        &self.incident[self.first_incident[v] as usize..self.first_incident[v + 1] as usize]
-    }
-
-    /// Whether `node` is a junction (or a dead end): not the interior of a chain, which has
-    /// exactly two segments.
-    #[inline]
-    pub fn is_junction(&self, node: u32) -> bool {
-        let v = node as usize;
-        self.first_incident[v + 1] - self.first_incident[v] != 2
-    }
-
-    /// Nodes that are junctions or dead ends: what a search's heap holds.
+    /// Nodes with other than two segments (junctions and dead ends): the rest are the
+    /// insides of chains.
     pub fn junction_count(&self) -> usize {
-        (0..self.nodes.len() as u32)
-            .filter(|&v| self.is_junction(v))
-            .count()
-    }
-
-    /// Where the edge along `seg` from `node` leads, and its seconds for `mode`: in
-    /// [`Direction::Forward`] the time of travelling it away from `node`, in reverse the time
-    /// of travelling it towards `node` (infinite where the mode may not).
-    #[inline]
-    pub fn step(&self, mode: Mode, dir: Direction, node: u32, seg: u32) -> (u32, f32) {
-        let s = &self.segments[seg as usize];
-        let m = mode.index();
-        let from_a = s.a == node;
-        let other = if from_a { s.b } else { s.a };
-        let along_ab = from_a == (dir == Direction::Forward);
-        (other, if along_ab { s.time_ab[m] } else { s.time_ba[m] })
+        let mut degree = vec![0u8; self.nodes.len()];
+        for s in &self.segments {
+            for v in [s.a, s.b] {
+                degree[v as usize] = degree[v as usize].saturating_add(1);
+            }
+        }
+        degree.iter().filter(|&&d| d != 2).count()
     }
 
     /// `(head, seconds, segment)` of the edges leaving `node` in `dir` for `mode`. In reverse,
@@ -289,10 +253,9 @@ impl RoadGraph {
         dir: Direction,
         node: u32,
     ) -> impl Iterator<Item = (u32, f32, u32)> + '_ {
-        self.incident(node).iter().filter_map(move |&seg| {
-            let (head, t) = self.step(mode, dir, node, seg);
-            t.is_finite().then_some((head, t, seg))
-        })
+        let csr = &self.csr[mode.index()][dir as usize];
+        csr.range(node)
+            .map(move |i| (csr.head[i], csr.time_s[i], csr.seg[i]))
     }
 
     /// Whether `node` is in the largest strongly connected component of `mode`.
@@ -445,7 +408,12 @@ mod tests {
     #[test]
     fn scc_on_a_cycle_with_a_tail() {
         // 0→1→2→0 is a cycle; 2→3 a tail; 4 isolated.
-        let mut arcs = vec![(0, 1), (1, 2), (2, 0), (2, 3)];
+        let mut arcs = vec![
+            (0, 1, 1.0, 0),
+            (1, 2, 1.0, 0),
+            (2, 0, 1.0, 0),
+            (2, 3, 1.0, 0),
+        ];
         arcs.reverse();
         let csr = Csr::build(5, arcs);
         let mut c = largest_scc(&csr, 5);

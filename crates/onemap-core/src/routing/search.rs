@@ -3,9 +3,9 @@
 //! limit, with predecessors when asked), and where it ends on a point ([`time_to_point`]).
 //! Every search in OneMap (isochrones, coverage, placement, dispatch, routes) is this one.
 //!
-//! Chains are contracted on the fly: relaxing an edge into a vertex that is not a junction
-//! ([`RoadGraph::is_junction`]) goes on along its chain at once, writing each vertex's cost,
-//! and only junctions (and the sources) go on the heap. Every cost is the same sum in the same
+//! Chains are contracted on the fly: relaxing an edge into a vertex with one edge on besides
+//! those back goes on along its chain at once, writing each vertex's cost, and only junctions
+//! (and the sources) go on the heap; a dead end is written and goes nowhere. Every cost is the same sum in the same
 //! order as a vertex-by-vertex Dijkstra would form, so costs, and the reached sets, are
 //! bit-for-bit those of the plain search; a vertex on a chain is final once the heap's next
 //! key is above it ([`Search::next_cost`]).
@@ -348,18 +348,20 @@ impl Search {
         mut go_on: impl FnMut(u32, f32) -> bool,
     ) -> Option<(u32, f32)> {
         let parents = !self.parent.is_empty();
+        let csr = &graph.csr[mode.index()][dir as usize];
         while let Some(Queued { cost_s: key, node }) = self.heap.pop() {
             let cost_s = self.cost[node as usize];
             if key > cost_s + potential(node) {
                 continue;
             }
             self.settled.push(node);
-            for &first in graph.incident(node) {
-                // Relax along `first`, and on along the chain while the node reached is not
-                // a junction: the same sums, in the same order, as settling each in turn.
-                let (mut from, mut seg, mut cost) = (node, first, cost_s);
+            for i in csr.range(node) {
+                // Relax the edge, and on along the chain while the node reached has one edge
+                // on besides those back (which cannot improve): the same sums, in the same
+                // order, as settling each node in turn.
+                let (mut from, mut head, mut t, mut cost) =
+                    (node, csr.head[i], csr.time_s[i], cost_s);
                 loop {
-                    let (head, t) = graph.step(mode, dir, from, seg);
                     let next = cost + t;
                     let old = self.cost[head as usize];
                     if !(next <= limit_s && next < old) {
@@ -375,16 +377,28 @@ impl Search {
                     if RECORD {
                         self.written.push(head);
                     }
-                    if graph.is_junction(head) {
-                        self.heap.push(Queued {
-                            cost_s: next + potential(head),
-                            node: head,
-                        });
-                        break;
+                    let mut onward = None;
+                    let mut others = 0u32;
+                    for j in csr.range(head) {
+                        if csr.head[j] != from {
+                            others += 1;
+                            onward = Some(j);
+                        }
                     }
-                    let pair = graph.incident(head);
-                    seg = if pair[0] == seg { pair[1] } else { pair[0] };
-                    (from, cost) = (head, next);
+                    match (others, onward) {
+                        (0, _) => break,
+                        (1, Some(j)) => {
+                            (from, cost) = (head, next);
+                            (head, t) = (csr.head[j], csr.time_s[j]);
+                        }
+                        _ => {
+                            self.heap.push(Queued {
+                                cost_s: next + potential(head),
+                                node: head,
+                            });
+                            break;
+                        }
+                    }
                 }
             }
             if !go_on(node, cost_s) {
@@ -470,8 +484,9 @@ mod tests {
         s.run(&g, Mode::Car, FWD, &[(3, 0.0)], 600.0);
         assert!(s.cost[0].is_infinite() && s.cost[2].is_infinite());
         assert_eq!(s.reached(), [3, 4, 5]);
-        // Nodes 1 to 4 are the inside of one chain: only its ends go on the heap.
-        assert_eq!(s.settled, vec![3, 5]);
+        // Nodes 1 to 4 are the inside of one chain, and 5 a dead end: only the source goes
+        // on the heap.
+        assert_eq!(s.settled, vec![3]);
     }
 
     #[test]
