@@ -42,129 +42,46 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     // The city opens on a thread while the window shows how far it is. A file that fails at
     // once (not a PBF, missing) is a clear error on the terminal before any window opens.
     let progress = Arc::new(Mutex::new(Progress::default()));
-    let (sent, city_rx) = mpsc::sync_channel(1);
-    let opener = {
-        let (path, progress) = (osm_path.to_path_buf(), progress.clone());
-        let sample_layers = layers_dir.is_none();
-        std::thread::Builder::new()
-            .name("city-open".into())
-            .spawn(move || {
-                let city = open_with_progress(
-                    &path,
-                    cache_dir.as_deref(),
-                    sample_layers,
-                    started,
-                    &progress,
-                );
-                if let Ok(city) = &city {
-                    eprintln!(
-                        "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
-                        path.display(),
-                        city.load_time.as_secs_f64(),
-                        city.osm.roads.len(),
-                        city.summary.buildings,
-                        city.osm.addresses.len()
-                    );
-                }
-                // Kept for the caller when the window never took it (no display).
-                sent.send(city).err().map(|e| e.0)
-            })
-            .context("cannot start the thread that opens the city")?
-    };
+    let (opener, city_rx) = spawn_opener(
+        osm_path,
+        cache_dir,
+        layers_dir.is_none(),
+        started,
+        progress.clone(),
+    )?;
     let early = match city_rx.recv_timeout(Duration::from_secs(1)) {
         Ok(Err(err)) => return Err(err),
         Ok(Ok(city)) => Some(city),
         Err(_) => None,
     };
-    let settings = Settings {
-        lang: match cli.lang {
-            LangArg::Zh => Lang::Zh,
-            LangArg::En => Lang::En,
-        },
-        theme: match cli.theme {
-            ThemeArg::Day => ThemeKind::Day,
-            ThemeArg::Night => ThemeKind::Night,
-        },
-        alert_sound: !cli.no_alert_sound,
-        targets_s: cli.targets.unwrap_or(onemap::model::DEFAULT_TARGETS_S),
-        track_ms: i64::from(cli.track_min) * 60_000,
-        // Hours of the day and week in the figures are the console's local time.
-        utc_offset_min: chrono::Local::now().offset().local_minus_utc() / 60,
-        ..Settings::default()
-    };
-    let title = tr(settings.lang, T::AppTitle);
+    let settings = settings(&cli);
+    let (lang, theme) = (settings.lang, settings.theme);
+    let feed = feed_source(&cli)?;
     let stem = osm_path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("city")
         .trim_end_matches(".osm")
         .to_owned();
-    let feed_db = cli.feed_db.clone();
-    let feed = match (&cli.feed, cli.no_feed) {
-        (_, true) => Some(FeedSource::Off),
-        (Some(url), _) => Some(FeedSource::External {
-            url: url.clone(),
-            token: feed_token(&cli)?,
-            tls: onemap_feed::tls::ClientTls {
-                ca: cli.ca.clone(),
-                identity: cli.client_cert.clone().zip(cli.client_key.clone()),
-            },
-        }),
-        (None, false) => None,
+    let fixed = AppOptions {
+        tiles,
+        tile_cache: (!cli.no_tile_cache).then_some(cli.tile_cache.clone()),
+        settings,
+        started,
+        layers_dir,
+        generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
+        plan_on_start: cli.plan,
+        speeds,
+        ..AppOptions::default()
     };
-    let seed = cli.seed;
-    let (lang, theme) = (settings.lang, settings.theme);
-    let (centre, zoom, plan_on_start) = (cli.center, cli.zoom, cli.plan);
-    let tile_cache = (!cli.no_tile_cache).then_some(cli.tile_cache);
-    let build: BuildApp = Box::new(move |ctx, city: Arc<City>| {
-        let feed = feed.unwrap_or_else(|| FeedSource::Embedded {
-            db: feed_db.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("onemap-feed-v2-{}.sqlite", city.data_key))
-            }),
-            sim: onemap_feed::sim::SimConfig {
-                seed,
-                // The commander dispatches; calls left waiting 2 minutes are taken by the
-                // simulated neighbouring desk so the demo city never piles up.
-                auto_dispatch_after_ms: Some(120_000),
-                ..Default::default()
-            },
-        });
-        let options = AppOptions {
-            tiles,
-            tile_cache,
-            settings,
-            started,
-            layers_dir,
-            generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
-            initial_view: match (centre, zoom) {
-                (None, None) => None,
-                (centre, zoom) => Some((
-                    centre.unwrap_or_else(|| city.osm.bounds.center()),
-                    zoom.unwrap_or(16.0).clamp(2.0, 20.0),
-                )),
-            },
-            plan_on_start,
-            speeds,
-            feed,
-            ..AppOptions::default()
-        };
-        OneMapApp::new(ctx, city, options)
-    });
-    let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_inner_size([1600.0, 1000.0])
-            .with_min_inner_size([900.0, 600.0]),
-        renderer: eframe::Renderer::Glow,
-        ..Default::default()
-    };
-    let failure = Arc::new(Mutex::new(None));
+    let build = build_app(&cli, fixed, feed);
     let name = osm_path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let failure = Arc::new(Mutex::new(None));
     let opened = eframe::run_native(
         "onemap",
-        native,
+        native_options(lang),
         Box::new({
             let failure = failure.clone();
             move |cc| {
@@ -211,6 +128,130 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
             .context("the window could not be opened (is a display available?)");
     }
     Ok(())
+}
+
+type Opened = anyhow::Result<Arc<City>>;
+
+/// Open the city on the thread `city-open`. Its result goes to the receiver, or comes back from
+/// `join` when nobody took it (the window never opened).
+fn spawn_opener(
+    osm_path: &Path,
+    cache_dir: Option<PathBuf>,
+    sample_layers: bool,
+    started: Instant,
+    progress: Arc<Mutex<Progress>>,
+) -> anyhow::Result<(
+    std::thread::JoinHandle<Option<Opened>>,
+    mpsc::Receiver<Opened>,
+)> {
+    let (sent, city_rx) = mpsc::sync_channel(1);
+    let path = osm_path.to_path_buf();
+    let opener = std::thread::Builder::new()
+        .name("city-open".into())
+        .spawn(move || {
+            let city = open_with_progress(
+                &path,
+                cache_dir.as_deref(),
+                sample_layers,
+                started,
+                &progress,
+            );
+            if let Ok(city) = &city {
+                eprintln!(
+                    "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
+                    path.display(),
+                    city.load_time.as_secs_f64(),
+                    city.osm.roads.len(),
+                    city.summary.buildings,
+                    city.osm.addresses.len()
+                );
+            }
+            // Kept for the caller when the window never took it (no display).
+            sent.send(city).err().map(|e| e.0)
+        })
+        .context("cannot start the thread that opens the city")?;
+    Ok((opener, city_rx))
+}
+
+fn settings(cli: &Cli) -> Settings {
+    Settings {
+        lang: match cli.lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        },
+        theme: match cli.theme {
+            ThemeArg::Day => ThemeKind::Day,
+            ThemeArg::Night => ThemeKind::Night,
+        },
+        alert_sound: !cli.no_alert_sound,
+        targets_s: cli.targets.unwrap_or(onemap::model::DEFAULT_TARGETS_S),
+        track_ms: i64::from(cli.track_min) * 60_000,
+        // Hours of the day and week in the figures are the console's local time.
+        utc_offset_min: chrono::Local::now().offset().local_minus_utc() / 60,
+        ..Settings::default()
+    }
+}
+
+/// The feed chosen on the command line; None is the embedded server, whose database is named
+/// after the city and so known only once it is open.
+fn feed_source(cli: &Cli) -> anyhow::Result<Option<FeedSource>> {
+    Ok(match (&cli.feed, cli.no_feed) {
+        (_, true) => Some(FeedSource::Off),
+        (Some(url), _) => Some(FeedSource::External {
+            url: url.clone(),
+            token: feed_token(cli)?,
+            tls: onemap_feed::tls::ClientTls {
+                ca: cli.ca.clone(),
+                identity: cli.client_cert.clone().zip(cli.client_key.clone()),
+            },
+        }),
+        (None, false) => None,
+    })
+}
+
+/// What makes the console once the city is open: the options known now, completed by what
+/// depends on the city (the embedded feed's database, the initial view).
+fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp {
+    let (feed_db, seed) = (cli.feed_db.clone(), cli.seed);
+    let (centre, zoom) = (cli.center, cli.zoom);
+    Box::new(move |ctx, city: Arc<City>| {
+        let feed = feed.unwrap_or_else(|| FeedSource::Embedded {
+            db: feed_db.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("onemap-feed-v2-{}.sqlite", city.data_key))
+            }),
+            sim: onemap_feed::sim::SimConfig {
+                seed,
+                // The commander dispatches; calls left waiting 2 minutes are taken by the
+                // simulated neighbouring desk so the demo city never piles up.
+                auto_dispatch_after_ms: Some(120_000),
+                ..Default::default()
+            },
+        });
+        let initial_view = match (centre, zoom) {
+            (None, None) => None,
+            (centre, zoom) => Some((
+                centre.unwrap_or_else(|| city.osm.bounds.center()),
+                zoom.unwrap_or(16.0).clamp(2.0, 20.0),
+            )),
+        };
+        let options = AppOptions {
+            initial_view,
+            feed,
+            ..fixed
+        };
+        OneMapApp::new(ctx, city, options)
+    })
+}
+
+fn native_options(lang: Lang) -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(tr(lang, T::AppTitle))
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([900.0, 600.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    }
 }
 
 /// Open the city (from the prepared copy when there is one), telling the terminal each phase
