@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// Bump when a cached type (the city model, the road graph, the layers) changes shape.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 const HEADER: usize = 8 + 4 + 8 + 8 + 8;
 

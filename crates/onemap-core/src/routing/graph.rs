@@ -1,20 +1,26 @@
 //! The road network as a directed graph: every OSM road vertex a node, every stretch between
 //! two vertices a [`Segment`] with a travel time per mode and direction ([`Speeds`]: the road
 //! class's speed, capped by `maxspeed` for vehicles; one-way rules bind vehicles and cyclists,
-//! not people on foot; `access=private` keeps vehicles out). For each mode a compact forward
-//! and reverse adjacency (CSR) of the edges the mode may use, and its largest strongly
-//! connected component. Building is O(V + E log E).
+//! not people on foot; `access=private` keeps vehicles out). Each mode's largest strongly
+//! connected component is marked. Building is O(V + E log E).
 //!
-//! **Chains.** Most vertices are not junctions: a node with one edge on besides the one back
-//! (a bend, a change of road class) is the inside of a *chain*. The search
-//! ([`super::Search`]) walks a chain as one edge, writing the exact cost of every vertex on it
-//! as it goes, and puts only junctions on its heap.
+//! **Chains.** Most vertices are not junctions: a vertex with exactly two segments is the
+//! inside of a *chain* ([`super::chains`]). The topology is kept once, for every mode, as
+//! junctions and chains; per mode and direction only where each junction may set out along a
+//! chain is listed (four bytes an arc). The search ([`super::Search`]) walks a chain as one
+//! edge, writing the exact cost of every vertex on it as it goes, and puts only junctions on
+//! its heap, so both its work and the graph's memory grow with junctions, not vertices.
+//! Vertices stay as the geometry and as where points snap ([`super::seg_grid`]), so a
+//! partial edge is still a fraction of one segment.
+//!
+//! **Numbering.** Vertices are numbered by the graph, not by the input: junctions first, then
+//! each chain's inside in order ([`super::chains`]), so a search's costs along a chain sit
+//! side by side in memory. `from_segments` renumbers the vertices it is given.
 
 use std::collections::HashMap;
 
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Line};
-
+use super::chains::{Chains, JunctionArcs};
+use super::seg_grid::SegmentGrid;
 use super::{Direction, Mode, Speeds};
 use crate::coord::{BBox, LonLat, haversine_m};
 use crate::osm::{Oneway, OsmData, Road, RoadClass};
@@ -39,38 +45,6 @@ impl Segment {
     }
 }
 
-/// Adjacency of one mode in one direction, compressed sparse rows.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub(super) struct Csr {
-    pub(super) first_out: Vec<u32>,
-    pub(super) head: Vec<u32>,
-    pub(super) time_s: Vec<f32>,
-    pub(super) seg: Vec<u32>,
-}
-
-impl Csr {
-    fn build(node_count: usize, mut arcs: Vec<(u32, u32, f32, u32)>) -> Csr {
-        arcs.sort_unstable_by_key(|&(tail, head, _, seg)| (tail, head, seg));
-        let mut first_out = vec![0u32; node_count + 1];
-        for &(tail, ..) in &arcs {
-            first_out[tail as usize + 1] += 1;
-        }
-        for i in 0..node_count {
-            first_out[i + 1] += first_out[i];
-        }
-        Csr {
-            first_out,
-            head: arcs.iter().map(|a| a.1).collect(),
-            time_s: arcs.iter().map(|a| a.2).collect(),
-            seg: arcs.iter().map(|a| a.3).collect(),
-        }
-    }
-
-    pub(super) fn range(&self, node: u32) -> std::ops::Range<usize> {
-        self.first_out[node as usize] as usize..self.first_out[node as usize + 1] as usize
-    }
-}
-
 /// A directed road graph with travel times per mode, in both directions.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RoadGraph {
@@ -78,11 +52,14 @@ pub struct RoadGraph {
     pub segments: Vec<Segment>,
     pub proj: LocalProjection,
     pub(super) bounds: BBox,
-    /// `[mode][Forward, Reverse]`
-    pub(super) csr: [[Csr; 2]; 4],
+    pub(super) chains: Chains,
+    /// `[mode][Forward, Reverse]`: the chains each junction may set out along.
+    pub(super) arcs: [[JunctionArcs; 2]; 4],
+    /// Directed vertex-to-vertex edges each mode may use.
+    edge_counts: [usize; 4],
     /// Per node, bit `mode` set if in that mode's largest strongly connected component.
     main: Vec<u8>,
-    pub(super) seg_tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
+    pub(super) grid: SegmentGrid,
     /// Fastest speed of each mode anywhere on the network, m/s.
     vmax: [f64; 4],
 }
@@ -112,6 +89,12 @@ impl RoadGraph {
     /// Build from the roads of `osm` with `speeds`. Road vertices at the same position become
     /// one node.
     pub fn build(osm: &OsmData, speeds: &Speeds) -> Self {
+        Self::build_numbered(osm, speeds).0
+    }
+
+    /// [`Self::build`], and per road vertex in import order (first seen along `osm.roads`),
+    /// its number in the graph (tests against figures computed on that order).
+    pub fn build_numbered(osm: &OsmData, speeds: &Speeds) -> (Self, Vec<u32>) {
         let key = |p: LonLat| ((p.lon * 1e7).round() as i64, (p.lat * 1e7).round() as i64);
         let mut ids: HashMap<(i64, i64), u32> = HashMap::new();
         let mut nodes = Vec::new();
@@ -145,11 +128,21 @@ impl RoadGraph {
                 prev = Some((id, p));
             }
         }
-        Self::from_segments(nodes, segments)
+        Self::from_segments_renumbered(nodes, segments)
     }
 
-    /// Build from explicit nodes and segments (tests and tools).
+    /// Build from explicit nodes and segments (tests and tools). The vertices are renumbered
+    /// (see the module's notes): `nodes[v]` of the input is `graph.nodes[renumbered[v]]`, and
+    /// the segments keep their order.
     pub fn from_segments(nodes: Vec<LonLat>, segments: Vec<Segment>) -> Self {
+        Self::from_segments_renumbered(nodes, segments).0
+    }
+
+    /// [`Self::from_segments`], and per input vertex its number in the graph.
+    pub fn from_segments_renumbered(
+        nodes: Vec<LonLat>,
+        mut segments: Vec<Segment>,
+    ) -> (Self, Vec<u32>) {
         let bounds = BBox::from_points(nodes.iter().copied());
         let proj = LocalProjection::new(if nodes.is_empty() {
             LonLat::new(0.0, 0.0)
@@ -157,40 +150,32 @@ impl RoadGraph {
             bounds.center()
         });
         let n = nodes.len();
-        let csr = Mode::ALL.map(|mode| {
+        let (chains, new_id) = Chains::build(n, &mut segments);
+        let mut renumbered = vec![LonLat::new(0.0, 0.0); n];
+        for (v, p) in nodes.into_iter().enumerate() {
+            renumbered[new_id[v] as usize] = p;
+        }
+        let nodes = renumbered;
+        let arcs = Mode::ALL.map(|mode| {
+            [Direction::Forward, Direction::Reverse]
+                .map(|dir| JunctionArcs::build(&chains, mode.index(), dir))
+        });
+        let edge_counts = Mode::ALL.map(|mode| {
             let m = mode.index();
-            let mut fwd = Vec::new();
-            let mut rev = Vec::new();
-            for (i, s) in segments.iter().enumerate() {
-                let i = i as u32;
-                if s.time_ab[m].is_finite() {
-                    fwd.push((s.a, s.b, s.time_ab[m], i));
-                    rev.push((s.b, s.a, s.time_ab[m], i));
-                }
-                if s.time_ba[m].is_finite() {
-                    fwd.push((s.b, s.a, s.time_ba[m], i));
-                    rev.push((s.a, s.b, s.time_ba[m], i));
-                }
-            }
-            [Csr::build(n, fwd), Csr::build(n, rev)]
+            segments
+                .iter()
+                .map(|s| {
+                    usize::from(s.time_ab[m].is_finite()) + usize::from(s.time_ba[m].is_finite())
+                })
+                .sum()
         });
         let mut main = vec![0u8; n];
         for mode in Mode::ALL {
-            for node in largest_scc(&csr[mode.index()][0], n) {
+            for node in largest_scc(&segments, mode, n) {
                 main[node as usize] |= 1 << mode.index();
             }
         }
-        let seg_tree = RTree::bulk_load(
-            segments
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let a = proj.to_m(nodes[s.a as usize]);
-                    let b = proj.to_m(nodes[s.b as usize]);
-                    GeomWithData::new(Line::new(a, b), i as u32)
-                })
-                .collect(),
-        );
+        let grid = SegmentGrid::build(&nodes, &segments, &proj);
         let mut vmax = [0.1f64; 4];
         for s in &segments {
             for m in Mode::ALL {
@@ -202,16 +187,19 @@ impl RoadGraph {
                 }
             }
         }
-        Self {
+        let graph = Self {
             nodes,
             segments,
             proj,
             bounds,
-            csr,
+            chains,
+            arcs,
+            edge_counts,
             main,
-            seg_tree,
+            grid,
             vmax,
-        }
+        };
+        (graph, new_id)
     }
 
     /// The fastest `mode` can travel anywhere on this network, m/s (a lower bound on times:
@@ -230,32 +218,76 @@ impl RoadGraph {
 
     /// Directed edges `mode` may use.
     pub fn edge_count(&self, mode: Mode) -> usize {
-        self.csr[mode.index()][0].head.len()
+        self.edge_counts[mode.index()]
     }
 
-    /// Nodes with other than two segments (junctions and dead ends): the rest are the
-    /// insides of chains.
+    /// Junctions: nodes with other than two segments or with a loop, and one node of each
+    /// ring of road with none. The rest are the insides of chains.
     pub fn junction_count(&self) -> usize {
-        let mut degree = vec![0u8; self.nodes.len()];
-        for s in &self.segments {
-            for v in [s.a, s.b] {
-                degree[v as usize] = degree[v as usize].saturating_add(1);
-            }
-        }
-        degree.iter().filter(|&&d| d != 2).count()
+        self.chains.junctions as usize
+    }
+
+    /// Chains of segments between junctions.
+    pub fn chain_count(&self) -> usize {
+        self.chains.chains as usize
     }
 
     /// `(head, seconds, segment)` of the edges leaving `node` in `dir` for `mode`. In reverse,
     /// "leaving" means arriving: the edges that end at `node`, with their tails as heads.
-    pub fn out_edges(
+    /// (The search itself walks chains; this is for the cut of a search and for tools.)
+    pub fn out_edges(&self, mode: Mode, dir: Direction, node: u32) -> OutEdges<'_> {
+        let c = &self.chains;
+        let m = mode.index();
+        let mut out = OutEdges {
+            graph: self,
+            m,
+            dir,
+            arcs: &[],
+            inside: [None; 2],
+            next_inside: 0,
+        };
+        if c.is_junction(node) {
+            out.arcs = self.arcs[m][dir as usize].of(node);
+        } else {
+            let i = c.entry_of(node);
+            let edge = |back: bool| {
+                let (seg, t, _) = c.out_of(m, dir, i, back);
+                let head = c.seq[if back { i - 1 } else { i + 1 }];
+                t.is_finite().then_some((head, t, seg))
+            };
+            out.inside = [edge(true), edge(false)];
+        }
+        out
+    }
+
+    /// The segments [`Self::out_edges`] leaves `node` along, as a callback
+    /// `f(segment, seconds, from_a)` (`from_a`: it leaves from the segment's `a` end), in the
+    /// same order; read from the chains' arrays, for the hot loops (the cut of a search).
+    #[inline]
+    pub fn for_each_out_segment(
         &self,
         mode: Mode,
         dir: Direction,
         node: u32,
-    ) -> impl Iterator<Item = (u32, f32, u32)> + '_ {
-        let csr = &self.csr[mode.index()][dir as usize];
-        csr.range(node)
-            .map(move |i| (csr.head[i], csr.time_s[i], csr.seg[i]))
+        mut f: impl FnMut(u32, f32, bool),
+    ) {
+        let c = &self.chains;
+        let m = mode.index();
+        let mut edge = |i: usize, back: bool| {
+            let (seg, t, from_a) = c.out_of(m, dir, i, back);
+            if t.is_finite() {
+                f(seg, t, from_a);
+            }
+        };
+        if c.is_junction(node) {
+            for &arc in self.arcs[m][dir as usize].of(node) {
+                edge((arc >> 1) as usize, arc & 1 != 0);
+            }
+        } else {
+            let i = c.entry_of(node);
+            edge(i, true);
+            edge(i, false);
+        }
     }
 
     /// Whether `node` is in the largest strongly connected component of `mode`.
@@ -285,8 +317,66 @@ impl RoadGraph {
     }
 }
 
-/// Iterative Tarjan; returns the nodes of the largest strongly connected component.
-fn largest_scc(csr: &Csr, n: usize) -> Vec<u32> {
+/// The edges leaving one node ([`RoadGraph::out_edges`]).
+pub struct OutEdges<'a> {
+    graph: &'a RoadGraph,
+    m: usize,
+    dir: Direction,
+    /// A junction's arcs.
+    arcs: &'a [u32],
+    /// A node inside a chain: the steps back towards the chain's start and on to its end.
+    inside: [Option<(u32, f32, u32)>; 2],
+    next_inside: usize,
+}
+
+impl Iterator for OutEdges<'_> {
+    type Item = (u32, f32, u32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some((&arc, rest)) = self.arcs.split_first() {
+            self.arcs = rest;
+            let c = &self.graph.chains;
+            let (i, back) = ((arc >> 1) as usize, arc & 1 != 0);
+            let (seg, t, _) = c.out_of(self.m, self.dir, i, back);
+            return Some((c.seq[if back { i - 1 } else { i + 1 }], t, seg));
+        }
+        while self.next_inside < 2 {
+            self.next_inside += 1;
+            if let Some(e) = self.inside[self.next_inside - 1] {
+                return Some(e);
+            }
+        }
+        None
+    }
+}
+
+/// The nodes of `mode`'s largest strongly connected component (iterative Tarjan over a
+/// vertex adjacency made for it and dropped after).
+fn largest_scc(segments: &[Segment], mode: Mode, n: usize) -> Vec<u32> {
+    let m = mode.index();
+    let mut first_out = vec![0u32; n + 1];
+    for s in segments {
+        if s.time_ab[m].is_finite() {
+            first_out[s.a as usize + 1] += 1;
+        }
+        if s.time_ba[m].is_finite() {
+            first_out[s.b as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        first_out[i + 1] += first_out[i];
+    }
+    let mut fill = first_out.clone();
+    let mut head = vec![0u32; first_out[n] as usize];
+    for s in segments {
+        for (tail, to, t) in [(s.a, s.b, s.time_ab[m]), (s.b, s.a, s.time_ba[m])] {
+            if t.is_finite() {
+                head[fill[tail as usize] as usize] = to;
+                fill[tail as usize] += 1;
+            }
+        }
+    }
+    drop(fill);
     const NONE: u32 = u32::MAX;
     let mut index = vec![NONE; n];
     let mut low = vec![0u32; n];
@@ -300,16 +390,16 @@ fn largest_scc(csr: &Csr, n: usize) -> Vec<u32> {
         if index[root as usize] != NONE {
             continue;
         }
-        call.push((root, csr.first_out[root as usize] as usize));
+        call.push((root, first_out[root as usize] as usize));
         index[root as usize] = next_index;
         low[root as usize] = next_index;
         next_index += 1;
         stack.push(root);
         on_stack[root as usize] = true;
         while let Some(&mut (v, ref mut pos)) = call.last_mut() {
-            let end = csr.first_out[v as usize + 1] as usize;
+            let end = first_out[v as usize + 1] as usize;
             if *pos < end {
-                let w = csr.head[*pos];
+                let w = head[*pos];
                 *pos += 1;
                 if index[w as usize] == NONE {
                     index[w as usize] = next_index;
@@ -317,7 +407,7 @@ fn largest_scc(csr: &Csr, n: usize) -> Vec<u32> {
                     next_index += 1;
                     stack.push(w);
                     on_stack[w as usize] = true;
-                    call.push((w, csr.first_out[w as usize] as usize));
+                    call.push((w, first_out[w as usize] as usize));
                 } else if on_stack[w as usize] {
                     low[v as usize] = low[v as usize].min(index[w as usize]);
                 }
@@ -358,7 +448,7 @@ pub fn edge_time(graph: &RoadGraph, mode: Mode, a: u32, b: u32) -> Option<f32> {
 mod tests {
     use super::*;
     use crate::routing::bounded_dijkstra;
-    use crate::routing::tests::{STEP, graph, road};
+    use crate::routing::tests::{STEP, graph, node_at, road};
 
     const FWD: Direction = Direction::Forward;
 
@@ -394,29 +484,31 @@ mod tests {
             &[(13.0, 53.0 + STEP), (13.0, 53.0 + 2.0 * STEP)],
         );
         let g = graph(vec![slow, footway]);
-        let car = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
+        let [v0, v1, v2] = [0.0, 1.0, 2.0].map(|k| node_at(&g, 13.0, 53.0 + k * STEP) as usize);
+        let car = bounded_dijkstra(&g, Mode::Car, FWD, &[(v0 as u32, 0.0)], 600.0);
         assert!(
-            (car[1] - 20.01).abs() < 0.05,
+            (car[v1] - 20.01).abs() < 0.05,
             "20 km/h, not the primary default: {}",
-            car[1]
+            car[v1]
         );
-        assert!(car[2].is_infinite(), "no cars on footpaths");
-        let foot = bounded_dijkstra(&g, Mode::Foot, FWD, &[(0, 0.0)], 600.0);
-        assert!(foot[2].is_finite());
+        assert!(car[v2].is_infinite(), "no cars on footpaths");
+        let foot = bounded_dijkstra(&g, Mode::Foot, FWD, &[(v0 as u32, 0.0)], 600.0);
+        assert!(foot[v2].is_finite());
     }
 
     #[test]
     fn scc_on_a_cycle_with_a_tail() {
-        // 0→1→2→0 is a cycle; 2→3 a tail; 4 isolated.
-        let mut arcs = vec![
-            (0, 1, 1.0, 0),
-            (1, 2, 1.0, 0),
-            (2, 0, 1.0, 0),
-            (2, 3, 1.0, 0),
-        ];
-        arcs.reverse();
-        let csr = Csr::build(5, arcs);
-        let mut c = largest_scc(&csr, 5);
+        // 0→1→2→0 is a cycle (one-way); 2→3 a tail; 4 isolated.
+        let one_way = |a, b| Segment {
+            a,
+            b,
+            length_m: 1.0,
+            class: RoadClass::Residential,
+            time_ab: [1.0; 4],
+            time_ba: [f32::INFINITY; 4],
+        };
+        let segments = vec![one_way(0, 1), one_way(1, 2), one_way(2, 0), one_way(2, 3)];
+        let mut c = largest_scc(&segments, Mode::Car, 5);
         c.sort_unstable();
         assert_eq!(c, vec![0, 1, 2]);
     }

@@ -117,22 +117,22 @@ fn reach_within(
         if cu > limit {
             continue;
         }
-        for (_, t, seg) in graph.out_edges(mode, dir, u) {
+        graph.for_each_out_segment(mode, dir, u, |seg, t, from_a| {
             let f = ((limit - cu) / t).min(1.0);
             if f <= 0.0 {
-                continue;
+                return;
             }
             let s = seg as usize;
             if ws.from_a[s] == 0.0 && ws.from_b[s] == 0.0 {
                 ws.touched.push(seg);
             }
-            let slot = if graph.segments[s].a == u {
+            let slot = if from_a {
                 &mut ws.from_a[s]
             } else {
                 &mut ws.from_b[s]
             };
             *slot = slot.max(f);
-        }
+        });
     }
     // The origins' own segments, travelled from the origin itself.
     let mut own: Vec<Piece> = Vec::new();
@@ -196,11 +196,13 @@ fn reach_within(
     }
     ws.touched.clear();
     // Origin segments that no node search reached (all of the limit spent on the segment).
+    let mut done: Vec<u32> = pieces.iter().map(|p| p.seg).collect();
+    done.sort_unstable();
     let mut k = 0;
     while k < own.len() {
         let seg = own[k].seg;
         let run = own[k..].iter().take_while(|p| p.seg == seg).count();
-        if !pieces.iter().any(|p: &Piece| p.seg == seg) {
+        if done.binary_search(&seg).is_err() {
             intervals.clear();
             intervals.extend(own[k..k + run].iter().map(|p| (p.lo, p.hi)));
             merge_into(&mut pieces, seg, &mut intervals);

@@ -94,7 +94,7 @@ pub fn build(
             search.run(graph, mode, Direction::Forward, &[(node, delay_s)], limit_s);
             let mut cover = Vec::new();
             for &u in search.reached() {
-                for (_, _, seg) in graph.out_edges(mode, Direction::Forward, u) {
+                graph.for_each_out_segment(mode, Direction::Forward, u, |seg, _, _| {
                     for &d in &by_seg[seg as usize] {
                         if seen[d as usize] == c as u32 {
                             continue;
@@ -116,7 +116,7 @@ pub fn build(
                             cover.push((d, t));
                         }
                     }
-                }
+                });
             }
             cover.sort_unstable_by_key(|&(d, _)| d);
             cover

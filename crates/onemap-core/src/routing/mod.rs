@@ -8,6 +8,7 @@
 //! with a start cost per source (turnout delay plus the part of the segment to travel) and
 //! stops at a time limit, so its cost is O((V + E) log V) over the reached network only.
 
+mod chains;
 pub mod coverage;
 pub mod dispatch;
 pub mod export;
@@ -17,6 +18,7 @@ pub mod mclp;
 pub mod path;
 pub mod rings;
 pub mod search;
+mod seg_grid;
 pub mod snap;
 mod speeds;
 
@@ -101,6 +103,16 @@ pub(crate) mod tests {
             },
             &Speeds::default(),
         )
+    }
+
+    /// The graph's number for the vertex at `(lon, lat)` (the graph numbers its vertices
+    /// itself: junctions first).
+    pub(crate) fn node_at(g: &RoadGraph, lon: f64, lat: f64) -> u32 {
+        let at = g
+            .nodes
+            .iter()
+            .position(|p| (p.lon - lon).abs() < 1e-9 && (p.lat - lat).abs() < 1e-9);
+        at.map_or(u32::MAX, |v| v as u32)
     }
 
     /// 0.001° of latitude is 111.2 m.

@@ -3,12 +3,13 @@
 //! limit, with predecessors when asked), and where it ends on a point ([`time_to_point`]).
 //! Every search in OneMap (isochrones, coverage, placement, dispatch, routes) is this one.
 //!
-//! Chains are contracted on the fly: relaxing an edge into a vertex with one edge on besides
-//! those back goes on along its chain at once, writing each vertex's cost, and only junctions
-//! (and the sources) go on the heap; a dead end is written and goes nowhere. Every cost is the same sum in the same
-//! order as a vertex-by-vertex Dijkstra would form, so costs, and the reached sets, are
-//! bit-for-bit those of the plain search; a vertex on a chain is final once the heap's next
-//! key is above it ([`Search::next_cost`]).
+//! Chains are contracted ([`super::chains`]): settling a junction walks each chain it may set
+//! out along, step by step, writing each vertex's cost, and only the junction that ends the
+//! chain goes on the heap (or, when it has exactly one way on for the mode besides the way
+//! back, the walk goes on through it). Every cost is the same sum in the same order as a
+//! vertex-by-vertex Dijkstra would form, so costs, and the reached sets, are bit-for-bit those
+//! of the plain search; a vertex inside a chain is final once the heap's next key is above it
+//! ([`Search::next_cost`]). A walk reads only the chain's arrays, in order, and `cost`.
 //!
 //! Cost: O(V + J log J) over the reached part of the network only, J the junctions reached; a
 //! reused [`Search`] is reset in time proportional to what the previous search touched.
@@ -17,6 +18,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::chains::JunctionArcs;
 use super::{Direction, Mode, RoadGraph, Snap};
 
 /// A snapped position with a start delay (turnout time), the start of a search.
@@ -161,6 +163,17 @@ impl PartialOrd for Queued {
 
 /// No predecessor: a source, or not reached.
 pub const NO_PARENT: u32 = u32::MAX;
+
+/// What every step of one search's chain walks needs.
+struct Walk<'g, P> {
+    graph: &'g RoadGraph,
+    /// [`Mode::index`].
+    m: usize,
+    reverse: bool,
+    arcs: &'g JunctionArcs,
+    limit_s: f32,
+    potential: &'g P,
+}
 
 /// A reusable multi-source Dijkstra.
 #[derive(Clone, Debug, Default)]
@@ -347,65 +360,123 @@ impl Search {
         potential: impl Fn(u32) -> f32,
         mut go_on: impl FnMut(u32, f32) -> bool,
     ) -> Option<(u32, f32)> {
-        let parents = !self.parent.is_empty();
-        let csr = &graph.csr[mode.index()][dir as usize];
+        let walk = Walk {
+            graph,
+            m: mode.index(),
+            reverse: dir == Direction::Reverse,
+            arcs: &graph.arcs[mode.index()][dir as usize],
+            limit_s,
+            potential: &potential,
+        };
         while let Some(Queued { cost_s: key, node }) = self.heap.pop() {
             let cost_s = self.cost[node as usize];
             if key > cost_s + potential(node) {
                 continue;
             }
             self.settled.push(node);
-            for i in csr.range(node) {
-                // Relax the edge, and on along the chain while the node reached has one edge
-                // on besides those back (which cannot improve): the same sums, in the same
-                // order, as settling each node in turn.
-                let (mut from, mut head, mut t, mut cost) =
-                    (node, csr.head[i], csr.time_s[i], cost_s);
-                loop {
-                    let next = cost + t;
-                    let old = self.cost[head as usize];
-                    if !(next <= limit_s && next < old) {
-                        break;
-                    }
-                    if old.is_infinite() {
-                        self.touched.push(head);
-                    }
-                    self.cost[head as usize] = next;
-                    if parents {
-                        self.parent[head as usize] = from;
-                    }
-                    if RECORD {
-                        self.written.push(head);
-                    }
-                    let mut onward = None;
-                    let mut others = 0u32;
-                    for j in csr.range(head) {
-                        if csr.head[j] != from {
-                            others += 1;
-                            onward = Some(j);
-                        }
-                    }
-                    match (others, onward) {
-                        (0, _) => break,
-                        (1, Some(j)) => {
-                            (from, cost) = (head, next);
-                            (head, t) = (csr.head[j], csr.time_s[j]);
-                        }
-                        _ => {
-                            self.heap.push(Queued {
-                                cost_s: next + potential(head),
-                                node: head,
-                            });
-                            break;
-                        }
-                    }
+            let chains = &graph.chains;
+            if chains.is_junction(node) {
+                for &arc in walk.arcs.of(node) {
+                    self.walk::<RECORD, _>(&walk, cost_s, (arc >> 1) as usize, arc & 1 != 0);
                 }
+            } else {
+                // A source inside a chain: on towards both ends.
+                let i = chains.entry_of(node);
+                self.walk::<RECORD, _>(&walk, cost_s, i, false);
+                self.walk::<RECORD, _>(&walk, cost_s, i, true);
             }
             if !go_on(node, cost_s) {
                 return Some((node, cost_s));
             }
         }
         None
+    }
+
+    /// Walk a chain from its entry `i` in [`super::chains::Chains::seq`] (cost `cost_s`)
+    /// towards its end, or its start when `back`, relaxing each step while it lowers the cost
+    /// of the node it reaches within the limit: the same sums, in the same order, as settling
+    /// each node in turn (the step back from a node reached cannot lower anything, times being
+    /// non-negative). The chain ends at a junction: with exactly one way on for this mode
+    /// besides the chain back, the walk goes on along it; with none it stops there; with more
+    /// the junction goes on the heap. (Parallel chains back to the same node count as ways
+    /// on: the junction is settled, which is exact too.)
+    #[inline(always)]
+    fn walk<const RECORD: bool, P: Fn(u32) -> f32>(
+        &mut self,
+        w: &Walk<'_, P>,
+        cost_s: f32,
+        mut i: usize,
+        mut back: bool,
+    ) {
+        let parents = !self.parent.is_empty();
+        let mut cost = cost_s;
+        loop {
+            let walked = match (back, parents) {
+                (false, false) => self.steps::<false, false, RECORD, _>(w, i, cost),
+                (false, true) => self.steps::<false, true, RECORD, _>(w, i, cost),
+                (true, false) => self.steps::<true, false, RECORD, _>(w, i, cost),
+                (true, true) => self.steps::<true, true, RECORD, _>(w, i, cost),
+            };
+            let Some((end, end_cost)) = walked else {
+                return;
+            };
+            cost = end_cost;
+            let junction = w.graph.chains.seq[end];
+            let came_back = (end as u32) << 1 | u32::from(!back);
+            let mut ways = w.arcs.of(junction).iter().filter(|&&arc| arc != came_back);
+            match (ways.next(), ways.next()) {
+                (None, _) => return,
+                (Some(&arc), None) => (i, back) = ((arc >> 1) as usize, arc & 1 != 0),
+                _ => {
+                    self.heap.push(Queued {
+                        cost_s: cost + (w.potential)(junction),
+                        node: junction,
+                    });
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The steps of one chain from entry `i` (towards its start when `BACK`) with `cost`, up to
+    /// the junction that ends it: that junction's entry and its cost, or `None` if a step
+    /// lowered nothing.
+    #[inline(always)]
+    fn steps<const BACK: bool, const PARENTS: bool, const RECORD: bool, P: Fn(u32) -> f32>(
+        &mut self,
+        w: &Walk<'_, P>,
+        mut i: usize,
+        mut cost: f32,
+    ) -> Option<(usize, f32)> {
+        let c = &w.graph.chains;
+        let times = &c.time[w.m];
+        // Forward: the time of travelling the way walked; reverse: of the opposite travel.
+        let which = usize::from(BACK != w.reverse);
+        let mut at = c.seq[i];
+        loop {
+            // The step between entries i and i ± 1 is kept beside the later one.
+            let (next_i, k) = if BACK { (i - 1, i) } else { (i + 1, i + 1) };
+            let to = c.seq[next_i];
+            let next = cost + times[k][which];
+            let old = self.cost[to as usize];
+            if !(next <= w.limit_s && next < old) {
+                return None;
+            }
+            if old.is_infinite() {
+                self.touched.push(to);
+            }
+            self.cost[to as usize] = next;
+            if PARENTS {
+                self.parent[to as usize] = at;
+            }
+            if RECORD {
+                self.written.push(to);
+            }
+            (i, at, cost) = (next_i, to, next);
+            if c.is_junction(to) {
+                return Some((i, cost));
+            }
+        }
     }
 
     /// Run from `sources` up to `limit_s` seconds.
@@ -456,37 +527,40 @@ mod tests {
     use super::*;
     use crate::coord::LonLat;
     use crate::osm::{Oneway, RoadClass};
-    use crate::routing::tests::{STEP, graph, road};
+    use crate::routing::tests::{STEP, graph, node_at, road};
     use crate::routing::{MAX_SNAP_M, SnapError};
 
     const FWD: Direction = Direction::Forward;
 
     #[test]
     fn limit_multi_source_start_costs_and_reverse() {
-        // A straight one-way street of 5 segments (nodes 0..=5), 111.2 m each, residential.
+        // A straight one-way street of 5 segments (points 0..=5), 111.2 m each, residential.
         let pts: Vec<(f64, f64)> = (0..6).map(|i| (13.0, 53.0 + STEP * i as f64)).collect();
         let g = graph(vec![road(RoadClass::Residential, Oneway::Forward, &pts)]);
-        let within_30 = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0)], 30.0);
-        let reached: Vec<usize> = (0..6).filter(|&i| within_30[i].is_finite()).collect();
+        // The graph's numbers for the points, in order along the street.
+        let v: Vec<u32> = pts.iter().map(|&(x, y)| node_at(&g, x, y)).collect();
+        let at = |cost: &[f32], i: usize| cost[v[i] as usize];
+        let within_30 = bounded_dijkstra(&g, Mode::Car, FWD, &[(v[0], 0.0)], 30.0);
+        let reached: Vec<usize> = (0..6).filter(|&i| at(&within_30, i).is_finite()).collect();
         assert_eq!(reached, vec![0, 1, 2], "13.3 s per segment, 26.7 s for two");
         // Two sources; the second starts 20 s late (turnout delay).
-        let both = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0), (3, 20.0)], 600.0);
-        assert!((both[3] - 20.0).abs() < 1e-3);
-        assert!((both[4] - 33.34).abs() < 0.05, "{}", both[4]);
-        // Reverse: who reaches node 5? Everyone upstream; travel times mirror.
-        let rev = bounded_dijkstra(&g, Mode::Car, Direction::Reverse, &[(5, 0.0)], 600.0);
-        assert!((rev[0] - 66.7).abs() < 0.2, "{}", rev[0]);
-        let forward_from_0 = bounded_dijkstra(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
-        assert!((rev[0] - forward_from_0[5]).abs() < 1e-3);
+        let both = bounded_dijkstra(&g, Mode::Car, FWD, &[(v[0], 0.0), (v[3], 20.0)], 600.0);
+        assert!((at(&both, 3) - 20.0).abs() < 1e-3);
+        assert!((at(&both, 4) - 33.34).abs() < 0.05, "{}", at(&both, 4));
+        // Reverse: who reaches point 5? Everyone upstream; travel times mirror.
+        let rev = bounded_dijkstra(&g, Mode::Car, Direction::Reverse, &[(v[5], 0.0)], 600.0);
+        assert!((at(&rev, 0) - 66.7).abs() < 0.2, "{}", at(&rev, 0));
+        let forward_from_0 = bounded_dijkstra(&g, Mode::Car, FWD, &[(v[0], 0.0)], 600.0);
+        assert!((at(&rev, 0) - at(&forward_from_0, 5)).abs() < 1e-3);
         // A reused search gives the same answers as fresh ones.
         let mut s = Search::new(&g);
-        s.run(&g, Mode::Car, FWD, &[(0, 0.0)], 600.0);
-        s.run(&g, Mode::Car, FWD, &[(3, 0.0)], 600.0);
-        assert!(s.cost[0].is_infinite() && s.cost[2].is_infinite());
-        assert_eq!(s.reached(), [3, 4, 5]);
-        // Nodes 1 to 4 are the inside of one chain, and 5 a dead end: only the source goes
+        s.run(&g, Mode::Car, FWD, &[(v[0], 0.0)], 600.0);
+        s.run(&g, Mode::Car, FWD, &[(v[3], 0.0)], 600.0);
+        assert!(at(&s.cost, 0).is_infinite() && at(&s.cost, 2).is_infinite());
+        assert_eq!(s.reached(), [v[3], v[4], v[5]]);
+        // Points 1 to 4 are the inside of one chain, and 5 a dead end: only the source goes
         // on the heap.
-        assert_eq!(s.settled, vec![3]);
+        assert_eq!(s.settled, vec![v[3]]);
     }
 
     #[test]

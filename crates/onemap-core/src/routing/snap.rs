@@ -1,6 +1,10 @@
 //! Putting a point on the network: the nearest road of a mode's main component, part-way
-//! along its segment. An R-tree over the segments in metres makes it O(log E).
+//! along its segment. The segment grid ([`super::seg_grid`]) visits the segments near the
+//! point ring by ring of cells, so a snap costs the segments within a cell or two of it.
 
+use std::cell::Cell;
+
+use super::seg_grid::nearest_on;
 use super::{Mode, RoadGraph};
 use crate::coord::LonLat;
 
@@ -57,29 +61,33 @@ impl RoadGraph {
             return Err(SnapError::OutsideData(p));
         }
         let q = self.proj.to_m(p);
+        // The nearest snappable segment (ties to the lower id) and the nearest usable one
+        // off the main component, both within `max_m`.
+        let best: Cell<Option<(f64, u32, f64)>> = Cell::new(None);
         let mut nearest_other: Option<f64> = None;
-        for item in self.seg_tree.nearest_neighbor_iter_with_distance_2(&q) {
-            let (line, d2) = item;
-            let d = d2.sqrt();
-            if d > max_m {
-                break;
-            }
-            let seg = line.data;
-            if !self.segments[seg as usize].usable_by(mode) {
-                continue;
-            }
-            if !self.snappable(mode, seg) {
-                nearest_other.get_or_insert(d);
-                continue;
-            }
-            let (a, b) = (line.geom().from, line.geom().to);
-            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-            let len2 = dx * dx + dy * dy;
-            let t = if len2 == 0.0 {
-                0.0
-            } else {
-                (((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
-            };
+        self.grid.around(
+            q,
+            |seg| {
+                let s = &self.segments[seg as usize];
+                if !s.usable_by(mode) {
+                    return;
+                }
+                let a = self.proj.to_m(self.nodes[s.a as usize]);
+                let b = self.proj.to_m(self.nodes[s.b as usize]);
+                let (d2, t) = nearest_on(q, a, b);
+                let d = d2.sqrt();
+                if d > max_m {
+                    return;
+                }
+                if !self.snappable(mode, seg) {
+                    nearest_other = Some(nearest_other.map_or(d, |o: f64| o.min(d)));
+                } else if best.get().is_none_or(|(bd, bs, _)| (d, seg) < (bd, bs)) {
+                    best.set(Some((d, seg, t)));
+                }
+            },
+            |beyond_m| beyond_m > max_m || best.get().is_some_and(|(d, _, _)| d <= beyond_m),
+        );
+        if let Some((d, seg, t)) = best.get() {
             let frac = t as f32;
             return Ok(Snap {
                 seg,
