@@ -58,7 +58,7 @@ impl Briefing {
         Some(Briefing {
             lang: state.settings.lang,
             map: state.city.map.clone(),
-            bounds: state.city.osm.bounds,
+            bounds: state.city.bounds,
             window,
             figures: a.figures.clone(),
             series: a.series.clone(),

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use onemap_core::coord::haversine_m;
+use onemap_core::coord::{BBox, haversine_m};
 use onemap_core::layers::OpLayers;
 use onemap_core::osm::{OsmData, PlaceKind, import_pbf_with_progress};
 use onemap_core::routing::{RoadGraph, Speeds};
@@ -15,7 +15,7 @@ use crate::basemap::render::LazyMapData;
 use crate::prepared::{self, CacheProblem, CityCache, Part};
 
 /// Bump when the tile renderer's output changes, so cached tiles are not reused.
-pub const RENDERER_VERSION: u32 = 1;
+pub const RENDERER_VERSION: u32 = 2;
 
 /// The demo city committed in the repository.
 pub const DEMO_OSM: &str = "layers/neubrandenburg-2016.osm.pbf";
@@ -23,8 +23,11 @@ pub const DEMO_OSM: &str = "layers/neubrandenburg-2016.osm.pbf";
 pub struct City {
     pub name: String,
     pub path: PathBuf,
-    /// The imported city, without its buildings (the basemap holds those).
-    pub osm: Arc<OsmData>,
+    /// The area of interest (known before the city's data: see [`City::osm`]).
+    pub bounds: BBox,
+    /// The imported city, without its buildings (the basemap holds those): set at once, or,
+    /// from a prepared copy, by the thread `city-data` while the window opens.
+    data: Arc<OnceLock<Arc<OsmData>>>,
     /// The basemap's projected, indexed copy: prepared on a thread when the city opens.
     pub map: Arc<LazyMapData>,
     /// Identifies the data (and renderer) in the tile cache: `{stem}-{hash}-r{version}`.
@@ -38,14 +41,59 @@ pub struct City {
     graph: OnceLock<Arc<RoadGraph>>,
     /// Sample layers made ahead (before the window opens), taken by the console.
     sample: std::sync::Mutex<Option<OpLayers>>,
+    /// Opened by the console at its first complete map frame: preparation nothing on screen
+    /// waits for (the basemap's projected copy, the simulator's graph) holds back until then,
+    /// so a prefecture's first frame does not share two cores with it. Open for tools.
+    pub ready_for_background: Arc<Gate>,
 }
 
+/// A one-way gate threads may wait at, for a bounded time.
+pub struct Gate {
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl Gate {
+    pub fn new(open: bool) -> Self {
+        Self {
+            open: std::sync::Mutex::new(open),
+            opened: std::sync::Condvar::new(),
+        }
+    }
+
+    pub fn open(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            *open = true;
+        }
+        self.opened.notify_all();
+    }
+
+    /// Wait until the gate opens, or `timeout` has passed.
+    pub fn wait(&self, timeout: Duration) {
+        if let Ok(open) = self.open.lock() {
+            let _ = self.opened.wait_timeout_while(open, timeout, |open| !*open);
+        }
+    }
+}
+
+/// How long background preparation waits for the console's first frame at most.
+pub const BACKGROUND_WAIT: Duration = Duration::from_secs(3);
+
 /// Figures shown in the status bar, computed once.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct CitySummary {
     pub drivable_km: f64,
+    pub roads: usize,
     pub buildings: usize,
     pub addresses: usize,
+}
+
+/// What the window needs before the city's data (the prepared city's `.head`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Head {
+    bounds: BBox,
+    name: String,
+    summary: CitySummary,
 }
 
 /// Where the demo extract is: next to the working directory (a checkout), or beside the
@@ -137,54 +185,67 @@ fn open(
         source,
     });
     progress(Phase::Reading, 0.0);
-    let cached = cache.as_ref().map(|c| c.read::<OsmData>(Part::City));
-    let mut osm = match cached {
-        Some(Ok(osm)) => osm,
-        other => {
-            if let Some(Err(problem)) = &other
-                && *problem != CacheProblem::Missing
-            {
-                eprintln!("onemap: {problem}; importing the extract again");
-            }
-            progress(Phase::Importing, 0.0);
-            let bytes = match bytes.take() {
-                Some(b) => b,
-                None => {
-                    let again = read_extract(path)?;
-                    anyhow::ensure!(
-                        prepared::source_hash(&again) == source,
-                        "{} changed while it was being opened; open it again",
-                        path.display()
-                    );
-                    again
+    let data_key = format!(
+        "{stem}-{source:016x}-r{RENDERER_VERSION}-{}",
+        crate::basemap::text::font_tag()
+    );
+    let ready_for_background = Arc::new(Gate::new(eager_basemap));
+    let data = Arc::new(OnceLock::new());
+    let head = cache.as_ref().and_then(|c| c.read::<Head>(Part::Head).ok());
+    let (head, map) = match head {
+        // Prepared before: the window opens on the head while the data is read behind it.
+        Some(head) => {
+            let map = Arc::new(LazyMapData::pending().context("cannot prepare the basemap")?);
+            let (data, map2, cache2, path2) =
+                (data.clone(), map.clone(), cache.clone(), path.to_path_buf());
+            let read = move || {
+                match read_or_import(&path2, cache2.as_ref(), None, source, &|_, _| {}) {
+                    Ok(osm) => hand_over(osm, &data, &map2),
+                    Err(err) => {
+                        // The extract was readable a moment ago; nothing can be shown without it.
+                        eprintln!("onemap: {err:#}");
+                        std::process::exit(1);
+                    }
                 }
             };
-            let osm = import(path, &bytes, &|done| progress(Phase::Importing, done))?;
-            drop(bytes);
-            if let Some(c) = &cache {
-                progress(Phase::Writing, 0.0);
-                if let Err(err) = c.write(Part::City, &osm) {
-                    eprintln!("onemap: {err:#}");
-                }
+            if let Err(err) = std::thread::Builder::new()
+                .name("city-data".into())
+                .spawn(read)
+            {
+                anyhow::bail!("cannot start the thread that reads the city: {err}");
             }
-            osm
+            (head, map)
+        }
+        None => {
+            let osm = read_or_import(path, cache.as_ref(), bytes.take(), source, progress)?;
+            let head = Head {
+                bounds: osm.bounds,
+                name: city_name(&osm).unwrap_or_else(|| stem.clone()),
+                summary: CitySummary {
+                    drivable_km: osm.road_length_m(|r| r.class.is_drivable()) / 1000.0,
+                    roads: osm.roads.len(),
+                    buildings: osm.buildings.len(),
+                    addresses: osm.addresses.len(),
+                },
+            };
+            if let Some(c) = &cache
+                && let Err(err) = c.write(Part::Head, &head)
+            {
+                eprintln!("onemap: {err:#}");
+            }
+            let map = Arc::new(LazyMapData::pending().context("cannot prepare the basemap")?);
+            hand_over(osm, &data, &map);
+            (head, map)
         }
     };
-    let summary = CitySummary {
-        drivable_km: osm.road_length_m(|r| r.class.is_drivable()) / 1000.0,
-        buildings: osm.buildings.len(),
-        addresses: osm.addresses.len(),
-    };
-    // Only the basemap draws buildings: it takes them (see `LazyMapData`).
-    let buildings = std::mem::take(&mut osm.buildings);
-    let osm = Arc::new(osm);
-    let map =
-        Arc::new(LazyMapData::new(osm.clone(), buildings).context("cannot prepare the basemap")?);
     if !eager_basemap {
         let map = map.clone();
+        let gate = ready_for_background.clone();
         let spawned = std::thread::Builder::new()
             .name("basemap-data".into())
             .spawn(move || {
+                // A tile that needs the data before then prepares it itself.
+                gate.wait(BACKGROUND_WAIT);
                 map.get();
             });
         if let Err(err) = spawned {
@@ -194,32 +255,87 @@ fn open(
         progress(Phase::Basemap, 0.0);
         map.get();
     }
-    let data_key = format!(
-        "{stem}-{source:016x}-r{RENDERER_VERSION}-{}",
-        crate::basemap::text::font_tag()
-    );
-    let name = city_name(&osm).unwrap_or_else(|| stem.clone());
     Ok(City {
-        name,
+        name: head.name,
         path: path.to_path_buf(),
-        osm,
+        bounds: head.bounds,
+        data,
         map,
         data_key,
-        summary,
+        summary: head.summary,
         load_time: start.elapsed(),
         cache,
         graph: OnceLock::new(),
         sample: std::sync::Mutex::new(None),
+        ready_for_background,
     })
 }
 
+/// The city's data: the prepared copy when there is a valid one, else the extract imported
+/// (`bytes` if already read, checked against `source`) and the copy written for next time.
+fn read_or_import(
+    path: &Path,
+    cache: Option<&CityCache>,
+    bytes: Option<Vec<u8>>,
+    source: u64,
+    progress: Progress<'_>,
+) -> anyhow::Result<OsmData> {
+    match cache.map(|c| c.read::<OsmData>(Part::City)) {
+        Some(Ok(osm)) => return Ok(osm),
+        Some(Err(CacheProblem::Missing)) | None => {}
+        Some(Err(problem)) => eprintln!("onemap: {problem}; importing the extract again"),
+    }
+    progress(Phase::Importing, 0.0);
+    let bytes = match bytes {
+        Some(b) => b,
+        None => {
+            let again = read_extract(path)?;
+            anyhow::ensure!(
+                prepared::source_hash(&again) == source,
+                "{} changed while it was being opened; open it again",
+                path.display()
+            );
+            again
+        }
+    };
+    let osm = import(path, &bytes, &|done| progress(Phase::Importing, done))?;
+    drop(bytes);
+    if let Some(c) = cache {
+        progress(Phase::Writing, 0.0);
+        if let Err(err) = c.write(Part::City, &osm) {
+            eprintln!("onemap: {err:#}");
+        }
+    }
+    Ok(osm)
+}
+
+/// The data to its holders: the buildings to the basemap (only it draws them), the rest to the
+/// city.
+fn hand_over(mut osm: OsmData, data: &OnceLock<Arc<OsmData>>, map: &LazyMapData) {
+    let buildings = std::mem::take(&mut osm.buildings);
+    let osm = Arc::new(osm);
+    map.provide(osm.clone(), buildings);
+    let _ = data.set(osm);
+}
+
 impl City {
+    /// The city's data, without its buildings. Waits while it is still being read (a second or
+    /// two after a prefecture opens): for threads, or once [`City::osm_ready`] says it is there.
+    pub fn osm(&self) -> &Arc<OsmData> {
+        self.data.wait()
+    }
+
+    /// The city's data if it has been read.
+    pub fn osm_ready(&self) -> Option<&Arc<OsmData>> {
+        self.data.get()
+    }
+
     /// The road graph at the default speeds: read from the cache or built, once.
     pub fn graph(&self) -> Arc<RoadGraph> {
         self.graph
             .get_or_init(|| {
                 Arc::new(self.cached(Part::Graph, "road graph", || {
-                    RoadGraph::build(&self.osm, &Speeds::default())
+                    RoadGraph::build(self.osm(), &Speeds::default())
                 }))
             })
             .clone()
@@ -232,7 +348,7 @@ impl City {
             return ready;
         }
         self.cached(Part::Layers, "sample layers", || {
-            onemap_core::layers::demo::generate(&self.osm)
+            onemap_core::layers::demo::generate(self.osm())
         })
     }
 

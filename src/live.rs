@@ -443,7 +443,10 @@ impl LiveLink {
                 };
                 let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into(), db.clone());
                 let c = city.clone();
-                config.world = Some(Box::new(move || World::new(c.graph(), &c.osm)));
+                config.world = Some(Box::new(move || {
+                    c.ready_for_background.wait(crate::city::BACKGROUND_WAIT);
+                    World::new(c.graph(), c.osm())
+                }));
                 config.sim = sim.clone();
                 config.clock = clock.clone();
                 match start(config) {

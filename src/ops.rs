@@ -7,11 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use onemap_core::coord::LonLat;
+use onemap_core::coord::{BBox, LonLat};
 use onemap_core::layers::districts::{self, District};
 use onemap_core::layers::io::{self, Problem};
 use onemap_core::layers::{Camera, CameraId, LayerKind, OpLayers, Post, PostId};
-use onemap_core::osm::OsmData;
 use onemap_core::spatial::LayerIndex;
 use serde_json::Value;
 
@@ -181,7 +180,7 @@ impl OpState {
     /// `generate` makes the sample layers (or reads them from the city's cache).
     pub fn open(
         dir: Option<&Path>,
-        osm: &OsmData,
+        bounds: &BBox,
         generate: impl FnOnce() -> OpLayers,
         generated_save_dir: PathBuf,
     ) -> Self {
@@ -199,7 +198,7 @@ impl OpState {
                 },
             ),
         };
-        let index = LayerIndex::new(&layers, osm.bounds.center());
+        let index = LayerIndex::new(&layers, bounds.center());
         let (districts, district_of_beat) = dissolve(&layers);
         let district_cameras = cameras_per_district(&layers, &index, &districts, &district_of_beat);
         Self {

@@ -6,7 +6,7 @@
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 8 | magic `ONEMAP` + part tag (`ci` city, `gr` graph, `ly` layers) |
+//! | 8 | magic `ONEMAP` + part tag (`hd` head, `ci` city, `gr` graph, `ly` layers) |
 //! | 4 | [`FORMAT`], little endian: bump when any cached type changes |
 //! | 8 | xxh3 of the extract the file was made from |
 //! | 8 | payload length |
@@ -26,13 +26,15 @@ use serde::de::DeserializeOwned;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 /// Bump when a cached type (the city model, the road graph, the layers) changes shape.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 const HEADER: usize = 8 + 4 + 8 + 8 + 8;
 
 /// One cached part of a city.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
+    /// What the window needs before the city's data: its box, name and figures (small).
+    Head,
     City,
     Graph,
     Layers,
@@ -41,6 +43,7 @@ pub enum Part {
 impl Part {
     fn magic(self) -> [u8; 8] {
         let tag = match self {
+            Part::Head => *b"hd",
             Part::City => *b"ci",
             Part::Graph => *b"gr",
             Part::Layers => *b"ly",
@@ -52,6 +55,7 @@ impl Part {
 
     fn extension(self) -> &'static str {
         match self {
+            Part::Head => "head",
             Part::City => "city",
             Part::Graph => "graph",
             Part::Layers => "layers",

@@ -31,7 +31,7 @@ fn lake_tile_is_mostly_water_and_centre_tile_has_roads_and_labels() {
     let city = demo_city();
     // The Tollensesee is the largest water area; its centroid lies on open water.
     let tollensesee = city
-        .osm
+        .osm()
         .water
         .iter()
         .max_by(|a, b| a.bbox().size_m().1.total_cmp(&b.bbox().size_m().1))

@@ -41,7 +41,7 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
         ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db.clone())
     };
     let server = start(config).unwrap();
-    let addresses = &city.osm.addresses;
+    let addresses = &city.osm().addresses;
     let kinds = [
         UnitKind::PatrolCar,
         UnitKind::Motorbike,
@@ -279,13 +279,13 @@ fn a_viewer_console_shows_its_role_never_gets_the_number_and_cannot_dispatch() {
         ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), db.clone())
     })
     .unwrap();
-    let at = &city.osm.addresses[4000];
+    let at = &city.osm().addresses[4000];
     let setup = vec![
         FeedCommand::SignOn(SignOn {
             unit_id: UnitId::from("U-1"),
             call_sign: "巡01".into(),
             kind: UnitKind::PatrolCar,
-            position: city.osm.addresses[500].pos.into(),
+            position: city.osm().addresses[500].pos.into(),
         }),
         FeedCommand::CreateIncident(CreateIncident {
             category: Category::Robbery,

@@ -151,7 +151,7 @@ fn an_acknowledgement_is_seen_by_every_console_and_a_new_p1_alerts() {
     let shown = zh(T::AckedBy).replace("{n}", "desk-a");
     let shown = shown.split('{').next().unwrap();
     assert!(b.query_by_label_contains(shown).is_some(), "{shown}");
-    let at = floor.city.osm.addresses[5000].clone();
+    let at = floor.city.osm().addresses[5000].clone();
     let call = |priority| {
         FeedCommand::CreateIncident(CreateIncident {
             category: Category::Robbery,
@@ -186,7 +186,7 @@ fn the_queue_holds_still_under_the_pointer_and_flags_late_calls() {
         h.state().dispatch.queue_frozen.is_some(),
         "frozen while hovered"
     );
-    let at = floor.city.osm.addresses[6000].clone();
+    let at = floor.city.osm().addresses[6000].clone();
     // A P1 that waited longer than every call shown (it sorts first).
     let reported = floor.clock.now_ms() - 50_000;
     floor.publish(FeedCommand::CreateIncident(CreateIncident {

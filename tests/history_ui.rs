@@ -44,7 +44,7 @@ fn replay_shows_the_past_marked_and_no_command_leaves_until_back_to_live() {
     // Later a unit moves (so the past differs from now).
     floor.clock.advance(60_000);
     let unit = UnitId("U-00".into());
-    let moved_to = floor.city.osm.addresses[9000].pos;
+    let moved_to = floor.city.osm().addresses[9000].pos;
     floor.publish(FeedCommand::ReportPosition(ReportPosition {
         unit_id: unit.clone(),
         position: moved_to.into(),
@@ -147,7 +147,7 @@ fn the_selected_unit_has_a_track_and_the_heat_map_counts_the_calls() {
     let floor = floor("track-ui", 2, 4);
     let mut h = floor.console("desk-t");
     let unit = UnitId("U-01".into());
-    let addresses = &floor.city.osm.addresses;
+    let addresses = &floor.city.osm().addresses;
     for k in 0..5 {
         floor.clock.advance(20_000);
         floor.publish(FeedCommand::ReportPosition(ReportPosition {

@@ -72,7 +72,7 @@ fn every_panel_fits_in_both_languages_from_1280_to_3840() {
     let city = demo_city();
     let clock = fake_clock();
     let server = common::fresh_server("layout", &clock);
-    let addresses = &city.osm.addresses;
+    let addresses = &city.osm().addresses;
     // Two units are sent per window size: enough for all three.
     let mut setup: Vec<FeedCommand> = (0..8)
         .map(|k| (k, UnitKind::ALL[k % 4]))

@@ -107,7 +107,7 @@ fn at_the_zoom_that_fits_ten_thousand_beats_districts_replace_them_and_incidents
     let floor = floor("lod", 4, 12);
     let dir = std::env::temp_dir().join(format!("onemap-lod-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    dense_layers(&dir, floor.city.osm.bounds);
+    dense_layers(&dir, floor.city.bounds);
     let mut h = floor.console_with_layers("lod", Some(dir.clone()));
     common::run_until_map_complete(&mut h);
     h.run_steps(3);

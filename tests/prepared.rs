@@ -38,20 +38,24 @@ fn a_start_from_the_cache_equals_a_fresh_import_and_damage_is_rebuilt() {
     // First start: imports and writes the city; the graph and layers are written on first use.
     let first = open_city(&demo(), Some(&dir), &|_, _| {}).expect("opens");
     let cache = cache_of(&dir);
-    assert!(cache.path(Part::City).is_file());
+    assert!(cache.path(Part::City).is_file() && cache.path(Part::Head).is_file());
+    assert_eq!(first.bounds, fresh.bounds);
     assert_eq!(first.graph().nodes.len(), fresh_graph.nodes.len());
     assert_eq!(first.sample_layers(), fresh_layers);
     assert!(cache.path(Part::Graph).is_file() && cache.path(Part::Layers).is_file());
     drop(first);
 
-    // Second start: everything from the cache, equal to the fresh import.
+    // Second start: everything from the cache, equal to the fresh import; the window's part
+    // (box, name, figures) at once, the data from a thread.
     let second = open_city(&demo(), Some(&dir), &|_, _| {}).expect("opens from the cache");
-    assert_eq!(second.osm.roads.len(), fresh.roads.len());
+    assert_eq!(second.bounds, fresh.bounds);
+    assert_eq!(second.summary.roads, fresh.roads.len());
+    assert_eq!(second.osm().roads.len(), fresh.roads.len());
     // The buildings go to the basemap, not the shared city.
-    assert!(second.osm.buildings.is_empty());
+    assert!(second.osm().buildings.is_empty());
     assert_eq!(second.summary.buildings, fresh_buildings.len());
-    assert_eq!(second.osm.addresses.len(), fresh.addresses.len());
-    assert_eq!(fingerprint(&*second.osm), fingerprint(&fresh));
+    assert_eq!(second.osm().addresses.len(), fresh.addresses.len());
+    assert_eq!(fingerprint(&**second.osm()), fingerprint(&fresh));
     let graph = second.graph();
     assert_eq!(graph.nodes.len(), fresh_graph.nodes.len());
     assert_eq!(graph.segments.len(), fresh_graph.segments.len());
@@ -70,7 +74,12 @@ fn a_start_from_the_cache_equals_a_fresh_import_and_damage_is_rebuilt() {
     assert_eq!(reach(&graph), reach(&fresh_graph));
     drop(second);
 
-    // A flipped byte in the city, a cut graph: both noticed and written anew.
+    // A flipped byte in the head, the city, a cut graph: each noticed and written anew.
+    let head_file = cache.path(Part::Head);
+    let mut head = std::fs::read(&head_file).expect("head");
+    let last = head.len() - 1;
+    head[last] ^= 0x40;
+    std::fs::write(&head_file, &head).expect("damaged");
     let city_file = cache.path(Part::City);
     let mut bytes = std::fs::read(&city_file).expect("city cache");
     let at = bytes.len() / 2;
@@ -85,8 +94,9 @@ fn a_start_from_the_cache_equals_a_fresh_import_and_damage_is_rebuilt() {
         .expect("cut");
     assert!(cache.read::<onemap_core::osm::OsmData>(Part::City).is_err());
     let third = open_city(&demo(), Some(&dir), &|_, _| {}).expect("rebuilds");
-    assert_eq!(fingerprint(&*third.osm), fingerprint(&fresh));
+    assert_eq!(fingerprint(&**third.osm()), fingerprint(&fresh));
     assert_eq!(fingerprint(&*third.graph()), fingerprint(&fresh_graph));
+    assert_eq!(third.bounds, fresh.bounds);
     assert!(cache.read::<onemap_core::osm::OsmData>(Part::City).is_ok());
     assert!(cache.read::<RoadGraph>(Part::Graph).is_ok());
     let _ = std::fs::remove_dir_all(&dir);

@@ -136,8 +136,8 @@ fn open_fixture(name: &str) -> std::sync::Arc<onemap::city::City> {
 #[test]
 fn opens_a_clipped_extract() {
     let city = open_fixture("clipped-centre.osm.pbf");
-    assert!(city.osm.stats.missing_node_refs > 0, "the box cuts ways");
-    assert!(!city.osm.roads.is_empty());
+    assert!(city.osm().stats.missing_node_refs > 0, "the box cuts ways");
+    assert!(!city.osm().roads.is_empty());
     let mut h = harness(city);
     run_until_map_complete(&mut h);
 }
@@ -145,13 +145,13 @@ fn opens_a_clipped_extract() {
 #[test]
 fn opens_a_city_without_addresses_and_a_tiny_file() {
     let city = open_fixture("south-no-addresses.osm.pbf");
-    assert_eq!(city.osm.addresses.len(), 0);
+    assert_eq!(city.osm().addresses.len(), 0);
     let mut h = harness(city);
     run_until_map_complete(&mut h);
     h.get_by_label_contains("0 个门牌地址");
 
     let tiny = open_fixture("tiny.osm.pbf");
-    assert!(tiny.osm.roads.len() < 40, "{}", tiny.osm.roads.len());
+    assert!(tiny.osm().roads.len() < 40, "{}", tiny.osm().roads.len());
     let mut h = harness(tiny);
     run_until_map_complete(&mut h);
 }

@@ -51,7 +51,7 @@ impl OneMapApp {
             let offset = s.settings.utc_offset_min;
             s.history
                 .analysis
-                .rebuild(&s.city.osm.bounds, &s.ops.index, offset);
+                .rebuild(&s.city.bounds, &s.ops.index, offset);
         }
         let selected = match &self.state.selection {
             Some(Selection::Unit(id)) => Some(id.clone()),

@@ -159,10 +159,10 @@ impl OneMapApp {
             options.tile_workers,
             ctx,
         )?;
-        let map = MapView::new(city.osm.bounds, options.initial_view);
+        let map = MapView::new(city.bounds, options.initial_view);
         let ops = OpState::open(
             options.layers_dir.as_deref(),
-            &city.osm,
+            &city.bounds,
             || city.sample_layers(),
             options.generated_layers_dir,
         );
@@ -524,6 +524,7 @@ impl OneMapApp {
         {
             let took = self.started.elapsed();
             self.first_complete_frame = Some(took);
+            self.state.city.ready_for_background.open();
             eprintln!(
                 "onemap: first complete map frame {:.2} s after start ({} tiles)",
                 took.as_secs_f64(),

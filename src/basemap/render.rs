@@ -16,7 +16,7 @@ use tiny_skia::{
 };
 
 use super::labels::{self, LabelKind, LabelLayout};
-pub use super::projected::{P, ProjArea, ProjPlace, ProjRoad};
+pub use super::projected::{FlatAreas, P, ProjPlace, ProjRoad};
 use super::text::GlyphFont;
 use crate::ui::theme::{BasemapPalette, ThemeKind};
 
@@ -52,17 +52,20 @@ impl RenderOptions {
 }
 
 type Indexed = GeomWithData<Rectangle<P>, u32>;
+/// Areas are indexed by `f32` boxes relative to their store's origin (see [`FlatAreas`]).
+type AreaIndexed = GeomWithData<Rectangle<[f32; 2]>, u32>;
 
 /// The city projected to zoom-0 world pixels, indexed for tile rendering.
 pub struct MapData {
     pub roads: Vec<ProjRoad>,
     road_index: RTree<Indexed>,
-    land: Vec<(LandKind, ProjArea)>,
-    land_index: RTree<Indexed>,
-    water: Vec<ProjArea>,
-    water_index: RTree<Indexed>,
-    buildings: Vec<ProjArea>,
-    building_index: RTree<Indexed>,
+    land_kind: Vec<LandKind>,
+    land: FlatAreas,
+    land_index: RTree<AreaIndexed>,
+    water: FlatAreas,
+    water_index: RTree<AreaIndexed>,
+    buildings: FlatAreas,
+    building_index: RTree<AreaIndexed>,
     lines: Vec<(LineKind, Vec<P>)>,
     line_index: RTree<Indexed>,
     pub places: Vec<ProjPlace>,
@@ -88,6 +91,17 @@ fn envelope(points: impl Iterator<Item = P>) -> Rectangle<P> {
     Rectangle::from_corners(lo, hi)
 }
 
+fn area_index(areas: &FlatAreas) -> RTree<AreaIndexed> {
+    RTree::bulk_load(
+        (0..areas.len())
+            .map(|i| {
+                let (lo, hi) = areas.envelope(i);
+                GeomWithData::new(Rectangle::from_corners(lo, hi), i as u32)
+            })
+            .collect(),
+    )
+}
+
 fn index<T>(items: &[T], points: impl Fn(&T) -> Vec<P>) -> RTree<Indexed> {
     RTree::bulk_load(
         items
@@ -102,11 +116,11 @@ fn index<T>(items: &[T], points: impl Fn(&T) -> Vec<P>) -> RTree<Indexed> {
 /// when the city opens, so a first frame from cached tiles does not wait for it, and a tile
 /// worker that needs it waits off the UI thread.
 pub struct LazyMapData {
-    osm: Arc<OsmData>,
-    /// The city's buildings, kept here and not in the shared city: only the basemap draws them,
-    /// and once it has its projected copy they are dropped (a prefecture's 1.5 M outlines are
-    /// not held twice).
-    buildings: std::sync::Mutex<Vec<onemap_core::osm::Area>>,
+    /// The city's data and its buildings, kept here and not in the shared city: only the
+    /// basemap draws them, and once it has its projected copy they are dropped (a
+    /// prefecture's 1.5 M outlines are not held twice). `None` until the city has been read.
+    input: std::sync::Mutex<Option<(Arc<OsmData>, Vec<onemap_core::osm::Area>)>>,
+    given: std::sync::Condvar,
     font: Arc<GlyphFont>,
     cell: OnceLock<MapData>,
 }
@@ -114,36 +128,52 @@ pub struct LazyMapData {
 impl LazyMapData {
     /// Fails only if no font can be loaded.
     pub fn new(osm: Arc<OsmData>, buildings: Vec<onemap_core::osm::Area>) -> anyhow::Result<Self> {
+        let data = Self::pending()?;
+        data.provide(osm, buildings);
+        Ok(data)
+    }
+
+    /// Waiting for the city's data ([`Self::provide`]). Fails only if no font can be loaded.
+    pub fn pending() -> anyhow::Result<Self> {
         Ok(Self {
-            osm,
-            buildings: std::sync::Mutex::new(buildings),
+            input: std::sync::Mutex::new(None),
+            given: std::sync::Condvar::new(),
             font: Arc::new(GlyphFont::system()?),
             cell: OnceLock::new(),
         })
     }
 
+    /// The city's data has been read.
+    pub fn provide(&self, osm: Arc<OsmData>, buildings: Vec<onemap_core::osm::Area>) {
+        if let Ok(mut input) = self.input.lock() {
+            *input = Some((osm, buildings));
+        }
+        self.given.notify_all();
+    }
+
     /// Already prepared (for tests and tools that want it now).
-    pub fn ready(data: MapData, osm: Arc<OsmData>) -> Self {
+    pub fn ready(data: MapData) -> Self {
         let font = data.font.clone();
         let cell = OnceLock::new();
         let _ = cell.set(data);
         Self {
-            osm,
-            buildings: std::sync::Mutex::default(),
+            input: std::sync::Mutex::default(),
+            given: std::sync::Condvar::new(),
             font,
             cell,
         }
     }
 
-    /// The data, prepared now if no one has yet (blocks while another thread prepares it).
+    /// The data, prepared now if no one has yet (blocks while the city is still being read or
+    /// another thread prepares it: never on the UI thread).
     pub fn get(&self) -> &MapData {
         self.cell.get_or_init(|| {
-            let buildings = self
-                .buildings
-                .lock()
-                .map(|mut b| std::mem::take(&mut *b))
-                .unwrap_or_default();
-            MapData::with_font(&self.osm, &buildings, self.font.clone())
+            let taken = self.input.lock().ok().and_then(|input| {
+                let mut input = self.given.wait_while(input, |i| i.is_none()).ok()?;
+                input.take()
+            });
+            let (osm, buildings) = taken.unwrap_or_default();
+            MapData::with_font(&osm, &buildings, self.font.clone())
         })
     }
 
@@ -177,13 +207,19 @@ impl MapData {
                 points: project_all(&r.points),
             })
             .collect();
-        let area = |a: &onemap_core::osm::Area| ProjArea {
-            rings: a.rings.iter().map(|r| project_all(r)).collect(),
+        // One origin for every flat store: the city's north-west corner.
+        let origin = project(LonLat::new(osm.bounds.min.lon, osm.bounds.max.lat));
+        let flat = |areas: &mut dyn Iterator<Item = &onemap_core::osm::Area>| {
+            let mut out = FlatAreas::new(origin);
+            for a in areas {
+                out.push(a.rings.iter().map(Vec::as_slice), project);
+            }
+            out
         };
-        let land: Vec<(LandKind, ProjArea)> =
-            osm.land.iter().map(|l| (l.kind, area(&l.area))).collect();
-        let water: Vec<ProjArea> = osm.water.iter().map(area).collect();
-        let buildings: Vec<ProjArea> = buildings.iter().map(area).collect();
+        let land_kind: Vec<LandKind> = osm.land.iter().map(|l| l.kind).collect();
+        let land = flat(&mut osm.land.iter().map(|l| &l.area));
+        let water = flat(&mut osm.water.iter());
+        let buildings = flat(&mut buildings.iter());
         let lines: Vec<(LineKind, Vec<P>)> = osm
             .lines
             .iter()
@@ -198,14 +234,14 @@ impl MapData {
                 pos: project(p.pos),
             })
             .collect();
-        let rings = |a: &ProjArea| a.rings.iter().flatten().copied().collect::<Vec<_>>();
         Self {
             road_index: index(&roads, |r| r.points.clone()),
-            land_index: index(&land, |(_, a)| rings(a)),
-            water_index: index(&water, rings),
-            building_index: index(&buildings, rings),
+            land_index: area_index(&land),
+            water_index: area_index(&water),
+            building_index: area_index(&buildings),
             line_index: index(&lines, |(_, l)| l.clone()),
             roads,
+            land_kind,
             land,
             water,
             buildings,
@@ -244,7 +280,14 @@ impl MapData {
         for (i, style) in &road_hits {
             if let Some(casing_px) = style.casing_px {
                 let c = palette.road_casing[style.group];
-                stroke_line(pixmap, t, &self.roads[*i].points, c, casing_px, None);
+                stroke_line(
+                    pixmap,
+                    t,
+                    self.roads[*i].points.iter().copied(),
+                    c,
+                    casing_px,
+                    None,
+                );
             }
         }
         for (i, style) in &road_hits {
@@ -252,7 +295,14 @@ impl MapData {
             let dash = style
                 .dashed
                 .then(|| vec![style.width_px * 2.0, style.width_px * 1.5]);
-            stroke_line(pixmap, t, &self.roads[*i].points, c, style.width_px, dash);
+            stroke_line(
+                pixmap,
+                t,
+                self.roads[*i].points.iter().copied(),
+                c,
+                style.width_px,
+                dash,
+            );
         }
     }
 
@@ -279,27 +329,51 @@ impl MapData {
             hits.sort_unstable(); // deterministic drawing order
             hits
         };
+        let query_areas = |tree: &RTree<AreaIndexed>, areas: &FlatAreas, margin_px: f64| {
+            let e = t.envelope(margin_px);
+            let o = areas.origin();
+            // Rounded outwards: a box that touches the tile is never missed.
+            let lo = [(e.lower()[0] - o[0]) as f32, (e.lower()[1] - o[1]) as f32];
+            let hi = [(e.upper()[0] - o[0]) as f32, (e.upper()[1] - o[1]) as f32];
+            let pad = |v: f32, d: f32| v + d * (v.abs() * 1e-6 + 1e-9);
+            let env = AABB::from_corners(
+                [pad(lo[0], -1.0), pad(lo[1], -1.0)],
+                [pad(hi[0], 1.0), pad(hi[1], 1.0)],
+            );
+            let mut hits: Vec<u32> = tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|g| g.data)
+                .collect();
+            hits.sort_unstable(); // deterministic drawing order
+            hits
+        };
         let zf = f32::from(z);
 
         // Land cover: big landuse first, then greenery on top.
         if z >= 10 {
-            let hits = query(&self.land_index, 1.0);
+            let hits = query_areas(&self.land_index, &self.land, 1.0);
             for pass in [0, 1] {
                 for &i in &hits {
-                    let (kind, area) = &self.land[i as usize];
+                    let kind = self.land_kind[i as usize];
                     let is_green = matches!(
                         kind,
                         LandKind::Forest | LandKind::Park | LandKind::Grass | LandKind::Cemetery
                     );
                     if (pass == 1) == is_green {
-                        fill_area(&mut pixmap, &t, area, land_color(palette, *kind));
+                        fill_area(
+                            &mut pixmap,
+                            &t,
+                            &self.land,
+                            i as usize,
+                            land_color(palette, kind),
+                        );
                     }
                 }
             }
         }
 
-        for &i in &query(&self.water_index, 1.0) {
-            fill_area(&mut pixmap, &t, &self.water[i as usize], palette.water);
+        for &i in &query_areas(&self.water_index, &self.water, 1.0) {
+            fill_area(&mut pixmap, &t, &self.water, i as usize, palette.water);
         }
         let line_hits = query(&self.line_index, 8.0);
         for &i in &line_hits {
@@ -309,16 +383,23 @@ impl MapData {
                 LineKind::Stream if z >= 13 => interpolate(zf, &[(13.0, 0.6), (18.0, 3.0)]),
                 _ => continue,
             };
-            stroke_line(&mut pixmap, &t, points, palette.water_line, width, None);
+            stroke_line(
+                &mut pixmap,
+                &t,
+                points.iter().copied(),
+                palette.water_line,
+                width,
+                None,
+            );
         }
 
         if options.buildings && z >= 14 {
-            let hits = query(&self.building_index, 1.0);
+            let hits = query_areas(&self.building_index, &self.buildings, 1.0);
             for &i in &hits {
-                let area = &self.buildings[i as usize];
-                fill_area(&mut pixmap, &t, area, palette.building);
+                let i = i as usize;
+                fill_area(&mut pixmap, &t, &self.buildings, i, palette.building);
                 if z >= 16 {
-                    for ring in &area.rings {
+                    for ring in self.buildings.rings(i) {
                         stroke_line(&mut pixmap, &t, ring, palette.building_outline, 0.8, None);
                     }
                 }
@@ -340,13 +421,20 @@ impl MapData {
                     }
                     _ => continue,
                 };
-                stroke_line(&mut pixmap, &t, points, palette.rail, width, None);
+                stroke_line(
+                    &mut pixmap,
+                    &t,
+                    points.iter().copied(),
+                    palette.rail,
+                    width,
+                    None,
+                );
                 if dash && z >= 13 {
                     let d = vec![width * 3.0, width * 3.0];
                     stroke_line(
                         &mut pixmap,
                         &t,
-                        points,
+                        points.iter().copied(),
                         palette.rail_dash,
                         width * 0.5,
                         Some(d),
@@ -466,13 +554,18 @@ fn land_color(palette: &BasemapPalette, kind: LandKind) -> egui::Color32 {
     }
 }
 
-fn polyline_path(t: &TileTransform, points: &[P], close: bool, pb: &mut PathBuilder) {
-    let mut it = points.iter();
-    let Some(&first) = it.next() else { return };
+fn polyline_path(
+    t: &TileTransform,
+    points: impl IntoIterator<Item = P>,
+    close: bool,
+    pb: &mut PathBuilder,
+) {
+    let mut it = points.into_iter();
+    let Some(first) = it.next() else { return };
     let (x, y) = t.apply(first);
     pb.move_to(x, y);
     let mut last = (x, y);
-    for &p in it {
+    for p in it {
         let (x, y) = t.apply(p);
         // Skip sub-pixel steps: big polygons at low zoom have thousands of them.
         if (x - last.0).abs() + (y - last.1).abs() >= 0.25 {
@@ -485,9 +578,15 @@ fn polyline_path(t: &TileTransform, points: &[P], close: bool, pb: &mut PathBuil
     }
 }
 
-fn fill_area(pixmap: &mut Pixmap, t: &TileTransform, area: &ProjArea, c: egui::Color32) {
+fn fill_area(
+    pixmap: &mut Pixmap,
+    t: &TileTransform,
+    areas: &FlatAreas,
+    i: usize,
+    c: egui::Color32,
+) {
     let mut pb = PathBuilder::new();
-    for ring in &area.rings {
+    for ring in areas.rings(i) {
         polyline_path(t, ring, true, &mut pb);
     }
     let Some(path) = pb.finish() else { return };
@@ -508,7 +607,7 @@ fn fill_area(pixmap: &mut Pixmap, t: &TileTransform, area: &ProjArea, c: egui::C
 fn stroke_line(
     pixmap: &mut Pixmap,
     t: &TileTransform,
-    points: &[P],
+    points: impl IntoIterator<Item = P>,
     c: egui::Color32,
     width_px: f32,
     dash: Option<Vec<f32>>,

@@ -161,9 +161,9 @@ fn spawn_opener(
                     "onemap: {} opened in {:.2} s ({} roads, {} buildings, {} addresses)",
                     path.display(),
                     city.load_time.as_secs_f64(),
-                    city.osm.roads.len(),
+                    city.summary.roads,
                     city.summary.buildings,
-                    city.osm.addresses.len()
+                    city.summary.addresses
                 );
             }
             // Kept for the caller when the window never took it (no display).
@@ -230,7 +230,7 @@ fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp
         let initial_view = match (centre, zoom) {
             (None, None) => None,
             (centre, zoom) => Some((
-                centre.unwrap_or_else(|| city.osm.bounds.center()),
+                centre.unwrap_or_else(|| city.bounds.center()),
                 zoom.unwrap_or(16.0).clamp(2.0, 20.0),
             )),
         };

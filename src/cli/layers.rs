@@ -5,7 +5,7 @@ use onemap::city::load_city;
 
 pub fn demo_layers(osm_path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
     let city = load_city(osm_path)?;
-    let layers = onemap_core::layers::demo::generate(&city.osm);
+    let layers = onemap_core::layers::demo::generate(city.osm());
     onemap::ops::save_dir(out, &layers, &Default::default())?;
     println!(
         "generated sample layers for {} into {}: {} beats, {} cameras, {} posts, {} stations",

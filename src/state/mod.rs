@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use onemap_core::feed::IncidentStatus;
 use onemap_core::layers::{Camera, CameraKind, CameraStatus, Post, PostKind};
+use onemap_core::osm::OsmData;
 use onemap_core::search::{SearchHit, SearchIndex, Target};
 
 use crate::city::City;
@@ -34,7 +35,7 @@ pub struct AppState {
     pub search_query: String,
     pub search_hits: Vec<SearchHit>,
     search_index: SearchIndex,
-    search_revision: Option<u64>,
+    search_revision: Option<(u64, bool)>,
     pub edit_mode: bool,
     pub tool: Option<Tool>,
     /// The last save's outcome: message, and whether it failed.
@@ -274,7 +275,7 @@ impl AppState {
             a.invalidate();
         } else if settings.categories != before.categories {
             let offset = self.settings.utc_offset_min;
-            a.rebuild(&self.city.osm.bounds, &self.ops.index, offset);
+            a.rebuild(&self.city.bounds, &self.ops.index, offset);
         }
     }
 
@@ -431,12 +432,20 @@ impl AppState {
     }
 
     pub fn refresh_search(&mut self) {
-        if self.search_revision != Some(self.ops.revision) {
-            self.search_revision = Some(self.ops.revision);
+        // Places and streets come with the city's data; until it is read (a second or two
+        // after a prefecture opens) the index has the layers only and is made again after.
+        let osm = self.city.osm_ready().cloned();
+        let wanted = (self.ops.revision, osm.is_some());
+        if self.search_revision != Some(wanted) {
+            self.search_revision = Some(wanted);
             let label_points: Vec<_> = (0..self.ops.layers.beats.len())
                 .map(|i| self.ops.centre_of_beat(i).unwrap_or_default())
                 .collect();
-            self.search_index = SearchIndex::new(&self.city.osm, &self.ops.layers, &label_points);
+            self.search_index = SearchIndex::new(
+                osm.as_deref().unwrap_or(&OsmData::default()),
+                &self.ops.layers,
+                &label_points,
+            );
         }
         let mut hits = live_hits(self.shown_feed(), &self.search_query, 6);
         hits.extend(

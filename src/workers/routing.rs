@@ -120,7 +120,7 @@ impl HasOsm for OsmData {
 
 impl HasOsm for crate::city::City {
     fn osm(&self) -> &OsmData {
-        &self.osm
+        crate::city::City::osm(self)
     }
 
     /// The city's shared graph at the default speeds; another copy only for other speeds.
@@ -128,7 +128,7 @@ impl HasOsm for crate::city::City {
         if *speeds == Speeds::default() {
             crate::city::City::graph(self)
         } else {
-            Arc::new(RoadGraph::build(&self.osm, speeds))
+            Arc::new(RoadGraph::build(crate::city::City::osm(self), speeds))
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn floor(name: &str, units: usize, calls: usize) -> Floor {
     let city = demo_city();
     let clock = fake_clock();
     let server = super::fresh_server(name, &clock);
-    let addresses = &city.osm.addresses;
+    let addresses = &city.osm().addresses;
     let mut setup: Vec<FeedCommand> = (0..units)
         .map(|k| {
             FeedCommand::SignOn(SignOn {

@@ -74,7 +74,7 @@ pub fn run(osm_path: &Path, samples: usize, started: Instant) -> anyhow::Result<
     let t0 = Instant::now();
     let city = load_city(osm_path)?;
     let import = t0.elapsed();
-    let bounds = city.osm.bounds;
+    let bounds = city.bounds;
     let zoom = mercator::zoom_to_fit(&bounds, VIEW_W, VIEW_H);
     let view = view_tiles(bounds.center(), zoom, VIEW_W, VIEW_H);
     let producer = |data: std::sync::Arc<LazyMapData>| Producer::Rendered {
@@ -100,10 +100,10 @@ pub fn run(osm_path: &Path, samples: usize, started: Instant) -> anyhow::Result<
     println!("OneMap basemap benchmark: {}", osm_path.display());
     println!(
         "  data: {} roads, {} buildings, {} water areas, {} land areas; {} worker threads",
-        city.osm.roads.len(),
+        city.osm().roads.len(),
         city.summary.buildings,
-        city.osm.water.len(),
-        city.osm.land.len(),
+        city.osm().water.len(),
+        city.osm().land.len(),
         workers
     );
     println!();

@@ -126,7 +126,7 @@ pub(super) fn frame_times(
         city.clone(),
         AppOptions {
             layers_dir: Some(layers_dir.to_path_buf()),
-            initial_view: Some((city.osm.bounds.center(), zoom)),
+            initial_view: Some((city.bounds.center(), zoom)),
             ..AppOptions::default()
         },
     )?;
@@ -166,7 +166,7 @@ pub(super) fn frame_times(
 pub fn run_layers(osm_path: &Path) -> anyhow::Result<()> {
     use onemap_core::spatial::{LayerIndex, linear};
     let city = std::sync::Arc::new(load_city(osm_path)?);
-    let bounds = city.osm.bounds;
+    let bounds = city.bounds;
     let layers = synthetic_layers(&bounds, 100, 100_000);
     println!(
         "OneMap layer benchmark: {} beats, {} cameras (synthetic, over {})",

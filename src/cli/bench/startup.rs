@@ -64,7 +64,7 @@ pub fn run(osm_path: &Path, cache_dir: Option<&Path>) -> anyhow::Result<()> {
     phase("open (prepared city)", t);
     let dir = std::env::temp_dir().join(format!("onemap-bench-layers-{}", std::process::id()));
     onemap::ops::save_dir(&dir, &layers, &Default::default())?;
-    let bounds = city.osm.bounds;
+    let bounds = city.bounds;
     let fit = onemap_core::coord::mercator::zoom_to_fit(
         &bounds,
         super::basemap::VIEW_W,
