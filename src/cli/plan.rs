@@ -319,7 +319,8 @@ fn suggest(
     } else {
         (origins, args.add_posts, "new posts")
     };
-    let inst = mclp::build(
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut inst = mclp::build(
         graph,
         mode,
         limit,
@@ -327,8 +328,9 @@ fn suggest(
         &candidates,
         demand_points,
         fixed,
+        threads,
     );
-    let sol = mclp::solve(&inst, k);
+    let sol = mclp::solve(&mut inst, k);
     if args.relocate {
         // What the posts cover where they are now, for comparison.
         let now = mclp::build(
@@ -339,6 +341,7 @@ fn suggest(
             &[],
             demand_points,
             origins,
+            1,
         );
         let _ = writeln!(
             summary,
@@ -364,14 +367,7 @@ fn suggest(
     );
     sol.chosen
         .iter()
-        .map(|&c| {
-            let node = inst.candidates[c];
-            let gain: f64 = inst.covers[c]
-                .iter()
-                .map(|(d, _)| inst.weights[*d as usize])
-                .sum();
-            (graph.nodes[node as usize], gain)
-        })
+        .map(|&c| (graph.nodes[inst.candidates[c] as usize], inst.alone[c]))
         .collect()
 }
 

@@ -233,12 +233,20 @@ fn rings_and_coverage(
 /// `n` posts at nodes of `mode`'s main component, evenly spread through the node order (which
 /// follows the roads, so across the whole city).
 fn spread_posts(graph: &RoadGraph, mode: Mode, n: usize) -> Vec<Origin> {
-    let main = graph.main_count(mode);
-    (0..graph.node_count() as u32)
-        .filter(|&v| graph.in_main(mode, v))
-        .step_by((main / n.max(1)).max(1))
+    // A grid over the network's box, each point put on the road (those in a lake or a
+    // field are skipped): independent of how the graph numbers its nodes.
+    let side = (n as f64).sqrt().ceil().max(1.0) as usize;
+    let b = onemap_core::coord::BBox::from_points(graph.nodes.iter().copied());
+    (0..side * side)
+        .filter_map(|i| {
+            let (x, y) = ((i % side) as f64 + 0.5, (i / side) as f64 + 0.5);
+            let at = LonLat::new(
+                b.min.lon + (b.max.lon - b.min.lon) * x / side as f64,
+                b.min.lat + (b.max.lat - b.min.lat) * y / side as f64,
+            );
+            graph.snap(at, mode, 2_000.0).ok()
+        })
         .take(n)
-        .filter_map(|v| graph.snap(graph.nodes[v as usize], mode, MAX_SNAP_M).ok())
         .map(|snap| Origin { snap, delay_s: 0.0 })
         .collect()
 }
@@ -255,18 +263,33 @@ fn placement(
     let candidates = mclp::intersections(graph, mode);
     let demand: Vec<(Option<Snap>, f64)> = setup.demand_points().collect();
     let t = Instant::now();
-    let inst = mclp::build(graph, mode, 180.0, 0.0, &candidates, &demand, posts);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let rss_before = super::startup::rss_mib().unwrap_or(f64::NAN);
+    let mut inst = mclp::build(
+        graph,
+        mode,
+        180.0,
+        0.0,
+        &candidates,
+        &demand,
+        posts,
+        threads,
+    );
     let build_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let sol = mclp::solve(&inst, 3);
+    let sol = mclp::solve(&mut inst, 3);
+    let rss_after = super::startup::rss_mib().unwrap_or(f64::NAN);
     println!(
         "post placement (3 new posts, 3 min, {} candidate intersections, {} demand points): \
-         instance {build_s:.2} s, solve {:.1} ms, +{:.0} demand (greedy +{:.0})",
+         instance {build_s:.2} s on {threads} threads, solve {:.1} ms ({} covers searched \
+         again), +{:.0} demand (greedy +{:.0}); resident +{:.0} MiB",
         candidates.len(),
         demand.len(),
         t.elapsed().as_secs_f64() * 1e3,
+        inst.searched_again,
         sol.covered,
-        sol.greedy_covered
+        sol.greedy_covered,
+        rss_after - rss_before
     );
 
     if let Some(path) = mclp_out {
@@ -321,11 +344,11 @@ fn write_mclp_instance(
     let agg: Vec<(Option<Snap>, f64)> = by_seg.values().map(|(s, w)| (Some(*s), *w)).collect();
     let cands: Vec<u32> = candidates.iter().copied().step_by(12).collect();
     let limit = 180.0;
-    let inst = mclp::build(graph, mode, limit, 0.0, &cands, &agg, &[]);
+    let mut inst = mclp::build(graph, mode, limit, 0.0, &cands, &agg, &[], 1);
     let mut solutions = Vec::new();
     for k in [3usize, 5, 10, 15] {
         let t = Instant::now();
-        let sol = mclp::solve(&inst, k);
+        let sol = mclp::solve(&mut inst, k);
         solutions.push(json!({
             "k": k,
             "covered": sol.covered,
@@ -339,7 +362,8 @@ fn write_mclp_instance(
         "limit_s": limit,
         "weights": inst.weights,
         "candidates": inst.candidates,
-        "covers": inst.covers.iter().map(|c| c.iter().map(|&(d, t)| json!([d, t])).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        // Per candidate, the demand points it reaches within the limit.
+        "covers": (0..cands.len()).map(|c| inst.cover(c).to_vec()).collect::<Vec<_>>(),
         "onemap": solutions,
     });
     std::fs::write(path, serde_json::to_string(&out)?)

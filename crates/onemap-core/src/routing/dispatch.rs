@@ -10,6 +10,14 @@
 //! the straight-line lower bound (distance ÷ the mode's fastest speed) of every one of its
 //! units is already slower than the `want`-th best. A unit faster than one shown is never
 //! omitted.
+//!
+//! Units are put on the road only when the search can reach them: a unit's raw position lies
+//! within [`MAX_SNAP_M`] of wherever it snaps, so its straight-line bound is known unsnapped,
+//! and it joins the search (snapped, its entry nodes offered their current costs) once the
+//! radius passes that bound. With 10,000 units that have all moved, a ranking snaps the few
+//! near the incident, not all of them. A unit that cannot be put on the road is reported
+//! (`unplaced`) when the search reaches it; one the search never reaches is slower than those
+//! shown either way.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -187,14 +195,9 @@ impl Recommender {
             self.snaps.retain(|id, _| ids.contains(id.as_str()));
         }
         let mut run = Ranking::new(responders, want);
-        let by_mode = self.place(graph, incident, &mut run);
+        let by_mode = self.bounds(graph, incident, &mut run);
         // Modes in order of their most promising unit.
-        let min_lb = |m: Mode| {
-            by_mode[m.index()]
-                .iter()
-                .map(|u| u.2)
-                .fold(f32::INFINITY, f32::min)
-        };
+        let min_lb = |m: Mode| by_mode[m.index()].first().map_or(f32::INFINITY, |u| u.1);
         let mut modes: Vec<Mode> = Mode::ALL
             .into_iter()
             .filter(|m| !by_mode[m.index()].is_empty())
@@ -204,20 +207,24 @@ impl Recommender {
             let units = &by_mode[mode.index()];
             if min_lb(mode) >= run.kth() {
                 // None of this mode's units can beat the ones found: not searched at all.
-                run.bounded
-                    .extend(units.iter().map(|&(index, _, lb)| Bounded {
-                        index,
-                        at_least_s: lb,
-                    }));
+                run.bounded.extend(units.iter().map(|&(index, lb)| Bounded {
+                    index,
+                    at_least_s: lb,
+                }));
                 continue;
             }
             let Some(target) = run.out.incident_snaps[mode.index()] else {
                 continue;
             };
+            let mut snapper = Snapper {
+                snaps: &mut self.snaps,
+                vmax: self.vmax[mode.index()],
+            };
             run.search_mode(
                 graph,
                 &mut self.search,
                 &mut self.units_at,
+                &mut snapper,
                 mode,
                 units,
                 &target,
@@ -226,14 +233,15 @@ impl Recommender {
         run.finish()
     }
 
-    /// Put the incident on every mode's network and every responder on its own; the placed
-    /// responders by mode with their straight-line lower bounds.
-    fn place(
+    /// Put the incident on every mode's network; the responders by mode with a lower bound on
+    /// their ETA, ascending: from their road position when it is known (they have not moved
+    /// since), else from where they are, less the farthest a snap may move them.
+    fn bounds(
         &mut self,
         graph: &RoadGraph,
         incident: LonLat,
         run: &mut Ranking<'_>,
-    ) -> [Vec<(usize, Snap, f32)>; 4] {
+    ) -> [Vec<(usize, f32)>; 4] {
         let mut incident_err: [Option<String>; 4] = Default::default();
         for m in Mode::ALL {
             match graph.snap(incident, m, MAX_SNAP_M) {
@@ -241,7 +249,7 @@ impl Recommender {
                 Err(e) => incident_err[m.index()] = Some(format!("the incident: {e}")),
             }
         }
-        let mut by_mode: [Vec<(usize, Snap, f32)>; 4] = Default::default();
+        let mut by_mode: [Vec<(usize, f32)>; 4] = Default::default();
         for (i, r) in run.responders.iter().enumerate() {
             let Some(target) = run.out.incident_snaps[r.mode.index()] else {
                 run.out.unplaced.push(Unplaced {
@@ -250,21 +258,44 @@ impl Recommender {
                 });
                 continue;
             };
-            match self.snap(graph, r) {
-                Ok(s) => {
-                    // Slightly under the true bound: haversine vs the segments' lengths.
-                    run.straight[i] = haversine_m(s.point, target.point);
-                    let lb =
-                        r.turnout_s + (run.straight[i] * 0.999 / self.vmax[r.mode.index()]) as f32;
-                    by_mode[r.mode.index()].push((i, s, lb));
-                }
-                Err(e) => run.out.unplaced.push(Unplaced {
-                    index: i,
-                    reason: e.to_string(),
-                }),
-            }
+            let known = match self.snaps.get(&r.id) {
+                Some((at, mode, Ok(s))) if *at == r.at && *mode == r.mode => Some(*s),
+                _ => None,
+            };
+            let straight_m = match known {
+                Some(s) => haversine_m(s.point, target.point),
+                None => (haversine_m(r.at, target.point) - MAX_SNAP_M).max(0.0),
+            };
+            // Slightly under the true bound: haversine vs the segments' lengths.
+            let lb = r.turnout_s + (straight_m * 0.999 / self.vmax[r.mode.index()]) as f32;
+            by_mode[r.mode.index()].push((i, lb));
+        }
+        for units in &mut by_mode {
+            units.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         }
         by_mode
+    }
+}
+
+/// Puts responders on the road as the search reaches them, remembering where (a unit that
+/// has not moved is not snapped again).
+struct Snapper<'a> {
+    snaps: &'a mut HashMap<String, (LonLat, Mode, Result<Snap, SnapError>)>,
+    vmax: f64,
+}
+
+impl Snapper<'_> {
+    fn snap(&mut self, graph: &RoadGraph, r: &Responder) -> Result<Snap, SnapError> {
+        if let Some((at, mode, snap)) = self.snaps.get(&r.id)
+            && *at == r.at
+            && *mode == r.mode
+        {
+            return snap.clone();
+        }
+        let snap = graph.snap(r.at, r.mode, MAX_SNAP_M);
+        self.snaps
+            .insert(r.id.clone(), (r.at, r.mode, snap.clone()));
+        snap
     }
 }
 
@@ -373,31 +404,32 @@ impl<'a> Ranking<'a> {
     }
 
     /// One reverse search from the incident over `mode`'s network, until the `want` best are
-    /// certain and nothing outside the radius can beat them, or every unit is found.
+    /// certain and nothing outside the radius can beat them, or every unit is found. `units`
+    /// with their ETA bounds; each is put on the road when the radius reaches its travel bound.
+    #[allow(clippy::too_many_arguments)]
     fn search_mode(
         &mut self,
         graph: &RoadGraph,
         search: &mut Search,
         units_at: &mut UnitsAt,
+        snapper: &mut Snapper<'_>,
         mode: Mode,
-        units: &[(usize, Snap, f32)],
+        units: &[(usize, f32)],
         target: &Snap,
     ) {
         let min_turnout = units
             .iter()
-            .map(|&(i, ..)| self.responders[i].turnout_s)
+            .map(|&(i, _)| self.responders[i].turnout_s)
             .fold(f32::INFINITY, f32::min);
         units_at.reset(graph.node_count());
+        // (unit, travel bound, ETA bound), by travel bound: the order the radius reaches them.
+        let mut waiting: Vec<(usize, f32, f32)> = units
+            .iter()
+            .map(|&(i, lb)| (i, lb - self.responders[i].turnout_s, lb))
+            .collect();
+        waiting.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut joined = 0;
         let mut pending = BinaryHeap::new();
-        for &(i, snap, _) in units {
-            for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
-                units_at.add(node, i, t);
-            }
-            if snap.seg == target.seg {
-                let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
-                self.offer(&mut pending, i, t);
-            }
-        }
         search.start(
             graph,
             seeds(graph, mode, Direction::Reverse, target),
@@ -406,6 +438,23 @@ impl<'a> Ranking<'a> {
         let (mut finished, mut radius, mut stopped) = (0usize, 0.0f32, false);
         loop {
             let r = search.next_cost();
+            // Units the radius has reached join: on the road, at their entry nodes, with what
+            // the search already knows of those.
+            while let Some(w) = waiting.get_mut(joined)
+                && w.1 <= r
+            {
+                finished += self.join(
+                    graph,
+                    search,
+                    units_at,
+                    snapper,
+                    &mut pending,
+                    mode,
+                    target,
+                    w,
+                );
+                joined += 1;
+            }
             radius = radius.max(r.min(f32::MAX));
             // Every unit at or inside the radius is certain.
             while let Some(&p) = pending.peek() {
@@ -425,7 +474,9 @@ impl<'a> Ranking<'a> {
             let Some((node, cost_s)) =
                 search.settle(graph, mode, Direction::Reverse, f32::INFINITY)
             else {
-                break;
+                // Nothing left to settle: the radius is now infinite, so every unit still
+                // waiting joins (and is found or reported) on the next turn.
+                continue;
             };
             self.out.settled += 1 + search.written().len();
             // The settled node and every node its chains reached (their costs may still
@@ -443,13 +494,60 @@ impl<'a> Ranking<'a> {
                 }
             }
         }
-        self.bound_the_rest(mode, units, stopped.then_some(radius));
+        let rest: Vec<(usize, f32)> = waiting.iter().map(|&(i, _, lb)| (i, lb)).collect();
+        self.bound_the_rest(mode, &rest, stopped.then_some(radius));
+    }
+
+    /// Put unit `w.0` on the road and into the search: its entry nodes marked, offered the
+    /// costs the search has for them so far (a lower one later comes through `written`), and
+    /// its ETA bound tightened to its road position. Returns 1 if it cannot be placed (it
+    /// counts as finished: reported, not ranked).
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        graph: &RoadGraph,
+        search: &Search,
+        units_at: &mut UnitsAt,
+        snapper: &mut Snapper<'_>,
+        pending: &mut BinaryHeap<Pending>,
+        mode: Mode,
+        target: &Snap,
+        w: &mut (usize, f32, f32),
+    ) -> usize {
+        let i = w.0;
+        let r = &self.responders[i];
+        let snap = match snapper.snap(graph, r) {
+            Ok(s) => s,
+            Err(e) => {
+                self.done[i] = true;
+                self.out.unplaced.push(Unplaced {
+                    index: i,
+                    reason: e.to_string(),
+                });
+                return 1;
+            }
+        };
+        self.straight[i] = haversine_m(snap.point, target.point);
+        w.2 =
+            w.2.max(r.turnout_s + (self.straight[i] * 0.999 / snapper.vmax) as f32);
+        for (node, t) in seeds(graph, mode, Direction::Forward, &snap) {
+            units_at.add(node, i, t);
+            let known = search.cost[node as usize];
+            if known.is_finite() {
+                self.offer(pending, i, known + t);
+            }
+        }
+        if snap.seg == target.seg {
+            let t = along_s(graph, mode, snap.seg, snap.frac, target.frac);
+            self.offer(pending, i, t);
+        }
+        0
     }
 
     /// Units of `mode` the search did not finish: bounded by the radius it stopped at, or,
     /// when it searched everything, unreachable.
-    fn bound_the_rest(&mut self, mode: Mode, units: &[(usize, Snap, f32)], radius: Option<f32>) {
-        for &(i, _, lb) in units {
+    fn bound_the_rest(&mut self, mode: Mode, units: &[(usize, f32)], radius: Option<f32>) {
+        for &(i, lb) in units {
             if self.done[i] {
                 continue;
             }
@@ -798,8 +896,19 @@ mod tests {
         let one = rec.recommend(&g, incident, &units, 1);
         assert_eq!(one.ranked[0].index, 0);
         assert!((one.ranked[0].eta_s - eta("west")).abs() < 1e-3);
+        // The unit in the sea is never reached by this search, so it is never put on the road:
+        // bounded (170 km away), not reported.
+        assert!(one.unplaced.is_empty());
+        assert!(
+            one.rest
+                .iter()
+                .any(|b| b.index == 4 && b.at_least_s > 3_000.0)
+        );
         for b in &one.rest {
             assert!(b.at_least_s >= one.ranked.last().unwrap().eta_s);
+            if b.index == 4 {
+                continue;
+            }
             assert!(
                 b.at_least_s <= eta(&units[b.index].id) + 1e-3,
                 "bounds are lower bounds"
