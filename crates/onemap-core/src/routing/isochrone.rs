@@ -174,6 +174,14 @@ fn reach_within(
     }
     own.sort_by(|x, y| x.seg.cmp(&y.seg).then(x.lo.total_cmp(&y.lo)));
 
+    // Origin segments no node search reached (all of the limit spent on the segment), known
+    // before the marks are cleared below. `own` is sorted by segment, so this is too.
+    let mut unreached: Vec<u32> = own
+        .iter()
+        .map(|p| p.seg)
+        .filter(|&seg| ws.from_a[seg as usize] == 0.0 && ws.from_b[seg as usize] == 0.0)
+        .collect();
+    unreached.dedup();
     let mut pieces = Vec::with_capacity(ws.touched.len() + own.len());
     let mut intervals: Vec<(f32, f32)> = Vec::new();
     for &seg in &ws.touched {
@@ -195,14 +203,11 @@ fn reach_within(
         merge_into(&mut pieces, seg, &mut intervals);
     }
     ws.touched.clear();
-    // Origin segments that no node search reached (all of the limit spent on the segment).
-    let mut done: Vec<u32> = pieces.iter().map(|p| p.seg).collect();
-    done.sort_unstable();
     let mut k = 0;
     while k < own.len() {
         let seg = own[k].seg;
         let run = own[k..].iter().take_while(|p| p.seg == seg).count();
-        if done.binary_search(&seg).is_err() {
+        if unreached.binary_search(&seg).is_ok() {
             intervals.clear();
             intervals.extend(own[k..k + run].iter().map(|p| (p.lo, p.hi)));
             merge_into(&mut pieces, seg, &mut intervals);
