@@ -20,7 +20,7 @@ pub const DISTRICT_BEATS: usize = 400;
 
 /// Whether the view shows station districts instead of beats.
 pub fn districts_shown(ops: &OpState, view: &BBox) -> bool {
-    !ops.districts.is_empty() && ops.index.beats_in_unsorted(view).len() > DISTRICT_BEATS
+    !ops.districts.is_empty() && ops.index.beats_in_exceed(view, DISTRICT_BEATS)
 }
 
 #[derive(Clone, Debug)]

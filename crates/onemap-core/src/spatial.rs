@@ -313,6 +313,15 @@ impl LayerIndex {
             .collect()
     }
 
+    /// Whether more than `n` beats meet `bbox`: stops at the `n + 1`-th, so asking it of a
+    /// prefecture's whole extent costs no more than asking it of a street.
+    pub fn beats_in_exceed(&self, bbox: &BBox, n: usize) -> bool {
+        self.beats
+            .locate_in_envelope_intersecting(&self.envelope(bbox))
+            .nth(n)
+            .is_some()
+    }
+
     /// Beat rings in metres (for clients that draw or measure them).
     pub fn beat_rings_m(&self, i: usize) -> &[Vec<[f64; 2]>] {
         &self.beat_rings_m[i]

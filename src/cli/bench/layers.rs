@@ -120,6 +120,10 @@ pub(super) fn frame_times(
     frames: usize,
 ) -> anyhow::Result<(Duration, Duration, onemap::map::layer::Drawn)> {
     use onemap::app::{AppOptions, OneMapApp};
+    // The frame alone: the city's data and the basemap's projection (which the console
+    // prepares behind its first frame) are ready, and no planner runs beside it.
+    city.osm();
+    city.map.get();
     let ctx = egui::Context::default();
     let mut app = OneMapApp::new(
         &ctx,
@@ -127,6 +131,7 @@ pub(super) fn frame_times(
         AppOptions {
             layers_dir: Some(layers_dir.to_path_buf()),
             initial_view: Some((city.bounds.center(), zoom)),
+            planner: false,
             ..AppOptions::default()
         },
     )?;

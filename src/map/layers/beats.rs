@@ -99,8 +99,6 @@ impl MapLayer for BeatsLayer {
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
         let zoom = projector.zoom();
-        let mut beats = ops.index.beats_in_unsorted(&view);
-        beats.sort_unstable();
         let selected_beat = match &state.selection {
             Some(Selection::Beat(id)) => Some(id.to_string()),
             _ => None,
@@ -110,6 +108,8 @@ impl MapLayer for BeatsLayer {
             self.draw_district_labels(ctx, drawn);
             return;
         }
+        let mut beats = ops.index.beats_in_unsorted(&view);
+        beats.sort_unstable();
         let use_mesh = beats.len() > BEAT_MESH_THRESHOLD;
         if use_mesh {
             self.draw_mesh(painter, projector, ops, selected_beat.clone(), theme, false);

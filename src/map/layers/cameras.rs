@@ -37,9 +37,11 @@ impl MapLayer for CamerasLayer {
         let rect = painter.clip_rect();
         let view = view_bbox(projector, rect.expand(40.0));
         let by_district = districts_shown(ops, &view);
-        let in_view = ops.index.cameras_in_unsorted(&view);
-        if zoom >= WEDGE_ZOOM && in_view.len() <= MAX_WEDGES {
-            let mut in_view = in_view;
+        // Wedges only from street zoom on, so the whole extent's cameras are never listed.
+        let wedges = (zoom >= WEDGE_ZOOM)
+            .then(|| ops.index.cameras_in_unsorted(&view))
+            .filter(|in_view| in_view.len() <= MAX_WEDGES);
+        if let Some(mut in_view) = wedges {
             in_view.sort_unstable();
             for i in in_view {
                 let c = &ops.layers.cameras[i];
