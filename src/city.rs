@@ -145,9 +145,27 @@ impl Phase {
     }
 }
 
+/// When the basemap's data (projected roads, areas, their indexes) is prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Basemap {
+    /// Before `open` returns.
+    Now,
+    /// On a thread, once the window's first complete frame is drawn (or after
+    /// [`BACKGROUND_WAIT`]).
+    Behind,
+    /// Only if something draws (tools that never do).
+    OnUse,
+}
+
 /// Open a city without a cache: import the extract every time (tests and tools).
 pub fn load_city(path: &Path) -> anyhow::Result<City> {
-    open(path, None, true, &|_, _| {})
+    open(path, None, Basemap::Now, &|_, _| {})
+}
+
+/// Open a city for a tool that draws nothing (`demo-layers`): from the prepared copy when
+/// there is one, and no basemap prepared.
+pub fn open_for_tool(path: &Path, cache_dir: Option<&Path>) -> anyhow::Result<City> {
+    open(path, cache_dir, Basemap::OnUse, &|_, _| {})
 }
 
 /// Open a city, from the prepared copy in `cache_dir` when there is a valid one; otherwise
@@ -158,13 +176,13 @@ pub fn open_city(
     cache_dir: Option<&Path>,
     progress: Progress<'_>,
 ) -> anyhow::Result<City> {
-    open(path, cache_dir, false, progress)
+    open(path, cache_dir, Basemap::Behind, progress)
 }
 
 fn open(
     path: &Path,
     cache_dir: Option<&Path>,
-    eager_basemap: bool,
+    basemap: Basemap,
     progress: Progress<'_>,
 ) -> anyhow::Result<City> {
     let start = Instant::now();
@@ -189,7 +207,7 @@ fn open(
         "{stem}-{source:016x}-r{RENDERER_VERSION}-{}",
         crate::basemap::text::font_tag()
     );
-    let ready_for_background = Arc::new(Gate::new(eager_basemap));
+    let ready_for_background = Arc::new(Gate::new(basemap != Basemap::Behind));
     let data = Arc::new(OnceLock::new());
     let head = cache.as_ref().and_then(|c| c.read::<Head>(Part::Head).ok());
     let (head, map) = match head {
@@ -238,7 +256,7 @@ fn open(
             (head, map)
         }
     };
-    if !eager_basemap {
+    if basemap == Basemap::Behind {
         let map = map.clone();
         let gate = ready_for_background.clone();
         let spawned = std::thread::Builder::new()
@@ -251,7 +269,7 @@ fn open(
         if let Err(err) = spawned {
             eprintln!("onemap: cannot start the basemap thread ({err}); preparing it on use");
         }
-    } else {
+    } else if basemap == Basemap::Now {
         progress(Phase::Basemap, 0.0);
         map.get();
     }

@@ -1,11 +1,16 @@
 //! `onemap demo-layers` and `onemap check-layers`: generate sample layers for any city, and
 //! validate layer files (every problem listed, exit status 1 if any feature is rejected).
 
-use onemap::city::load_city;
 
-pub fn demo_layers(osm_path: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
-    let city = load_city(osm_path)?;
-    let layers = onemap_core::layers::demo::generate(city.osm());
+/// The sample layers of a city into `out`: from the prepared city's copy when `cache_dir` has
+/// one (the console made it), else generated (and kept there for next time).
+pub fn demo_layers(
+    osm_path: &std::path::Path,
+    cache_dir: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let city = onemap::city::open_for_tool(osm_path, cache_dir)?;
+    let layers = city.sample_layers();
     onemap::ops::save_dir(out, &layers, &Default::default())?;
     println!(
         "generated sample layers for {} into {}: {} beats, {} cameras, {} posts, {} stations",

@@ -257,7 +257,14 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        Some(Cmd::DemoLayers { out }) => return layers::demo_layers(&osm_path, &out),
+        Some(Cmd::DemoLayers { out }) => {
+            let cache = (!cli.no_cache).then(|| {
+                cli.cache
+                    .clone()
+                    .unwrap_or_else(onemap::prepared::default_dir)
+            });
+            return layers::demo_layers(&osm_path, cache.as_deref(), &out);
+        }
         Some(Cmd::CheckLayers { dir }) => return layers::check_layers(&dir),
         Some(Cmd::Plan {
             posts,

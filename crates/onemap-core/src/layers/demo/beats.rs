@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
 
 use super::raster::{Grid, region_boxes, remove_pinches, trace_region};
 use super::{Context, Junction, dist, is_main};
@@ -191,6 +192,8 @@ pub(super) fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Statio
         .iter()
         .filter(|s| s.kind == StationKind::Police)
         .collect();
+    let police_tree = PointTree::new(police.iter().map(|st| cx.proj.to_m(st.pos)));
+    let industrial = Industrial::new(cx);
     let mut per_place: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
     let boxes = region_boxes(&grid, &label, seeds.len());
@@ -205,12 +208,9 @@ pub(super) fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Statio
         if rings.iter().any(|r| self_intersection(r).is_some()) {
             continue; // never emit a beat the validator would reject
         }
-        let station = police
-            .iter()
-            .min_by(|a, b| {
-                dist(cx.proj.to_m(a.pos), seed_m).total_cmp(&dist(cx.proj.to_m(b.pos), seed_m))
-            })
-            .map_or_else(|| StationId("PS-01".into()), |st| st.id.clone());
+        let station = police_tree
+            .nearest(seed_m)
+            .map_or_else(|| StationId("PS-01".into()), |k| police[k].id.clone());
         let place = cx.place_name(seed_m);
         let k = per_place.entry(place.clone()).or_default();
         *k += 1;
@@ -219,7 +219,7 @@ pub(super) fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Statio
             name: format!("{place} {k}"),
             station_id: station,
             officers_on_duty: 1 + (density as u32 / 25).min(5),
-            area_type: area_type(cx, seed_m, density),
+            area_type: area_type(industrial.contains(seed_m), density),
             rings,
             extra: Extra::new(),
         });
@@ -228,19 +228,78 @@ pub(super) fn beats(cx: &Context<'_>, junctions: &[Junction], stations: &[Statio
 }
 
 /// Industrial if the seed is in industrial land, else by address density.
-fn area_type(cx: &Context<'_>, centre: [f64; 2], density: usize) -> AreaType {
-    let industrial = cx.osm.land.iter().any(|l| {
-        l.kind == LandKind::Industrial
-            && l.area.bbox().contains(cx.proj.to_lonlat(centre))
-            && l.area.rings.iter().take(1).any(|r| {
-                let ring: Vec<[f64; 2]> = r.iter().map(|p| cx.proj.to_m(*p)).collect();
-                locate_in_polygon(centre, &[ring]) != Containment::Outside
-            })
-    });
+fn area_type(industrial: bool, density: usize) -> AreaType {
     match density {
         _ if industrial => AreaType::Industrial,
         40.. => AreaType::Urban,
         8.. => AreaType::Suburban,
         _ => AreaType::Rural,
+    }
+}
+
+/// Points in metres, for the nearest one: the lowest index among equally near ones, as a scan
+/// with `min_by` would choose (so the output does not depend on the tree's shape).
+pub(super) struct PointTree(RTree<GeomWithData<[f64; 2], usize>>);
+
+impl PointTree {
+    pub(super) fn new(points: impl Iterator<Item = [f64; 2]>) -> PointTree {
+        PointTree(RTree::bulk_load(
+            points
+                .enumerate()
+                .map(|(k, m)| GeomWithData::new(m, k))
+                .collect(),
+        ))
+    }
+
+    pub(super) fn nearest(&self, m: [f64; 2]) -> Option<usize> {
+        let d = dist(*self.0.nearest_neighbor(&m)?.geom(), m);
+        self.0
+            .locate_within_distance(m, (d + 1e-6) * (d + 1e-6))
+            .map(|g| (dist(*g.geom(), m), g.data))
+            .filter(|(e, _)| *e <= d)
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, k)| k)
+    }
+}
+
+/// Industrial land's outer rings in metres, found by their boxes.
+struct Industrial {
+    rings: Vec<Vec<[f64; 2]>>,
+    boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+}
+
+impl Industrial {
+    fn new(cx: &Context<'_>) -> Industrial {
+        let rings: Vec<Vec<[f64; 2]>> = cx
+            .osm
+            .land
+            .iter()
+            .filter(|l| l.kind == LandKind::Industrial)
+            .filter_map(|l| l.area.rings.first())
+            .map(|r| r.iter().map(|p| cx.proj.to_m(*p)).collect())
+            .collect();
+        let boxes = rings
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(k, r)| {
+                let (mut lo, mut hi) = (r[0], r[0]);
+                for p in r {
+                    lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+                    hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+                }
+                GeomWithData::new(Rectangle::from_corners(lo, hi), k)
+            })
+            .collect();
+        Industrial {
+            rings,
+            boxes: RTree::bulk_load(boxes),
+        }
+    }
+
+    fn contains(&self, m: [f64; 2]) -> bool {
+        self.boxes.locate_all_at_point(&m).any(|g| {
+            locate_in_polygon(m, std::slice::from_ref(&self.rings[g.data])) != Containment::Outside
+        })
     }
 }
