@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use onemap_core::feed::area::ServedArea;
 use onemap_core::feed::wire::{AuditPage, HistoryAnswer, Welcome};
 use onemap_core::feed::{
     ClientEnvelope, ClientMessage, Command, FeedState, IncidentId, Refusal, RequestId, Role,
@@ -21,6 +22,9 @@ use onemap_feed::client::{ClientConfig, ClientEvent, ConnStatus, FeedClient, Uns
 use onemap_feed::clock::Clock;
 use onemap_feed::identity::IdentityDb;
 use onemap_feed::server::{ServerConfig, ServerHandle, start};
+
+/// Around the city's extent, where the embedded server accepts producers' coordinates.
+const SERVED_MARGIN_M: f64 = 5_000.0;
 use onemap_feed::sim::{SimConfig, World};
 use onemap_feed::tls::ClientTls;
 
@@ -449,6 +453,7 @@ impl LiveLink {
                 }));
                 config.sim = sim.clone();
                 config.clock = clock.clone();
+                config.hub.served = Some(ServedArea::around(city.bounds, SERVED_MARGIN_M));
                 match start(config) {
                     Ok(server) => {
                         let url = format!("ws://{}", server.addr);
@@ -643,6 +648,7 @@ mod tests {
             callback: None,
             notes: vec![],
             acknowledged: None,
+            calls: 1,
         };
         let mut s = LiveState::default();
         let event = |seq, ts, i| {

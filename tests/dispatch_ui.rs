@@ -59,6 +59,7 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
                 call_sign: format!("巡{k:02}"),
                 kind,
                 position: addresses[500 + 1500 * k].pos.into(),
+                fix_at_ms: None,
             })
         })
         .collect();
@@ -286,6 +287,7 @@ fn a_viewer_console_shows_its_role_never_gets_the_number_and_cannot_dispatch() {
             call_sign: "巡01".into(),
             kind: UnitKind::PatrolCar,
             position: city.osm().addresses[500].pos.into(),
+            fix_at_ms: None,
         }),
         FeedCommand::CreateIncident(CreateIncident {
             category: Category::Robbery,

@@ -1,7 +1,6 @@
 //! `onemap demo-layers` and `onemap check-layers`: generate sample layers for any city, and
 //! validate layer files (every problem listed, exit status 1 if any feature is rejected).
 
-
 /// The sample layers of a city into `out`: from the prepared city's copy when `cache_dir` has
 /// one (the console made it), else generated (and kept there for next time).
 pub fn demo_layers(

@@ -50,6 +50,12 @@ pub fn refusal_text(lang: Lang, r: &Refusal) -> String {
         } => t(T::RefusedNotAssigned)
             .replace("{u}", unit_id.as_str())
             .replace("{i}", incident_id.as_str()),
+        Refusal::TooFrequent {
+            unit_id,
+            per_second,
+        } => t(T::RefusedTooFrequent)
+            .replace("{u}", unit_id.as_str())
+            .replace("{n}", &per_second.to_string()),
         Refusal::Invalid { field, reason } => t(T::RefusedInvalid)
             .replace("{f}", field)
             .replace("{r}", reason),

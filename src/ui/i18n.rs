@@ -253,6 +253,9 @@ strings! {
     CmdSignOff => "下线", "Sign off";
     CmdReportPosition => "位置上报", "Position report";
     CmdCreateIncident => "接警", "New call";
+    CmdUpdateIncident => "更正警情", "Update incident";
+    CmdAddNote => "添加备注", "Add note";
+    CmdLinkCall => "关联重复来电", "Link call";
     CmdAuditQuery => "查看审计日志", "Read the audit log";
     CmdAuditNote => "审计记录", "Audit note";
     CmdOther => "指令", "Command";
@@ -271,6 +274,7 @@ strings! {
     RefusedTransition => "{i} 不能从“{a}”变为“{b}”", "{i} cannot go from {a} to {b}";
     RefusedNotAssigned => "{u} 未派往 {i}", "{u} is not assigned to {i}";
     RefusedInvalid => "无效的 {f}：{r}", "invalid {f}: {r}";
+    RefusedTooFrequent => "{u} 每秒上报超过 {n} 次，已拒收", "{u} reports more than {n} positions a second: refused";
     Dismiss => "关闭此提示", "Dismiss";
     BandLate => "实时数据延迟 · 截至 {t}", "Live data late · as of {t}";
     BandLost => "实时数据中断 · 截至 {t}", "Live data lost · as of {t}";

@@ -137,6 +137,9 @@ pub fn command_label(lang: Lang, kind: &str) -> &'static str {
             "audit_query" => T::CmdAuditQuery,
             "audit" => T::CmdAuditNote,
             "acknowledge" => T::Acknowledge,
+            "update_incident" => T::CmdUpdateIncident,
+            "add_note" => T::CmdAddNote,
+            "link_call" => T::CmdLinkCall,
             _ => T::CmdOther,
         },
     )

@@ -34,6 +34,7 @@ pub fn floor(name: &str, units: usize, calls: usize) -> Floor {
                 call_sign: format!("巡{k:02}"),
                 kind: UnitKind::PatrolCar,
                 position: addresses[300 + 700 * k].pos.into(),
+                fix_at_ms: None,
             })
         })
         .collect();

@@ -244,6 +244,7 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
                     call_sign: format!("B{u}"),
                     kind: UnitKind::PatrolCar,
                     position: Position([13.2, 53.5]),
+                    fix_at_ms: None,
                 })
             })
             .collect(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use onemap_core::feed::area::ServedArea;
 use onemap_core::feed::wire::AuditQuery;
 use onemap_core::feed::{Role, UnitId};
 use onemap_feed::identity::IdentityDb;
@@ -70,6 +71,12 @@ enum Cmd {
         /// Serve plain ws:// on an address other than loopback (tokens in the clear).
         #[arg(long)]
         insecure: bool,
+        /// Where producers' coordinates are accepted: a GeoJSON file of polygons. Default:
+        /// the extract's extent (`--osm`, else the demo city) with `--served-margin-m`.
+        #[arg(long)]
+        served_area: Option<PathBuf>,
+        #[arg(long, default_value_t = 5_000.0)]
+        served_margin_m: f64,
     },
     /// Write simulated history into a new event log, time-accelerated: `--days 30 --fast`
     /// gives a month of the demo city in a few minutes, to try and benchmark history.
@@ -397,6 +404,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tls_key,
             client_ca,
             insecure,
+            served_area,
+            served_margin_m,
         } => {
             let mut config = ServerConfig::new(addr, db.clone());
             if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
@@ -412,8 +421,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--keep-closed-min must be at least 1 (got {keep_closed_min})");
             }
             config.hub.keep_closed_ms = keep_closed_min * 60_000;
+            let data = load_osm(osm)?;
+            config.hub.served = Some(match served_area {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    ServedArea::from_geojson(&text, &path.display().to_string())
+                        .map_err(anyhow::Error::msg)?
+                }
+                None => ServedArea::around(data.bounds, served_margin_m),
+            });
             if simulate {
-                let data = load_osm(osm)?;
                 config.world = Some(Box::new(move || World::from_osm(&data)));
                 config.sim = SimConfig {
                     seed,

@@ -145,6 +145,7 @@ fn incident(n: u32, category: Category, priority: u8, at: i64, c2d_s: Option<i64
         callback: Some("13812341234".into()),
         notes: vec![],
         acknowledged: None,
+        calls: 1,
     }
     .with_times(dispatched, dispatched.map(|d| d + 300_000))
 }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::{commander, sign_on, temp_db, token};
 use onemap_core::feed::lifecycle::{
-    Acknowledge, CreateIncident, Dispatch, MoveUp, Reassign, ReportPosition, SetIncidentStatus,
-    SetUnitStatus, SignOff,
+    Acknowledge, AddNote, CreateIncident, Dispatch, LinkCall, MoveUp, Reassign, ReportPosition,
+    SetIncidentStatus, SetUnitStatus, SignOff, UpdateIncident,
 };
 use onemap_core::feed::{
     Category, ClientEnvelope, ClientMessage, Command, IncidentId, IncidentStatus, Position,
@@ -197,6 +197,21 @@ fn fixture(server: &ServerHandle, kind: &str, unit: &str) -> Command {
         "create_incident" => new_call(),
         "acknowledge" => Command::Acknowledge(Acknowledge {
             incident_id: incident(server),
+        }),
+        "update_incident" => Command::UpdateIncident(UpdateIncident {
+            incident_id: incident(server),
+            priority: Some(1),
+            ..UpdateIncident::default()
+        }),
+        "add_note" => Command::AddNote(AddNote {
+            incident_id: incident(server),
+            text: "caller called back".into(),
+            private: false,
+        }),
+        "link_call" => Command::LinkCall(LinkCall {
+            incident_id: incident(server),
+            text: "a second caller".into(),
+            callback: None,
         }),
         other => panic!("no fixture for {other}: add one when a command is added"),
     }
@@ -457,10 +472,10 @@ fn a_wall_never_receives_a_callback_number_over_ten_thousand_events() {
                 address: format!("Straße {n}"),
                 reported_at_ms: None,
                 callback: Some(format!("13{}{:08}", n % 10, n * 7919 % 100_000_000)),
-                notes: vec![onemap_core::feed::Note {
-                    text: format!("private detail {n}"),
-                    private: true,
-                }],
+                notes: vec![onemap_core::feed::Note::new(
+                    format!("private detail {n}"),
+                    true,
+                )],
             }));
         }
         for k in 0..50 {

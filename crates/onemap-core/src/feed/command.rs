@@ -59,6 +59,10 @@ pub struct SignOn {
     pub call_sign: String,
     pub kind: UnitKind,
     pub position: Position,
+    /// When `position` was fixed (default: now), so that a gateway's next report, fixed a
+    /// moment later, is not older than it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_at_ms: Option<i64>,
 }
 
 /// A unit ends its shift and leaves the picture.
@@ -106,6 +110,45 @@ pub struct Acknowledge {
     pub incident_id: IncidentId,
 }
 
+/// Correct what the call-taker learned later: each field given replaces the incident's; at
+/// least one must be given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIncident {
+    pub incident_id: IncidentId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// A line on the incident's timeline; a private one is kept from wall and viewer sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddNote {
+    pub incident_id: IncidentId,
+    pub text: String,
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// Another call about an open incident (a duplicate the call-taker recognised): the incident
+/// counts it and keeps its words as a note instead of a second incident being opened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCall {
+    pub incident_id: IncidentId,
+    #[serde(default)]
+    pub text: String,
+    /// The second caller's callback number, kept as a private note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+}
+
 macro_rules! define_command {
     ($($variant:ident($body:ty) = $kind:literal,)*) => {
         /// Everything that changes the live picture. On the wire each is its own `kind`.
@@ -151,6 +194,9 @@ impl Command {
             Command::ReportPosition(c) => (None, Some(&c.unit_id)),
             Command::CreateIncident(_) => (None, None),
             Command::Acknowledge(c) => (Some(&c.incident_id), None),
+            Command::UpdateIncident(c) => (Some(&c.incident_id), None),
+            Command::AddNote(c) => (Some(&c.incident_id), None),
+            Command::LinkCall(c) => (Some(&c.incident_id), None),
         }
     }
 }
@@ -192,6 +238,9 @@ pub enum Refusal {
         incident_id: IncidentId,
         unit_id: UnitId,
     },
+    /// A unit reports faster than the server accepts (`per_second` a second at most).
+    #[error("unit {unit_id} reports more than {per_second} positions a second")]
+    TooFrequent { unit_id: UnitId, per_second: u32 },
     #[error("invalid {field}: {reason}")]
     Invalid { field: String, reason: String },
     /// The sender's role may not send this (`policy`).

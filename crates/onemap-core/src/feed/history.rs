@@ -202,6 +202,7 @@ impl IncidentRecord {
             callback: None,
             notes: vec![],
             acknowledged: None,
+            calls: 1,
         }
     }
 }

@@ -7,12 +7,12 @@
 
 use super::command::invalid;
 pub use super::command::{
-    Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
-    SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
+    Acknowledge, AddNote, Command, CreateIncident, Dispatch, LinkCall, MoveUp, Reassign, Refusal,
+    ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn, UpdateIncident,
 };
 use super::model::{
-    Acknowledged, Incident, IncidentId, IncidentStatus, Unit, UnitId, UnitPosition, UnitStatus,
-    UnitStatusChange,
+    Acknowledged, Incident, IncidentId, IncidentStatus, Note, Position, Unit, UnitId, UnitPosition,
+    UnitStatus, UnitStatusChange,
 };
 use super::state::FeedState;
 use super::wire::{IdBody, ServerEvent};
@@ -26,6 +26,11 @@ pub const MAX_ADDRESS_LEN: usize = 200;
 /// Notes an incident may carry, and characters per note.
 pub const MAX_NOTES: usize = 20;
 pub const MAX_NOTE_LEN: usize = 500;
+/// Notes an incident keeps in all (those given with the call, added and linked calls): an
+/// incident that runs for days stays a bounded record.
+pub const MAX_INCIDENT_NOTES: usize = 200;
+/// Calls that may be linked to one incident.
+pub const MAX_CALLS: u32 = 999;
 /// Fastest plausible unit, km/h (a drone).
 pub const MAX_SPEED_KMH: f64 = 400.0;
 
@@ -62,6 +67,9 @@ pub fn decide(
         Command::ReportPosition(c) => rules.report_position(c),
         Command::CreateIncident(c) => rules.create_incident(c),
         Command::Acknowledge(c) => rules.acknowledge(c),
+        Command::UpdateIncident(c) => rules.update_incident(c),
+        Command::AddNote(c) => rules.add_note(c),
+        Command::LinkCall(c) => rules.link_call(c),
     }
 }
 
@@ -307,6 +315,16 @@ impl Rules<'_> {
         if !c.position.is_valid() {
             return Err(invalid("position", "not a WGS84 [lon, lat]"));
         }
+        let fix_at_ms = c.fix_at_ms.unwrap_or(self.now_ms);
+        if fix_at_ms > self.now_ms + MAX_FUTURE_MS {
+            return Err(invalid(
+                "fix_at_ms",
+                format!(
+                    "{} ms in the future (at most {MAX_FUTURE_MS})",
+                    fix_at_ms - self.now_ms
+                ),
+            ));
+        }
         if let Some(u) = self.state.units.get(&c.unit_id) {
             // Signing on again (a device reconnecting) changes nothing but a new name or kind.
             if u.call_sign == sign && u.kind == c.kind {
@@ -328,7 +346,7 @@ impl Rules<'_> {
             position: c.position,
             heading_deg: 0.0,
             speed_kmh: 0.0,
-            fix_at_ms: self.now_ms,
+            fix_at_ms,
             posted: None,
         })])
     }
@@ -388,36 +406,17 @@ impl Rules<'_> {
     }
 
     fn create_incident(&self, c: &CreateIncident) -> Result<Vec<ServerEvent>, Refusal> {
-        if !(1..=4).contains(&c.priority) {
-            return Err(invalid(
-                "priority",
-                format!("{} (expected 1 to 4)", c.priority),
-            ));
-        }
-        if !c.location.is_valid() {
-            return Err(invalid("location", "not a WGS84 [lon, lat]"));
-        }
-        if c.address.chars().count() > MAX_ADDRESS_LEN {
-            return Err(invalid(
-                "address",
-                format!("longer than {MAX_ADDRESS_LEN} characters"),
-            ));
-        }
+        check_priority(c.priority)?;
+        check_location(c.location)?;
+        check_address(&c.address)?;
         if let Some(number) = &c.callback {
             check_callback(number)?;
         }
         if c.notes.len() > MAX_NOTES {
             return Err(invalid("notes", format!("more than {MAX_NOTES}")));
         }
-        if let Some(k) = c
-            .notes
-            .iter()
-            .position(|n| n.text.chars().count() > MAX_NOTE_LEN)
-        {
-            return Err(invalid(
-                "notes",
-                format!("note {} is longer than {MAX_NOTE_LEN} characters", k + 1),
-            ));
+        for (k, n) in c.notes.iter().enumerate() {
+            check_note_text(&format!("notes[{k}].text"), &n.text, false)?;
         }
         let reported = c.reported_at_ms.unwrap_or(self.now_ms);
         if reported > self.now_ms + MAX_FUTURE_MS {
@@ -434,12 +433,171 @@ impl Rules<'_> {
             assigned_units: Vec::new(),
             times: Default::default(),
             callback: c.callback.as_deref().map(|n| n.trim().to_owned()),
-            notes: c.notes.clone(),
+            notes: c
+                .notes
+                .iter()
+                .map(|n| Note {
+                    text: n.text.trim().to_owned(),
+                    private: n.private,
+                    by: self.by.to_owned(),
+                    at_ms: self.now_ms,
+                })
+                .collect(),
             acknowledged: None,
+            calls: 1,
         };
         incident.stamp(None, self.now_ms);
         Ok(vec![ServerEvent::IncidentCreated(incident)])
     }
+}
+
+impl Rules<'_> {
+    fn update_incident(&self, c: &UpdateIncident) -> Result<Vec<ServerEvent>, Refusal> {
+        let i = self.open(&c.incident_id)?;
+        if c.category.is_none()
+            && c.priority.is_none()
+            && c.location.is_none()
+            && c.address.is_none()
+        {
+            return Err(invalid(
+                "body",
+                "nothing to change: give category, priority, location or address",
+            ));
+        }
+        if let Some(p) = c.priority {
+            check_priority(p)?;
+        }
+        if let Some(p) = c.location {
+            check_location(p)?;
+        }
+        if let Some(a) = &c.address {
+            check_address(a)?;
+        }
+        let same = c.category.is_none_or(|v| v == i.category)
+            && c.priority.is_none_or(|v| v == i.priority)
+            && c.location.is_none_or(|v| v == i.location)
+            && c.address.as_deref().is_none_or(|v| v.trim() == i.address);
+        if same {
+            return Ok(Vec::new());
+        }
+        Ok(vec![self.updated(i, |i| {
+            i.category = c.category.unwrap_or(i.category);
+            i.priority = c.priority.unwrap_or(i.priority);
+            i.location = c.location.unwrap_or(i.location);
+            if let Some(a) = &c.address {
+                a.trim().clone_into(&mut i.address);
+            }
+        })])
+    }
+
+    fn add_note(&self, c: &AddNote) -> Result<Vec<ServerEvent>, Refusal> {
+        let i = self.open(&c.incident_id)?;
+        check_note_text("text", &c.text, false)?;
+        self.room_for_notes(i, 1)?;
+        Ok(vec![self.updated(i, |i| {
+            i.notes.push(self.note(&c.text, c.private));
+        })])
+    }
+
+    /// Another call about the same incident: one more call, its words and its number (kept
+    /// private) as notes.
+    fn link_call(&self, c: &LinkCall) -> Result<Vec<ServerEvent>, Refusal> {
+        let i = self.open(&c.incident_id)?;
+        check_note_text("text", &c.text, true)?;
+        if let Some(number) = &c.callback {
+            check_callback(number)?;
+        }
+        if i.calls >= MAX_CALLS {
+            return Err(invalid(
+                "incident_id",
+                format!("{} has {MAX_CALLS} calls already", i.id),
+            ));
+        }
+        let notes: Vec<Note> = [
+            Some(self.note(
+                format!("call {}: {}", i.calls + 1, c.text.trim()).trim_end_matches([':', ' ']),
+                false,
+            )),
+            c.callback
+                .as_deref()
+                .map(|n| self.note(&format!("call {} callback {}", i.calls + 1, n.trim()), true)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        self.room_for_notes(i, notes.len())?;
+        Ok(vec![self.updated(i, |i| {
+            i.calls += 1;
+            i.notes.extend(notes);
+        })])
+    }
+
+    fn note(&self, text: &str, private: bool) -> Note {
+        Note {
+            text: text.trim().to_owned(),
+            private,
+            by: self.by.to_owned(),
+            at_ms: self.now_ms,
+        }
+    }
+
+    fn room_for_notes(&self, i: &Incident, more: usize) -> Result<(), Refusal> {
+        if i.notes.len() + more > MAX_INCIDENT_NOTES {
+            return Err(invalid(
+                "text",
+                format!("{} has {MAX_INCIDENT_NOTES} notes already", i.id),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_priority(priority: u8) -> Result<(), Refusal> {
+    if (1..=4).contains(&priority) {
+        Ok(())
+    } else {
+        Err(invalid("priority", format!("{priority} (expected 1 to 4)")))
+    }
+}
+
+fn check_location(p: Position) -> Result<(), Refusal> {
+    if p.is_valid() {
+        Ok(())
+    } else {
+        Err(invalid("location", "not a WGS84 [lon, lat]"))
+    }
+}
+
+fn check_address(address: &str) -> Result<(), Refusal> {
+    if address.chars().count() > MAX_ADDRESS_LEN {
+        return Err(invalid(
+            "address",
+            format!("longer than {MAX_ADDRESS_LEN} characters"),
+        ));
+    }
+    if address.chars().any(char::is_control) {
+        return Err(invalid("address", "contains control characters"));
+    }
+    Ok(())
+}
+
+/// A note's text: 1 to [`MAX_NOTE_LEN`] characters (or empty where `may_be_empty`), no control
+/// characters but line breaks.
+fn check_note_text(field: &str, text: &str, may_be_empty: bool) -> Result<(), Refusal> {
+    let n = text.trim().chars().count();
+    if n == 0 && !may_be_empty {
+        return Err(invalid(field, "empty"));
+    }
+    if n > MAX_NOTE_LEN {
+        return Err(invalid(
+            field,
+            format!("longer than {MAX_NOTE_LEN} characters"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "contains control characters"));
+    }
+    Ok(())
 }
 
 /// A callback number: 3 to 20 digits, with an optional leading `+` and spaces or dashes.
@@ -504,6 +662,7 @@ mod tests {
                     call_sign: format!("巡{k}"),
                     kind: UnitKind::PatrolCar,
                     position: Position([13.26, 53.55]),
+                    fix_at_ms: None,
                 }),
                 T0,
             )
@@ -552,6 +711,163 @@ mod tests {
             decide(&s, &unknown, T0, "desk-1"),
             Err(Refusal::UnknownIncident { .. })
         ));
+    }
+
+    #[test]
+    fn notes_updates_and_linked_calls_are_stamped_with_who_and_when() {
+        let mut s = city();
+        let id = IncidentId::from("I-000001");
+        let note = |text: &str, private| {
+            Command::AddNote(AddNote {
+                incident_id: id.clone(),
+                text: text.into(),
+                private,
+            })
+        };
+        let events = decide(&s, &note(" suspect fled north ", false), T0 + 1_000, "ct-1");
+        for e in events.unwrap() {
+            s.apply(&Envelope::new(s.last_seq + 1, T0 + 1_000, e));
+        }
+        let n = s.incidents[&id].notes.last().unwrap().clone();
+        assert_eq!(
+            (n.text.as_str(), n.private, n.by.as_str(), n.at_ms),
+            ("suspect fled north", false, "ct-1", T0 + 1_000)
+        );
+        let update = Command::UpdateIncident(UpdateIncident {
+            incident_id: id.clone(),
+            priority: Some(2),
+            address: Some("Marktplatz 3".into()),
+            ..UpdateIncident::default()
+        });
+        assert_eq!(run(&mut s, update.clone(), T0 + 2_000), Ok(1));
+        let i = &s.incidents[&id];
+        assert_eq!((i.priority, i.address.as_str()), (2, "Marktplatz 3"));
+        assert_eq!(i.category, Category::Robbery, "fields not given are kept");
+        // The same update again changes nothing.
+        assert_eq!(run(&mut s, update, T0 + 3_000), Ok(0));
+        let link = Command::LinkCall(LinkCall {
+            incident_id: id.clone(),
+            text: "neighbour heard shouting".into(),
+            callback: Some("0395 555 12".into()),
+        });
+        assert_eq!(run(&mut s, link, T0 + 4_000), Ok(1));
+        let i = &s.incidents[&id];
+        assert_eq!(i.calls, 2);
+        let texts: Vec<(&str, bool)> = i
+            .notes
+            .iter()
+            .map(|n| (n.text.as_str(), n.private))
+            .collect();
+        assert_eq!(
+            texts[1..],
+            [
+                ("call 2: neighbour heard shouting", false),
+                ("call 2 callback 0395 555 12", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_input_for_each_new_field_names_it_and_stores_nothing() {
+        let s = city();
+        let id = IncidentId::from("I-000001");
+        let upd = |f: fn(&mut UpdateIncident)| {
+            let mut u = UpdateIncident {
+                incident_id: id.clone(),
+                ..UpdateIncident::default()
+            };
+            f(&mut u);
+            Command::UpdateIncident(u)
+        };
+        let long = "x".repeat(MAX_NOTE_LEN + 1);
+        let cases: Vec<(Command, &str)> = vec![
+            (upd(|_| {}), "body"),
+            (upd(|u| u.priority = Some(0)), "priority"),
+            (upd(|u| u.priority = Some(9)), "priority"),
+            (
+                upd(|u| u.location = Some(Position([200.0, 53.0]))),
+                "location",
+            ),
+            (
+                upd(|u| u.location = Some(Position([f64::NAN, 53.0]))),
+                "location",
+            ),
+            (
+                upd(|u| u.address = Some("a".repeat(MAX_ADDRESS_LEN + 1))),
+                "address",
+            ),
+            (upd(|u| u.address = Some("line\u{7}bell".into())), "address"),
+            (
+                Command::AddNote(AddNote {
+                    incident_id: id.clone(),
+                    text: "   ".into(),
+                    private: false,
+                }),
+                "text",
+            ),
+            (
+                Command::AddNote(AddNote {
+                    incident_id: id.clone(),
+                    text: long.clone(),
+                    private: true,
+                }),
+                "text",
+            ),
+            (
+                Command::LinkCall(LinkCall {
+                    incident_id: id.clone(),
+                    text: String::new(),
+                    callback: Some("call me".into()),
+                }),
+                "callback",
+            ),
+            (
+                Command::LinkCall(LinkCall {
+                    incident_id: id.clone(),
+                    text: long,
+                    callback: None,
+                }),
+                "text",
+            ),
+        ];
+        for (cmd, field) in cases {
+            match decide(&s, &cmd, T0 + 1_000, "ct-1") {
+                Err(Refusal::Invalid { field: f, reason }) => {
+                    assert_eq!(f, field, "{cmd:?}: {reason}");
+                    assert!(!reason.is_empty());
+                }
+                other => panic!("{cmd:?} gave {other:?}"),
+            }
+        }
+        // An unknown incident is named as such.
+        let unknown = Command::AddNote(AddNote {
+            incident_id: "I-404".into(),
+            text: "x".into(),
+            private: false,
+        });
+        assert!(matches!(
+            decide(&s, &unknown, T0, "ct-1"),
+            Err(Refusal::UnknownIncident { .. })
+        ));
+    }
+
+    #[test]
+    fn an_incident_keeps_a_bounded_number_of_notes() {
+        let mut s = city();
+        let id = IncidentId::from("I-000001");
+        let add = Command::AddNote(AddNote {
+            incident_id: id.clone(),
+            text: "update".into(),
+            private: false,
+        });
+        for k in 0..MAX_INCIDENT_NOTES {
+            run(&mut s, add.clone(), T0 + k as i64).unwrap();
+        }
+        assert!(matches!(
+            run(&mut s, add, T0 + 10_000),
+            Err(Refusal::Invalid { field, .. }) if field == "text"
+        ));
+        assert_eq!(s.incidents[&id].notes.len(), MAX_INCIDENT_NOTES);
     }
 
     #[test]
@@ -673,6 +989,7 @@ mod tests {
                     call_sign: "x".into(),
                     kind: UnitKind::Drone,
                     position: Position([13.0, 53.0]),
+                    fix_at_ms: None,
                 }),
                 "invalid unit_id",
             ),

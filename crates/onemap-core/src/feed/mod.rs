@@ -23,10 +23,14 @@ macro_rules! with_commands {
             ReportPosition(ReportPosition) = "report_position",
             CreateIncident(CreateIncident) = "create_incident",
             Acknowledge(Acknowledge) = "acknowledge",
+            UpdateIncident(UpdateIncident) = "update_incident",
+            AddNote(AddNote) = "add_note",
+            LinkCall(LinkCall) = "link_call",
         }
     };
 }
 
+pub mod area;
 pub mod command;
 pub mod history;
 pub mod lifecycle;

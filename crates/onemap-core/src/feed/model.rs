@@ -317,6 +317,9 @@ pub struct Incident {
     /// Who acknowledged it first, and when (the `acknowledge` command).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<Acknowledged>,
+    /// Calls about it: 1, and one more for each call linked to it as a duplicate.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub calls: u32,
 }
 
 /// The first acknowledgement of an incident.
@@ -335,6 +338,35 @@ pub struct Note {
     /// Dispatch only: removed from what wall and viewer sessions receive.
     #[serde(default)]
     pub private: bool,
+    /// Who wrote it and when (stamped by the server; empty and 0 for notes given with a call).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at_ms: i64,
+}
+
+impl Note {
+    /// A note as a producer gives it (the server stamps who and when).
+    pub fn new(text: impl Into<String>, private: bool) -> Note {
+        Note {
+            text: text.into(),
+            private,
+            by: String::new(),
+            at_ms: 0,
+        }
+    }
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
 }
 
 impl Incident {

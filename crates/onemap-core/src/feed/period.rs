@@ -246,6 +246,7 @@ mod tests {
             callback: None,
             notes: vec![],
             acknowledged: None,
+            calls: 1,
         }
     }
 

@@ -38,6 +38,9 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("report_position", [No, No, No, No, No, No, Own, Yes]),
     ("create_incident", [No, Yes, Yes, No, No, No, No, No]),
     ("acknowledge", [No, Yes, Yes, No, No, No, No, No]),
+    ("update_incident", [No, Yes, Yes, No, No, No, No, No]),
+    ("add_note", [No, Yes, Yes, No, No, No, No, No]),
+    ("link_call", [No, Yes, Yes, No, No, No, No, No]),
 ];
 
 /// The grant of `role` for messages of `kind`; a kind not in [`POLICY`] is denied.
@@ -259,16 +262,11 @@ mod tests {
             times: IncidentTimes::default(),
             callback: Some("13812341234".into()),
             notes: vec![
-                Note {
-                    text: "caller is the owner".into(),
-                    private: true,
-                },
-                Note {
-                    text: "blue car".into(),
-                    private: false,
-                },
+                Note::new("caller is the owner", true),
+                Note::new("blue car", false),
             ],
             acknowledged: None,
+            calls: 1,
         };
         let Some(ServerEvent::IncidentCreated(r)) =
             redact(&ServerEvent::IncidentCreated(incident.clone()))

@@ -126,6 +126,7 @@ mod tests {
             callback: None,
             notes: vec![],
             acknowledged: None,
+            calls: 1,
         }
     }
 

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::{
-    Acknowledge, Command, CreateIncident, Dispatch, MoveUp, Reassign, Refusal, ReportPosition,
-    SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
+    Acknowledge, AddNote, Command, CreateIncident, Dispatch, LinkCall, MoveUp, Reassign, Refusal,
+    ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn, UpdateIncident,
 };
 use super::history::{FiguresAnswer, HistoryQuery, IncidentRecord, Track};
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
@@ -541,6 +541,7 @@ mod tests {
             callback: None,
             notes: vec![],
             acknowledged: None,
+            calls: 1,
         }
     }
 

@@ -95,7 +95,11 @@ impl Hub {
             reply: Some((queue, request_id)),
         };
         let outcome = check_deadline(not_after_ms, now)
+            .and_then(|()| self.producers.check(&command, now))
             .and_then(|()| decide(&self.state, &command, now, &actor.name));
+        if outcome.is_ok() {
+            self.producers.accepted(&command, now);
+        }
         let _ = self.stage(&mut work, &origin, &command, outcome, now);
         let _ = self.commit(work);
     }

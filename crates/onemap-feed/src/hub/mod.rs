@@ -13,6 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use onemap_core::feed::area::ServedArea;
 use onemap_core::feed::lifecycle::archive_due;
 use onemap_core::feed::policy::redact_envelope;
 use onemap_core::feed::wire::{AuditQuery, Empty, Hello};
@@ -31,6 +32,7 @@ use crate::store::{Answer, Batch, EventStore, Retention, StoreError};
 mod auth;
 mod history;
 mod messages;
+pub mod producers;
 
 /// Messages to the hub waiting at most this many before senders wait (backpressure).
 pub const HUB_CHANNEL: usize = 4096;
@@ -60,6 +62,10 @@ pub struct HubConfig {
     pub auth_block_ms: i64,
     /// The identities table is looked at this often (revocations reach live sessions).
     pub identity_poll: Duration,
+    /// Where producers' coordinates are accepted (none: anywhere on Earth).
+    pub served: Option<ServedArea>,
+    /// Position reports a unit may send a second.
+    pub reports_per_s: u32,
 }
 
 impl Default for HubConfig {
@@ -77,6 +83,8 @@ impl Default for HubConfig {
             auth_window_ms: 60_000,
             auth_block_ms: 60_000,
             identity_poll: Duration::from_secs(1),
+            served: None,
+            reports_per_s: producers::MAX_REPORTS_PER_S,
         }
     }
 }
@@ -228,6 +236,8 @@ pub struct Hub {
     retention: Retention,
     /// Retention has caught up until this time (nothing to thin before the next minute).
     retained_at_ms: i64,
+    /// The served area and the per-unit report rate.
+    producers: producers::ProducerGate,
 }
 
 /// What one step of work writes and then sends.
@@ -271,6 +281,7 @@ impl Hub {
             }
         };
         Ok(Hub {
+            producers: producers::ProducerGate::new(config.served.clone(), config.reports_per_s),
             history,
             retention: config.retention.clone(),
             retained_at_ms: i64::MIN,
@@ -441,7 +452,10 @@ impl Hub {
         command: Command,
         now: i64,
     ) -> Result<Vec<u64>, Refusal> {
-        let outcome = decide(&self.state, &command, now, &origin.actor.name);
+        let outcome = self
+            .producers
+            .check_area(&command)
+            .and_then(|()| decide(&self.state, &command, now, &origin.actor.name));
         self.stage(work, origin, &command, outcome, now)
     }
 
@@ -454,7 +468,17 @@ impl Hub {
         now: i64,
     ) -> Result<Vec<u64>, Refusal> {
         let (incident_id, unit_id) = command.subject();
-        let (incident_id, unit_id) = (incident_id.cloned(), unit_id.cloned());
+        // A command that names no incident but changed one (a call created, a unit's status
+        // moving its incident along) is audited under that incident: its timeline.
+        let incident_id = incident_id.cloned().or_else(|| {
+            outcome.as_ref().ok()?.iter().find_map(|e| match e {
+                ServerEvent::IncidentCreated(i) | ServerEvent::IncidentUpdated(i) => {
+                    Some(i.id.clone())
+                }
+                _ => None,
+            })
+        });
+        let unit_id = unit_id.cloned();
         // Positions are in the event log already; auditing each would drown the log.
         let audited = !matches!(command, Command::ReportPosition(_));
         let request = origin.reply.as_ref().map(|(_, r)| r.clone());
@@ -691,6 +715,7 @@ impl Hub {
         }
         if now - self.last_prune_ms >= 60_000 {
             self.last_prune_ms = now;
+            self.producers.forget_gone(&self.state);
             self.forget_answers(now - self.config.answer_memory_ms);
         }
         self.retain(now);
@@ -800,6 +825,7 @@ mod tests {
                 call_sign: format!("U{k}"),
                 kind: UnitKind::PatrolCar,
                 position: Position([13.2, 53.5]),
+                fix_at_ms: None,
             });
             let env = ClientEnvelope::request(
                 format!("r-{k}").as_str().into(),

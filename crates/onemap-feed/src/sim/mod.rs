@@ -198,6 +198,7 @@ impl Sim {
                     call_sign: call_sign(kind, i + 1),
                     kind,
                     position: sim.world.graph.nodes[start as usize].into(),
+                    fix_at_ms: None,
                 }));
             }
             sim.units.push(SimUnit {
@@ -352,10 +353,7 @@ impl Sim {
         // redaction for walls and viewers is exercised; a private note on some calls too.
         let callback = format!("1{}{:09}", 3 + self.rand() % 7, self.rand() % 1_000_000_000);
         let notes = if self.rand().is_multiple_of(4) {
-            vec![Note {
-                text: "caller asks not to be named".into(),
-                private: true,
-            }]
+            vec![Note::new("caller asks not to be named", true)]
         } else {
             Vec::new()
         };

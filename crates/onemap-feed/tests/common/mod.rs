@@ -80,6 +80,7 @@ pub fn sign_on(id: &str) -> Command {
         call_sign: id.into(),
         kind: UnitKind::PatrolCar,
         position: Position([13.26, 53.56]),
+        fix_at_ms: None,
     })
 }
 
