@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use onemap_core::coord::{BBox, haversine_m};
+use onemap_core::geocode::Geocoder;
 use onemap_core::layers::OpLayers;
 use onemap_core::osm::{OsmData, PlaceKind, import_pbf_with_progress};
 use onemap_core::routing::{RoadGraph, Speeds};
@@ -45,6 +47,9 @@ pub struct City {
     /// waits for (the basemap's projected copy, the simulator's graph) holds back until then,
     /// so a prefecture's first frame does not share two cores with it. Open for tools.
     pub ready_for_background: Arc<Gate>,
+    /// The address finder for call intake: built on a thread the first time it is asked for.
+    geocoder: Arc<OnceLock<Geocoder>>,
+    geocoder_started: std::sync::atomic::AtomicBool,
 }
 
 /// A one-way gate threads may wait at, for a bounded time.
@@ -286,6 +291,8 @@ fn open(
         graph: OnceLock::new(),
         sample: std::sync::Mutex::new(None),
         ready_for_background,
+        geocoder: Arc::new(OnceLock::new()),
+        geocoder_started: std::sync::atomic::AtomicBool::new(false),
     })
 }
 
@@ -346,6 +353,34 @@ impl City {
     /// The city's data if it has been read.
     pub fn osm_ready(&self) -> Option<&Arc<OsmData>> {
         self.data.get()
+    }
+
+    /// The address finder, if it is built; the first call starts building it on a thread of
+    /// its own (a prefecture's million addresses take a moment; a frame never waits).
+    pub fn geocoder(&self) -> Option<&Geocoder> {
+        if let Some(g) = self.geocoder.get() {
+            return Some(g);
+        }
+        let started = self
+            .geocoder_started
+            .swap(true, std::sync::atomic::Ordering::AcqRel);
+        if !started {
+            let (cell, data) = (self.geocoder.clone(), self.data.clone());
+            let spawned = std::thread::Builder::new()
+                .name("geocoder".into())
+                .spawn(move || {
+                    let _ = cell.set(Geocoder::new(data.wait()));
+                });
+            if let Err(err) = spawned {
+                eprintln!("onemap: cannot start the geocoder's thread: {err}");
+            }
+        }
+        None
+    }
+
+    /// The address finder, built now if need be (tests and tools).
+    pub fn geocoder_now(&self) -> &Geocoder {
+        self.geocoder.get_or_init(|| Geocoder::new(self.osm()))
     }
 
     /// The road graph at the default speeds: read from the cache or built, once.

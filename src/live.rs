@@ -171,6 +171,9 @@ pub struct LiveState {
     pub last_error: Option<String>,
     /// Commands sent and not yet answered, by request id.
     pub pending: BTreeMap<RequestId, Pending>,
+    /// The last answers (request id, carried out), newest last, at most [`MAX_ANSWERED`]: for a
+    /// form that waits for its command's outcome before it closes.
+    pub answered: VecDeque<(RequestId, bool)>,
     /// Outcomes of commands, newest last, at most [`MAX_NOTICES`].
     pub notices: VecDeque<Notice>,
     /// The last audit page received.
@@ -348,6 +351,7 @@ impl LiveState {
                     }
                     ServerEvent::CommandResult(r) => {
                         if let Some(p) = self.pending.remove(&r.request_id) {
+                            self.answered(r.request_id.clone(), r.ok);
                             let text = if r.ok {
                                 NoticeText::Done {
                                     kind: p.kind,
@@ -377,6 +381,22 @@ impl LiveState {
         }
     }
 
+    fn answered(&mut self, id: RequestId, ok: bool) {
+        self.answered.push_back((id, ok));
+        while self.answered.len() > MAX_ANSWERED {
+            self.answered.pop_front();
+        }
+    }
+
+    /// The outcome of a command sent from here: `None` while it is pending (or unknown).
+    pub fn outcome(&self, id: &RequestId) -> Option<bool> {
+        self.answered
+            .iter()
+            .rev()
+            .find(|(r, _)| r == id)
+            .map(|(_, ok)| *ok)
+    }
+
     /// Commands past their deadline without an answer: reported, and forgotten (the server
     /// refuses them after it; the state stays the server's).
     fn expire(&mut self, now_ms: i64) -> bool {
@@ -388,6 +408,7 @@ impl LiveState {
             .collect();
         for id in &late {
             if let Some(p) = self.pending.remove(id) {
+                self.answered(id.clone(), false);
                 let text = NoticeText::NoAnswer {
                     kind: p.kind,
                     not_after_ms: p.not_after_ms,
@@ -398,6 +419,9 @@ impl LiveState {
         !late.is_empty()
     }
 }
+
+/// Answers kept for forms waiting on their command.
+const MAX_ANSWERED: usize = 32;
 
 /// The link to the server: the client thread, and the embedded server when there is one.
 pub struct LiveLink {
@@ -516,7 +540,13 @@ impl LiveLink {
     /// Send a command now, due within [`COMMAND_DEADLINE_MS`]; if it cannot be sent, say so
     /// at once. It is pending until the server answers. Nothing changes here until the
     /// server's events arrive, so a refused command leaves the view as the server has it.
-    pub fn command(&mut self, state: &mut LiveState, command: Command, now_ms: i64) {
+    /// Send a command now (its request id), or say at once why not (`None`).
+    pub fn command(
+        &mut self,
+        state: &mut LiveState,
+        command: Command,
+        now_ms: i64,
+    ) -> Option<RequestId> {
         let kind = command.kind();
         if let Err(role) = state.may(kind) {
             // The server would refuse it; say so now, in the same words.
@@ -537,7 +567,7 @@ impl LiveLink {
                 },
             };
             state.notify(false, text, now_ms);
-            return;
+            return None;
         }
         let (incident_id, unit_id) = command.subject();
         let pending = Pending {
@@ -559,9 +589,13 @@ impl LiveLink {
         };
         match sent {
             Ok(()) => {
-                state.pending.insert(request_id, pending);
+                state.pending.insert(request_id.clone(), pending);
+                Some(request_id)
             }
-            Err(reason) => state.notify(false, NoticeText::Unsent { kind, reason }, now_ms),
+            Err(reason) => {
+                state.notify(false, NoticeText::Unsent { kind, reason }, now_ms);
+                None
+            }
         }
     }
 

@@ -124,6 +124,17 @@ pub enum Command {
     /// Where the statistics are to be exported (`None`: the field closes).
     SetStatsExportPath(Option<String>),
     ExportStats(StatsExport),
+    // Call intake.
+    /// Open the new-call form (N), or close it.
+    OpenIntake(bool),
+    /// The form as the call-taker changed it.
+    SetIntake(Box<crate::state::intake::IntakeForm>),
+    /// The place clicked on the map while the form asks for one.
+    IntakeAt(LonLat),
+    /// Open the call as a new incident (sent to the server).
+    CreateCall,
+    /// Add the call to this open incident instead (a duplicate).
+    LinkCall(IncidentId),
 }
 
 /// Replay's controls.

@@ -14,16 +14,20 @@ use crate::ui::i18n::{T, tr};
 impl OneMapApp {
     /// The one path every command to the server takes: refused at once while replaying
     /// (the picture is the past: nothing may act on it), else sent with its deadline.
-    pub(super) fn send_command(&mut self, command: FeedCommand) {
+    /// Send a feed command now; its request id, or `None` with a notice saying why not.
+    pub(super) fn send_command(
+        &mut self,
+        command: FeedCommand,
+    ) -> Option<onemap_core::feed::RequestId> {
         if self.state.replaying() {
             let text = NoticeText::Replaying {
                 kind: command.kind(),
             };
             self.state.live.notify(false, text, self.now_ms);
-            return;
+            return None;
         }
         self.link
-            .command(&mut self.state.live, command, self.now_ms);
+            .command(&mut self.state.live, command, self.now_ms)
     }
 
     /// Replay's controls; a moment is never later than now.

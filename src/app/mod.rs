@@ -255,7 +255,37 @@ impl OneMapApp {
                 apply_visuals(ctx, theme);
                 self.state.apply(command);
             }
-            Command::Send(c) => self.send_command(c),
+            Command::Send(c) => {
+                self.send_command(c);
+            }
+            Command::CreateCall => {
+                let sent = self
+                    .state
+                    .intake
+                    .as_ref()
+                    .filter(|f| f.missing().is_none() && f.sending.is_none())
+                    .and_then(|f| f.create(now));
+                if let Some(c) = sent {
+                    let id = self.send_command(c);
+                    if let Some(form) = &mut self.state.intake {
+                        form.sending = id;
+                    }
+                }
+            }
+            Command::LinkCall(incident) => {
+                let link = self
+                    .state
+                    .intake
+                    .as_ref()
+                    .filter(|f| f.sending.is_none())
+                    .map(|f| f.link(&incident));
+                if let Some(c) = link {
+                    let id = self.send_command(c);
+                    if let Some(form) = &mut self.state.intake {
+                        form.sending = id;
+                    }
+                }
+            }
             Command::DispatchChosen if self.state.replaying() => {
                 let kind = "dispatch";
                 let text = crate::live::NoticeText::Replaying { kind };
@@ -480,6 +510,7 @@ impl OneMapApp {
             ctx.request_repaint();
         }
         self.update_history();
+        self.state.settle_intake();
         self.sound_alert(ctx);
         if self.link.is_on() {
             ctx.request_repaint_after(Duration::from_millis(250));

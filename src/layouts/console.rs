@@ -56,6 +56,7 @@ pub fn console_ui(
     panels::coverage::coverage_window(ui.ctx(), f);
     panels::audit::audit_window(ui.ctx(), f);
     panels::units::unit_board_window(ui.ctx(), f);
+    panels::intake::intake_window(ui.ctx(), f);
     panels::stats::stats_window(ui.ctx(), f);
     commands
 }
@@ -151,6 +152,13 @@ pub fn keys(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         }
         if i.key_pressed(Key::D) {
             out.push(Command::DispatchChosen);
+        }
+        // N: a new call, for the roles that may open one.
+        if i.key_pressed(Key::N)
+            && state.intake.is_none()
+            && state.live.may("create_incident").is_ok()
+        {
+            out.push(Command::OpenIntake(true));
         }
         let Some(inc) = state.selected_incident() else {
             return;

@@ -282,6 +282,9 @@ fn hit(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Option<Sele
 fn click_command(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Command {
     let state = ctx.frame.state;
     let at = draw::geo(ctx.projector, p);
+    if state.intake.as_ref().is_some_and(|f| f.picking) {
+        return Command::IntakeAt(at);
+    }
     match (state.edit_mode, state.tool) {
         (true, Some(Tool::AddCamera)) => Command::AddCamera(at),
         (true, Some(Tool::AddPost)) => Command::AddPost(at),

@@ -6,6 +6,7 @@ pub(crate) mod coverage;
 pub(crate) mod dispatch;
 pub(crate) mod feed_band;
 pub(crate) mod inspector;
+pub(crate) mod intake;
 pub mod notices;
 pub(crate) mod planning;
 pub(crate) mod queue;

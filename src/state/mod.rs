@@ -6,6 +6,7 @@
 
 pub mod dispatch;
 pub mod history;
+pub mod intake;
 pub mod plan;
 pub mod related;
 
@@ -45,6 +46,10 @@ pub struct AppState {
     pub dispatch: DispatchState,
     /// Replay, the selected unit's track, the heat map and the statistics.
     pub history: HistoryState,
+    /// The new call being taken (N), if any.
+    pub intake: Option<intake::IntakeForm>,
+    /// The geocoder's answers to the form's address, and the query they answer.
+    pub intake_hits: (String, Vec<onemap_core::geocode::Place>),
 }
 
 /// What a command asks of the map's view after the state has changed.
@@ -76,6 +81,8 @@ impl AppState {
             plan: PlanState::default(),
             dispatch: DispatchState::default(),
             history: HistoryState::default(),
+            intake: None,
+            intake_hits: (String::new(), Vec::new()),
         }
     }
 
@@ -210,6 +217,26 @@ impl AppState {
             Command::SetAnalysis(settings) => self.set_analysis(settings),
             Command::OpenStats(open) => self.history.analysis.stats_open = open,
             Command::SetStatsExportPath(path) => self.history.analysis.export_path = path,
+            Command::OpenIntake(open) => {
+                self.intake = open.then(intake::IntakeForm::default);
+                // Start building the address finder while the caller speaks.
+                let _ = self.city.geocoder();
+            }
+            Command::SetIntake(form) => {
+                if self.intake.is_some() {
+                    self.intake = Some(*form);
+                }
+            }
+            Command::IntakeAt(at) => {
+                if let Some(form) = &mut self.intake {
+                    form.picking = false;
+                    form.place = Some(intake::CallPlace {
+                        pos: at,
+                        address: format!("{:.6}, {:.6}", at.lat, at.lon),
+                        source: intake::PlaceSource::Map,
+                    });
+                }
+            }
             // Carried out by the shell (view, files, network).
             Command::ZoomIn
             | Command::ZoomOut
@@ -223,9 +250,36 @@ impl AppState {
             | Command::Send(_)
             | Command::RefreshAudit
             | Command::ExportAudit
-            | Command::ExportStats(_) => {}
+            | Command::ExportStats(_)
+            | Command::CreateCall
+            | Command::LinkCall(_) => {}
         }
         ViewChange::None
+    }
+
+    /// The new call's form once the server has answered its command: closed if carried out,
+    /// kept (ready to correct) if refused or unanswered.
+    pub fn settle_intake(&mut self) {
+        let Some(form) = &mut self.intake else {
+            return;
+        };
+        // The address's candidates, once the geocoder is there, when the query changed.
+        if form.query != self.intake_hits.0 {
+            if form.query.trim().is_empty() {
+                self.intake_hits = (form.query.clone(), Vec::new());
+            } else if let Some(g) = self.city.geocoder() {
+                self.intake_hits = (form.query.clone(), g.geocode(&form.query, 6));
+            }
+        }
+        let Some(id) = &form.sending else {
+            return;
+        };
+        match self.live.outcome(id) {
+            Some(true) => self.intake = None,
+            Some(false) => form.sending = None,
+            None if !self.live.pending.contains_key(id) => form.sending = None,
+            None => {}
+        }
     }
 
     /// The commander's commands that change only the floor's state (the ranking's choices,

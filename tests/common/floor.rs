@@ -67,15 +67,29 @@ impl Floor {
         self.console_with_layers(name, None)
     }
 
+    /// A console signed in with a role other than commander.
+    pub fn console_as(&self, name: &str, role: Role) -> Harness<'static, OneMapApp> {
+        self.console_for(name, role, None)
+    }
+
     /// A console on layer files from `layers_dir` (default: generated from the city).
     pub fn console_with_layers(
         &self,
         name: &str,
         layers_dir: Option<std::path::PathBuf>,
     ) -> Harness<'static, OneMapApp> {
+        self.console_for(name, Role::Commander, layers_dir)
+    }
+
+    fn console_for(
+        &self,
+        name: &str,
+        role: Role,
+        layers_dir: Option<std::path::PathBuf>,
+    ) -> Harness<'static, OneMapApp> {
         let token = onemap_feed::identity::IdentityDb::open(self.server.db())
             .unwrap()
-            .create(name, Role::Commander, &[], 0, true)
+            .create(name, role, &[], 0, true)
             .unwrap();
         let mut h = super::harness_with(
             self.city.clone(),

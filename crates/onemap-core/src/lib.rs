@@ -6,6 +6,7 @@
 
 pub mod coord;
 pub mod feed;
+pub mod geocode;
 pub mod heat;
 pub mod layers;
 pub mod osm;

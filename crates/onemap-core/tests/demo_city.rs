@@ -80,3 +80,67 @@ fn demo_city_has_the_features_the_console_draws() {
     assert!(!data.lines.is_empty(), "railways and streams");
     assert!(!data.land.is_empty(), "forests, parks, landuse");
 }
+
+/// Every numbered address of the demo city is found where it is mapped when typed as a
+/// call-taker would ("Street 12"), and a number the map lacks lands near its neighbours.
+#[test]
+fn every_demo_address_is_found_where_it_is_mapped() {
+    use onemap_core::coord::haversine_m;
+    use onemap_core::geocode::{Found, Geocoder};
+    let data = demo();
+    let g = Geocoder::new(&data);
+    let (mut tried, mut exact) = (0, 0);
+    for a in &data.addresses {
+        let Some(street) = a.street.as_deref() else {
+            continue;
+        };
+        if !a
+            .housenumber
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        tried += 1;
+        let hits = g.geocode(&format!("{street} {}", a.housenumber), 1);
+        let Some(p) = hits.first() else {
+            continue;
+        };
+        // The same number may be mapped twice (a node and a building): within 150 m.
+        if p.found == Found::Exact && haversine_m(p.pos, a.pos) < 150.0 {
+            exact += 1;
+        }
+    }
+    assert!(tried > 8_000, "{tried} numbered addresses");
+    // Addresses whose street has no road of that name (paths, squares) cannot be found.
+    assert!(
+        exact * 100 >= tried * 95,
+        "{exact} of {tried} found exactly"
+    );
+
+    // A gap in the numbering: interpolated, between its neighbours.
+    let street = "Friedrich-Engels-Ring";
+    let mut numbers: Vec<(u32, onemap_core::coord::LonLat)> = data
+        .addresses
+        .iter()
+        .filter(|a| a.street.as_deref() == Some(street))
+        .filter_map(|a| Some((a.housenumber.parse().ok()?, a.pos)))
+        .collect();
+    numbers.sort_by_key(|n| n.0);
+    let gap = numbers
+        .windows(2)
+        .find(|w| w[1].0 >= w[0].0 + 4 && w[0].0 % 2 == w[1].0 % 2)
+        .expect("a gap in the numbering");
+    let missing = gap[0].0 + 2;
+    let p = &g.geocode(&format!("{street} {missing}"), 1)[0];
+    assert_eq!(p.found, Found::Interpolated);
+    let span = haversine_m(gap[0].1, gap[1].1);
+    assert!(
+        haversine_m(p.pos, gap[0].1) <= span + 50.0 && haversine_m(p.pos, gap[1].1) <= span + 50.0,
+        "{missing} at {:?}, between {:?} and {:?}",
+        p.pos,
+        gap[0],
+        gap[1]
+    );
+}

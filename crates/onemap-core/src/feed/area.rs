@@ -29,6 +29,14 @@ impl ServedArea {
         })
     }
 
+    /// The box, for a box area.
+    pub fn as_box(&self) -> Option<BBox> {
+        match self {
+            ServedArea::Box(b) => Some(*b),
+            ServedArea::Polygons(_) => None,
+        }
+    }
+
     pub fn contains(&self, p: Position) -> bool {
         match self {
             ServedArea::Box(b) => b.contains(p.lonlat()),
