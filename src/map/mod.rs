@@ -194,6 +194,7 @@ impl MapView {
                 for layer in layers.iter_mut() {
                     layer.draw(&ctx, &mut drawn);
                 }
+                intake_marker(&ctx);
                 overlays::overlays_ui(ui, response, projector, f.lang(), f.theme, &mut frame);
                 frame.view = Some(draw::view_bbox(projector, response.rect));
                 overlays::controls_ui(ui, f.lang(), &mut commands);
@@ -272,6 +273,32 @@ fn drag_command(ctx: &LayerCtx<'_>, kind: DragKind, p: Pos2, continues: bool) ->
             })
         }
     }
+}
+
+/// Where the call being taken is: a ring and a cross over everything, so the call-taker sees
+/// the place the address or the click gave before creating the incident.
+fn intake_marker(ctx: &LayerCtx<'_>) {
+    let Some(place) = ctx
+        .frame
+        .state
+        .intake
+        .as_ref()
+        .and_then(|f| f.place.as_ref())
+    else {
+        return;
+    };
+    let p = draw::screen(ctx.projector, place.pos);
+    let colour = ctx.frame.theme.selection;
+    let stroke = egui::Stroke::new(3.0, colour);
+    ctx.painter.circle_stroke(p, 14.0, stroke);
+    ctx.painter.line_segment(
+        [p - egui::vec2(22.0, 0.0), p + egui::vec2(22.0, 0.0)],
+        stroke,
+    );
+    ctx.painter.line_segment(
+        [p - egui::vec2(0.0, 22.0), p + egui::vec2(0.0, 22.0)],
+        stroke,
+    );
 }
 
 /// The feature under `p`, top layer first.

@@ -19,10 +19,13 @@ pub fn intake_window(ctx: &egui::Context, f: &Frame<'_>) {
         return;
     };
     let mut open = true;
+    // Bottom left, over the layer list: the map's middle, where the place is shown, stays clear.
+    let screen = ctx.content_rect();
     egui::Window::new(f.tr(T::IntakeTitle))
         .id(egui::Id::unique("intake"))
         .open(&mut open)
-        .default_pos([360.0, 90.0])
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .default_pos([8.0, screen.bottom() - 28.0])
         .default_width(420.0)
         .resizable(false)
         .show(ctx, |ui| form_ui(ui, f, form));
