@@ -217,25 +217,8 @@ impl AppState {
             Command::SetAnalysis(settings) => self.set_analysis(settings),
             Command::OpenStats(open) => self.history.analysis.stats_open = open,
             Command::SetStatsExportPath(path) => self.history.analysis.export_path = path,
-            Command::OpenIntake(open) => {
-                self.intake = open.then(intake::IntakeForm::default);
-                // Start building the address finder while the caller speaks.
-                let _ = self.city.geocoder();
-            }
-            Command::SetIntake(form) => {
-                if self.intake.is_some() {
-                    self.intake = Some(*form);
-                }
-            }
-            Command::IntakeAt(at) => {
-                if let Some(form) = &mut self.intake {
-                    form.picking = false;
-                    form.place = Some(intake::CallPlace {
-                        pos: at,
-                        address: format!("{:.6}, {:.6}", at.lat, at.lon),
-                        source: intake::PlaceSource::Map,
-                    });
-                }
+            c @ (Command::OpenIntake(_) | Command::SetIntake(_) | Command::IntakeAt(_)) => {
+                self.apply_intake(c);
             }
             // Carried out by the shell (view, files, network).
             Command::ZoomIn
@@ -255,6 +238,29 @@ impl AppState {
             | Command::LinkCall(_) => {}
         }
         ViewChange::None
+    }
+
+    /// The new call's form: opened, edited, given a place on the map.
+    fn apply_intake(&mut self, command: Command) {
+        match command {
+            Command::OpenIntake(open) => {
+                self.intake = open.then(intake::IntakeForm::default);
+                // Start building the address finder while the caller speaks.
+                let _ = self.city.geocoder();
+            }
+            Command::SetIntake(form) if self.intake.is_some() => self.intake = Some(*form),
+            Command::IntakeAt(at) => {
+                if let Some(form) = &mut self.intake {
+                    form.picking = false;
+                    form.place = Some(intake::CallPlace {
+                        pos: at,
+                        address: format!("{:.6}, {:.6}", at.lat, at.lon),
+                        source: intake::PlaceSource::Map,
+                    });
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The new call's form once the server has answered its command: closed if carried out,

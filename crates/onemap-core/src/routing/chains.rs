@@ -8,7 +8,7 @@
 //! consecutive numbers. Each chain is one run of [`Chains::seq`]: its start junction, its
 //! inside vertices, its end junction; beside each entry, the step that arrives at it and,
 //! per mode, its time both ways. A search walking a chain reads these arrays in order and
-//! nothing else (see [`super::search`]).
+//! nothing else (see `search.rs`).
 //!
 //! Per mode and search direction, each junction lists where it may set out along a chain
 //! ([`JunctionArcs`]): four bytes an arc, where a vertex-level adjacency kept twelve for every
