@@ -174,6 +174,11 @@ pub struct LiveState {
     /// The last answers (request id, carried out), newest last, at most [`MAX_ANSWERED`]: for a
     /// form that waits for its command's outcome before it closes.
     pub answered: VecDeque<(RequestId, bool)>,
+    /// The selected incident's timeline as the server last answered, and the question out.
+    pub timeline: Option<onemap_core::feed::timeline::TimelinePage>,
+    pub timeline_asked: Option<RequestId>,
+    /// The incident as it was when its timeline was asked for (asked again when it changes).
+    pub timeline_of: Option<onemap_core::feed::Incident>,
     /// Outcomes of commands, newest last, at most [`MAX_NOTICES`].
     pub notices: VecDeque<Notice>,
     /// The last audit page received.
@@ -316,6 +321,13 @@ impl LiveState {
                     self.history_inbox.push_back(answer);
                     if self.history_inbox.len() > MAX_HISTORY_INBOX {
                         self.history_inbox.pop_front();
+                    }
+                    return;
+                }
+                if let ServerEvent::Timeline(page) = env.event {
+                    // Only the answer to the latest question is kept (one incident's at a time).
+                    if self.timeline_asked.as_ref() == Some(&page.request_id) {
+                        self.timeline = Some(page);
                     }
                     return;
                 }

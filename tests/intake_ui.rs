@@ -10,6 +10,7 @@ mod common;
 use common::floor::floor;
 use common::step_until;
 use egui_kittest::kittest::Queryable as _;
+use onemap::model::{Command, Selection};
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap_core::feed::Role;
 use onemap_core::geocode::Found;
@@ -88,9 +89,22 @@ fn a_call_taker_creates_an_incident_by_address_and_a_second_call_is_linked_to_it
         .clone();
     assert_eq!(incident.notes[0].text, "Rauch aus einem Fenster");
     assert_eq!(incident.notes[0].by, "ct-1");
-    // In the commander's queue.
+    // In the commander's queue; its details show the timeline from the server.
     cmd.run_steps(3);
     cmd.get_by_label_contains(incident.id.as_str());
+    cmd.state_mut()
+        .push(Command::Select(Some(Selection::Incident(
+            incident.id.clone(),
+        ))));
+    step_until(&mut cmd, "the incident's timeline", |app| {
+        app.live.timeline.as_ref().is_some_and(|t| {
+            t.incident_id == incident.id
+                && t.entries
+                    .iter()
+                    .any(|e| e.kind == "create_incident" && e.by == "ct-1" && e.ok)
+        })
+    });
+    cmd.get_by_label(zh(T::Timeline));
 
     // The same place again: offered as the same event, linked instead of created.
     take_call(&mut ct, "Nachbar meldet Rauch");

@@ -30,6 +30,27 @@ impl OneMapApp {
             .command(&mut self.state.live, command, self.now_ms)
     }
 
+    /// Ask for the selected incident's timeline whenever the incident changes (for the roles
+    /// that may read it).
+    pub(super) fn ask_timeline(&mut self) {
+        if self.state.replaying() || self.state.live.may("timeline").is_err() {
+            return;
+        }
+        let Some(incident) = self.state.selected_incident().cloned() else {
+            return;
+        };
+        if self.state.live.timeline_of.as_ref() == Some(&incident) {
+            return;
+        }
+        let query = onemap_core::feed::timeline::TimelineQuery {
+            incident_id: incident.id.clone(),
+        };
+        if let Ok(id) = self.link.query(ClientMessage::Timeline(query)) {
+            self.state.live.timeline_asked = Some(id);
+            self.state.live.timeline_of = Some(incident);
+        }
+    }
+
     /// Replay's controls; a moment is never later than now.
     pub(super) fn replay(&mut self, command: ReplayCommand) {
         let now = self.now_ms;

@@ -510,6 +510,7 @@ impl OneMapApp {
             ctx.request_repaint();
         }
         self.update_history();
+        self.ask_timeline();
         self.state.settle_intake();
         self.sound_alert(ctx);
         if self.link.is_on() {

@@ -13,7 +13,7 @@ use crate::ops::Editable;
 use crate::state::related::Related;
 use crate::ui::i18n::{T, tr};
 use crate::ui::labels::{
-    self, category_label, incident_status_label, unit_kind_label, unit_status_label,
+    self, category_label, command_label, incident_status_label, unit_kind_label, unit_status_label,
 };
 
 /// A wrapping link that selects a related feature.
@@ -318,6 +318,9 @@ fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
             );
         }
     });
+    if i.calls > 1 {
+        ui.label(f.tr(T::CallsLinked).replace("{n}", &i.calls.to_string()));
+    }
     for note in &i.notes {
         let text = if note.private {
             format!("{} {}", f.tr(T::PrivateNote), note.text)
@@ -326,6 +329,7 @@ fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
         };
         ui.label(RichText::new(text).small());
     }
+    timeline_ui(ui, f, i);
     // From the call's time: the map and the panels as they were when it came in.
     let replay = egui::Button::new(f.tr(T::ReplayThisCall));
     if ui.add_enabled(f.state.live.is_on(), replay).clicked() {
@@ -337,6 +341,43 @@ fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {
         }));
     }
     dispatch_ui(ui, f, i);
+}
+
+/// The incident's timeline from the server's audit log: who did what, when, carried out or
+/// refused (for the roles that may read it; refreshed whenever the incident changes).
+fn timeline_ui(ui: &mut Ui, f: &Frame<'_>, i: &onemap_core::feed::Incident) {
+    let Some(page) = f
+        .state
+        .live
+        .timeline
+        .as_ref()
+        .filter(|p| p.incident_id == i.id && !f.state.replaying())
+    else {
+        return;
+    };
+    egui::CollapsingHeader::new(f.tr(T::Timeline))
+        .default_open(true)
+        .show(ui, |ui| {
+            for e in &page.entries {
+                let mut text = format!(
+                    "{}  {}  {}",
+                    super::top_bar::local_time(e.at_ms, "%H:%M:%S"),
+                    e.by,
+                    command_label(f.lang(), &e.kind)
+                );
+                if let Some(u) = &e.unit_id {
+                    text.push_str(&format!("  {u}"));
+                }
+                let mut line = RichText::new(text).small();
+                if !e.ok {
+                    line = line.strikethrough();
+                }
+                let response = ui.label(line);
+                if !e.ok {
+                    response.on_hover_text(&e.result);
+                }
+            }
+        });
 }
 
 fn point_related_ui(ui: &mut Ui, f: &Frame<'_>) {

@@ -235,6 +235,8 @@ strings! {
     RefusedForbidden => "角色 {r} 无权执行 {c}", "role {r} may not {c}";
     Callback => "回拨号码", "Callback";
     IntakeTitle => "接警登记", "New call";
+    Timeline => "处置时间线", "Timeline";
+    CallsLinked => "同一事件来电 {n} 次", "{n} calls about this event";
     IntakeAddress => "地址", "Address";
     IntakeAddressHint => "街道与门牌号，如 Friedrich-Engels-Ring 12", "Street and number, e.g. Friedrich-Engels-Ring 12";
     IntakeGeocoderLoading => "正在准备地址库…", "Preparing the address finder…";

@@ -292,7 +292,7 @@ fn bad_producer_input_is_refused_by_field_and_nothing_of_it_is_stored() {
     assert_eq!(seen["body"]["calls"], 2);
     let before = seq(&server);
     let empty = Command::AddNote(AddNote {
-        incident_id: id,
+        incident_id: id.clone(),
         text: " ".into(),
         private: false,
     });
@@ -303,6 +303,44 @@ fn bad_producer_input_is_refused_by_field_and_nothing_of_it_is_stored() {
         Some("text"),
     );
     assert_eq!(seq(&server), before);
+
+    // The incident's timeline, from the server: each step with who and whether it was done.
+    let ask_timeline = |ws: &mut Ws, id: &IncidentId, rid: &str| {
+        let q = format!(
+            r#"{{"v":2,"kind":"timeline","request_id":"{rid}","body":{{"incident_id":"{id}"}}}}"#
+        );
+        ws.send(Message::text(q)).unwrap();
+        next(ws, &["timeline", "error"], None)
+    };
+    let page = ask_timeline(&mut desk, &id, "t1");
+    assert_eq!(page["kind"], "timeline", "{page}");
+    let steps: Vec<(String, String, bool)> = page["body"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["by"].as_str().unwrap().to_owned(),
+                e["ok"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, bool)> = [
+        ("create_incident", true),
+        ("update_incident", true),
+        ("add_note", true),
+        ("link_call", true),
+        ("add_note", false),
+    ]
+    .iter()
+    .map(|(k, ok)| ((*k).to_owned(), "ct-1".to_owned(), *ok))
+    .collect();
+    assert_eq!(steps, want);
+    // Not for a gateway (nor a wall: it is not redacted).
+    let denied = ask_timeline(&mut gateway, &id, "t2");
+    assert_eq!(denied["kind"], "error", "{denied}");
+    assert_eq!(denied["body"]["code"], "forbidden", "{denied}");
 
     // The gateway may not open calls, the call-taker may not move units.
     let forbidden = ask(&mut gateway, "f1", Command::CreateIncident(call(lon, lat)));

@@ -39,6 +39,7 @@ pub mod period;
 pub mod policy;
 pub mod state;
 pub mod stats;
+pub mod timeline;
 pub mod wire;
 
 pub use lifecycle::{Command, Refusal, decide};

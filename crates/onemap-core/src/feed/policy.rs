@@ -28,6 +28,7 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("audit", [No, Yes, No, No, No, No, No, No]),
     ("audit_query", [Yes, Yes, No, No, No, No, No, No]),
     ("history", [Yes, Yes, Yes, Yes, Yes, Yes, No, No]),
+    ("timeline", [Yes, Yes, Yes, No, No, No, No, No]),
     ("dispatch", [No, Yes, No, No, No, No, No, No]),
     ("set_unit_status", [No, Yes, No, No, No, No, Own, Yes]),
     ("set_incident_status", [No, Yes, No, No, No, No, No, No]),
@@ -148,7 +149,8 @@ pub fn redact(event: &ServerEvent) -> Option<ServerEvent> {
             }))
         }
         ServerEvent::History(answer) => redact_history(answer).map(ServerEvent::History),
-        // Audit pages go only to roles that may query them, which are not redacted.
+        // Audit pages and timelines go only to roles that may ask for them, which are not
+        // redacted.
         _ => None,
     }
 }

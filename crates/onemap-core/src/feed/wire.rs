@@ -12,6 +12,7 @@ use super::command::{
 use super::history::{FiguresAnswer, HistoryQuery, IncidentRecord, Track};
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
 use super::model::{Role, UnitPosition, UnitStatusChange};
+use super::timeline::{TimelinePage, TimelineQuery};
 
 /// A history query's body: `{"query": "state_at", "at_ms": …}` and the like
 /// ([`HistoryQuery`]).
@@ -94,6 +95,8 @@ pub enum ServerEvent {
     AuditPage(AuditPage),
     /// An answer to a history query (to the asking client only).
     History(HistoryAnswer),
+    /// An incident's timeline (to the asking client only).
+    Timeline(TimelinePage),
     Heartbeat(Empty),
     Error(ErrorBody),
 }
@@ -113,6 +116,7 @@ impl ServerEvent {
             ServerEvent::CommandResult(_) => "command_result",
             ServerEvent::AuditPage(_) => "audit_page",
             ServerEvent::History(_) => "history",
+            ServerEvent::Timeline(_) => "timeline",
             ServerEvent::Heartbeat(_) => "heartbeat",
             ServerEvent::Error(_) => "error",
         }
@@ -313,6 +317,7 @@ macro_rules! define_client_message {
             Audit(AuditNote),
             AuditQuery(AuditQuery),
             History(HistoryRequest),
+            Timeline(TimelineQuery),
             $(#[serde(rename = $kind)] $variant($body),)*
         }
 
@@ -324,6 +329,7 @@ macro_rules! define_client_message {
                     ClientMessage::Audit(_) => "audit",
                     ClientMessage::AuditQuery(_) => "audit_query",
                     ClientMessage::History(_) => "history",
+                    ClientMessage::Timeline(_) => "timeline",
                     $(ClientMessage::$variant(_) => $kind,)*
                 }
             }

@@ -5,7 +5,11 @@
 use std::sync::Arc;
 
 use onemap_core::feed::lifecycle::check_deadline;
+use onemap_core::feed::timeline::{TimelinePage, TimelineQuery, from_audit};
 use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty};
+
+/// Audit rows read for one incident's timeline (two per command): its newest 500 steps.
+const MAX_TIMELINE_ROWS: u32 = 1_000;
 use onemap_core::feed::{
     AuditEntry, ClientEnvelope, ClientMessage, CommandResult, Principal, Refusal, RequestId,
     ServerEvent, decide,
@@ -157,6 +161,30 @@ impl Hub {
                         ServerEvent::AuditPage(AuditPage {
                             request_id,
                             entries,
+                        }),
+                    ),
+                    Err(e) => self.direct(queue, ServerEvent::error("unavailable", e.to_string())),
+                }
+            }
+            ClientMessage::Timeline(TimelineQuery { incident_id }) => {
+                let Some(request_id) = request_id else {
+                    self.direct(
+                        queue,
+                        ServerEvent::error("bad_envelope", "timeline: a query needs request_id"),
+                    );
+                    return;
+                };
+                let query = AuditQuery {
+                    incident_id: Some(incident_id.clone()),
+                    ..AuditQuery::newest(MAX_TIMELINE_ROWS)
+                };
+                match self.store.audit_page(&query) {
+                    Ok(rows) => self.direct(
+                        queue,
+                        ServerEvent::Timeline(TimelinePage {
+                            request_id,
+                            incident_id,
+                            entries: from_audit(&rows),
                         }),
                     ),
                     Err(e) => self.direct(queue, ServerEvent::error("unavailable", e.to_string())),

@@ -74,7 +74,9 @@ pub(super) fn prepare(conn: &Connection, existing: bool, shown: &str) -> StoreRe
         "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
          CREATE INDEX IF NOT EXISTS events_unit_ts ON events (unit, ts) WHERE unit IS NOT NULL;
          CREATE INDEX IF NOT EXISTS snapshots_ts ON snapshots (ts);
-         CREATE INDEX IF NOT EXISTS incidents_reported ON incidents (reported);",
+         CREATE INDEX IF NOT EXISTS incidents_reported ON incidents (reported);
+         CREATE INDEX IF NOT EXISTS audit_incident ON audit (incident_id, id)
+             WHERE incident_id IS NOT NULL;",
     )
     .ctx(|| format!("cannot index {shown}"))?;
     Ok(())

@@ -363,18 +363,28 @@ impl EventStore for SqliteStore {
 
     fn audit_page(&mut self, q: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
         let shown = self.shown();
-        // One statement for every filter: a filter not given matches everything.
+        // One statement for every filter: a filter not given matches everything. With an
+        // incident, its own (indexed: `audit_incident`), so an incident's timeline never
+        // scans the whole log.
+        let sql = if q.incident_id.is_some() {
+            "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
+             WHERE incident_id = ?3 AND id < ?1
+               AND (?4 IS NULL OR unit_id = ?4)
+               AND (?5 IS NULL OR action = ?5)
+               AND ts >= ?6 AND ts < ?7
+             ORDER BY id DESC LIMIT ?2"
+        } else {
+            "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
+             WHERE id < ?1
+               AND (?3 IS NULL OR incident_id = ?3)
+               AND (?4 IS NULL OR unit_id = ?4)
+               AND (?5 IS NULL OR action = ?5)
+               AND ts >= ?6 AND ts < ?7
+             ORDER BY id DESC LIMIT ?2"
+        };
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, ts, client, action, incident_id, unit_id, ok, detail FROM audit
-                 WHERE id < ?1
-                   AND (?3 IS NULL OR incident_id = ?3)
-                   AND (?4 IS NULL OR unit_id = ?4)
-                   AND (?5 IS NULL OR action = ?5)
-                   AND ts >= ?6 AND ts < ?7
-                 ORDER BY id DESC LIMIT ?2",
-            )
+            .prepare_cached(sql)
             .ctx(|| format!("cannot read the audit log of {shown}"))?;
         let args = params![
             q.before_id.unwrap_or(i64::MAX),
