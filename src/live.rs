@@ -179,6 +179,7 @@ pub struct LiveState {
     pub timeline_asked: Option<RequestId>,
     /// The incident as it was when its timeline was asked for (asked again when it changes).
     pub timeline_of: Option<onemap_core::feed::Incident>,
+    pub timeline_at_ms: i64,
     /// Outcomes of commands, newest last, at most [`MAX_NOTICES`].
     pub notices: VecDeque<Notice>,
     /// The last audit page received.
@@ -549,10 +550,10 @@ impl LiveLink {
         RequestId(format!("{}-{}", self.session, self.next_request))
     }
 
-    /// Send a command now, due within [`COMMAND_DEADLINE_MS`]; if it cannot be sent, say so
-    /// at once. It is pending until the server answers. Nothing changes here until the
-    /// server's events arrive, so a refused command leaves the view as the server has it.
-    /// Send a command now (its request id), or say at once why not (`None`).
+    /// Send a command now, due within [`COMMAND_DEADLINE_MS`] (its request id); if it cannot
+    /// be sent, say so at once (`None`). It is pending until the server answers. Nothing
+    /// changes here until the server's events arrive, so a refused command leaves the view
+    /// as the server has it.
     pub fn command(
         &mut self,
         state: &mut LiveState,

@@ -11,10 +11,13 @@ use crate::live::NoticeText;
 use crate::model::{ReplayCommand, Selection, StatsExport};
 use crate::ui::i18n::{T, tr};
 
+/// The same incident's timeline is asked for again at most this often.
+const TIMELINE_EVERY_MS: i64 = 2_000;
+
 impl OneMapApp {
     /// The one path every command to the server takes: refused at once while replaying
-    /// (the picture is the past: nothing may act on it), else sent with its deadline.
-    /// Send a feed command now; its request id, or `None` with a notice saying why not.
+    /// (the picture is the past: nothing may act on it), else sent with its deadline. Its
+    /// request id, or `None` with a notice saying why not.
     pub(super) fn send_command(
         &mut self,
         command: FeedCommand,
@@ -39,7 +42,15 @@ impl OneMapApp {
         let Some(incident) = self.state.selected_incident().cloned() else {
             return;
         };
-        if self.state.live.timeline_of.as_ref() == Some(&incident) {
+        let live = &self.state.live;
+        let asked = live.timeline_of.as_ref();
+        if asked == Some(&incident) {
+            return;
+        }
+        // Another incident at once; the same one changed, at most every 2 s: the queries
+        // share the identity's message rate with its commands.
+        let same = asked.is_some_and(|a| a.id == incident.id);
+        if same && self.now_ms - live.timeline_at_ms < TIMELINE_EVERY_MS {
             return;
         }
         let query = onemap_core::feed::timeline::TimelineQuery {
@@ -48,6 +59,7 @@ impl OneMapApp {
         if let Ok(id) = self.link.query(ClientMessage::Timeline(query)) {
             self.state.live.timeline_asked = Some(id);
             self.state.live.timeline_of = Some(incident);
+            self.state.live.timeline_at_ms = self.now_ms;
         }
     }
 
