@@ -346,7 +346,7 @@ macro_rules! define_client_message {
 
             /// Every kind a client may send, for error messages.
             pub const KINDS: &'static [&'static str] =
-                &["hello", "ping", "audit", "audit_query", "history", $($kind,)*];
+                &["hello", "ping", "audit", "audit_query", "history", "timeline", $($kind,)*];
         }
 
         impl From<Command> for ClientMessage {
@@ -488,6 +488,7 @@ const SERVER_KINDS: &[&str] = &[
     "command_result",
     "audit_page",
     "history",
+    "timeline",
     "heartbeat",
     "error",
 ];
