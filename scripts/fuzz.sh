@@ -3,13 +3,13 @@
 # (fuzz/fuzz_targets/cot.rs) with libFuzzer on
 # stable Rust (cargo-fuzz without a sanitizer). New finds go to target/fuzz-new; the kept
 # corpora (fuzz/corpus/wire, fuzz/corpus/cot) are read, and replayed by `cargo test` on every run.
-#   scripts/fuzz.sh                 20 seconds each (what CI runs)
+#   scripts/fuzz.sh                 10 seconds each (what CI runs)
 #   scripts/fuzz.sh -runs=10000000  ten million executions
 # Needs: cargo install cargo-fuzz --locked
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(-max_total_time=20)
+[ ${#args[@]} -eq 0 ] && args=(-max_total_time=10)
 mkdir -p ../target/fuzz-new
 for target in wire cot; do
   mkdir -p "../target/fuzz-new/$target"
