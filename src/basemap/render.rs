@@ -330,22 +330,7 @@ impl MapData {
             hits
         };
         let query_areas = |tree: &RTree<AreaIndexed>, areas: &FlatAreas, margin_px: f64| {
-            let e = t.envelope(margin_px);
-            let o = areas.origin();
-            // Rounded outwards: a box that touches the tile is never missed.
-            let lo = [(e.lower()[0] - o[0]) as f32, (e.lower()[1] - o[1]) as f32];
-            let hi = [(e.upper()[0] - o[0]) as f32, (e.upper()[1] - o[1]) as f32];
-            let pad = |v: f32, d: f32| v + d * (v.abs() * 1e-6 + 1e-9);
-            let env = AABB::from_corners(
-                [pad(lo[0], -1.0), pad(lo[1], -1.0)],
-                [pad(hi[0], 1.0), pad(hi[1], 1.0)],
-            );
-            let mut hits: Vec<u32> = tree
-                .locate_in_envelope_intersecting(&env)
-                .map(|g| g.data)
-                .collect();
-            hits.sort_unstable(); // deterministic drawing order
-            hits
+            areas_in(&t, tree, areas, margin_px)
         };
         let zf = f32::from(z);
 
@@ -705,6 +690,32 @@ pub fn road_style(class: RoadClass, is_link: bool, z: u8) -> Option<RoadStyle> {
         casing_px,
         dashed,
     })
+}
+
+/// The areas of `tree` (over `areas`, stored in f32 from their origin) that meet the tile
+/// with `margin_px` around it, in index order (a deterministic drawing order).
+fn areas_in(
+    t: &TileTransform,
+    tree: &RTree<AreaIndexed>,
+    areas: &FlatAreas,
+    margin_px: f64,
+) -> Vec<u32> {
+    let e = t.envelope(margin_px);
+    let o = areas.origin();
+    // Rounded outwards: a box that touches the tile is never missed.
+    let lo = [(e.lower()[0] - o[0]) as f32, (e.lower()[1] - o[1]) as f32];
+    let hi = [(e.upper()[0] - o[0]) as f32, (e.upper()[1] - o[1]) as f32];
+    let pad = |v: f32, d: f32| v + d * (v.abs() * 1e-6 + 1e-9);
+    let env = AABB::from_corners(
+        [pad(lo[0], -1.0), pad(lo[1], -1.0)],
+        [pad(hi[0], 1.0), pad(hi[1], 1.0)],
+    );
+    let mut hits: Vec<u32> = tree
+        .locate_in_envelope_intersecting(&env)
+        .map(|g| g.data)
+        .collect();
+    hits.sort_unstable();
+    hits
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lifecycle::Command;
+use super::command::Command;
 use super::model::{AuditEntry, IncidentId, RequestId, UnitId};
 
 /// Ask for an incident's timeline (with a `request_id`).

@@ -380,19 +380,11 @@ impl PartialOrd for Gain {
     }
 }
 
-/// Choose `k` candidates (fewer if there are fewer, or if more would cover nothing).
-pub fn solve(inst: &mut Instance<'_>, k: usize) -> Solution {
+/// Lazy greedy: the `k` sites that add the most demand one after another, with `count` (how
+/// many chosen sites cover each demand point) filled in; and the demand they cover. A stale
+/// gain (at first, the gain alone) is an upper bound, so only the top is re-evaluated.
+fn greedy(inst: &mut Instance<'_>, k: usize, count: &mut [u32]) -> (Vec<usize>, f64) {
     let w = inst.weights.clone();
-    let mut count = vec![0u32; w.len()];
-    let gain_of = |cover: &[u32], count: &[u32]| -> f64 {
-        cover
-            .iter()
-            .filter(|&&d| count[d as usize] == 0)
-            .map(|&d| w[d as usize])
-            .sum()
-    };
-    // Lazy greedy: a stale gain (at first, the gain alone) is an upper bound, so re-evaluate
-    // only the top.
     let mut heap: BinaryHeap<Gain> = inst
         .alone
         .iter()
@@ -406,7 +398,11 @@ pub fn solve(inst: &mut Instance<'_>, k: usize) -> Solution {
             break;
         };
         let cover = inst.cover(c);
-        let fresh = gain_of(&cover, &count);
+        let fresh: f64 = cover
+            .iter()
+            .filter(|&&d| count[d as usize] == 0)
+            .map(|&d| w[d as usize])
+            .sum();
         if fresh < stale && heap.peek().is_some_and(|top| top.0 > fresh) {
             heap.push(Gain(fresh, c));
             continue;
@@ -420,6 +416,15 @@ pub fn solve(inst: &mut Instance<'_>, k: usize) -> Solution {
         covered += fresh;
         chosen.push(c);
     }
+    (chosen, covered)
+}
+
+/// Choose `k` candidates (fewer if there are fewer, or if more would cover nothing): greedy,
+/// then improving swaps.
+pub fn solve(inst: &mut Instance<'_>, k: usize) -> Solution {
+    let w = inst.weights.clone();
+    let mut count = vec![0u32; w.len()];
+    let (mut chosen, mut covered) = greedy(inst, k, &mut count);
     let greedy_covered = covered;
 
     // Swaps: best improving (remove i, add j) per chosen site, until none improves. The

@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod dispatch;
 pub mod export;
 pub mod graph;
+pub mod impact;
 pub mod isochrone;
 pub mod mclp;
 pub mod path;
