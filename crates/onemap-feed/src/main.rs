@@ -289,10 +289,26 @@ struct SimulateArgs {
     db: PathBuf,
     #[arg(long, default_value_t = 30)]
     days: u32,
-    /// Run on a fake clock as fast as the machine goes (the only mode for now; a live
-    /// simulator is `serve --simulate`).
-    #[arg(long)]
+    /// Run on a fake clock as fast as the machine goes, writing `--db`.
+    #[arg(long, conflicts_with = "feed")]
     fast: bool,
+    /// Drive a live city on this feed server instead (`ws://…` or `wss://…`), as an ordinary
+    /// producer through the tokens of `--token-file`.
+    #[arg(long, requires = "token_file")]
+    feed: Option<String>,
+    /// A file holding one identity's token (repeat: a gateway's moves the units, a
+    /// call-taker's adds calls, a commander's lets the demo desk dispatch and clear).
+    #[arg(long)]
+    token_file: Vec<PathBuf>,
+    /// For `wss://`: the CA that signed the server's certificate.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    for_s: Option<u64>,
+    /// Seconds before the simulator's desk dispatches the nearest unit itself (0: never).
+    #[arg(long, default_value_t = 20)]
+    auto_dispatch_s: u64,
     /// OpenStreetMap extract. Default: the demo city.
     #[arg(long)]
     osm: Option<PathBuf>,
@@ -302,15 +318,19 @@ struct SimulateArgs {
     units: usize,
     #[arg(long, default_value_t = 30.0)]
     incidents_per_hour: f64,
-    /// Milliseconds between a unit's position reports (and the simulator's step).
-    #[arg(long, default_value_t = 15_000)]
-    report_interval_ms: i64,
+    /// Milliseconds between a unit's position reports (default: 15,000 with --fast, 1,000
+    /// live).
+    #[arg(long)]
+    report_interval_ms: Option<i64>,
     /// The last simulated moment, epoch ms (default: now).
     #[arg(long)]
     end_ms: Option<i64>,
 }
 
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    if let Some(url) = &args.feed {
+        return simulate_live(url, &args);
+    }
     let SimulateArgs {
         db,
         days,
@@ -321,16 +341,18 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         incidents_per_hour,
         report_interval_ms,
         end_ms,
+        ..
     } = args;
     if !fast {
         anyhow::bail!(
-            "simulate writes history on a fake clock: give --fast (a live simulated \
-                 city is `onemap-feed serve --simulate`)"
+            "simulate needs --fast (history on a fake clock, into --db) or --feed URL \
+                 --token-file FILE (a live city on a running server)"
         );
     }
     if days == 0 || days > 800 {
         anyhow::bail!("--days must be 1 to 800 (got {days})");
     }
+    let report_interval_ms = report_interval_ms.unwrap_or(15_000);
     if report_interval_ms < 1000 {
         anyhow::bail!("--report-interval-ms must be at least 1000 (got {report_interval_ms})");
     }
@@ -372,6 +394,52 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         l.snapshots,
         l.audit_rows
     );
+    Ok(())
+}
+
+/// `simulate --feed`: the live simulator as a remote producer.
+fn simulate_live(url: &str, args: &SimulateArgs) -> anyhow::Result<()> {
+    use onemap_feed::sim::remote::{RemoteConfig, run};
+    let mut tokens = Vec::new();
+    for path in &args.token_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read the token: {e}", path.display()))?;
+        let token = text.trim();
+        if token.is_empty() || token.contains(char::is_whitespace) {
+            anyhow::bail!("{}: expected one token on one line", path.display());
+        }
+        tokens.push(token.to_owned());
+    }
+    let world = load_world(args.osm.clone())?;
+    let sim = SimConfig {
+        seed: args.seed,
+        units: args.units,
+        incidents_per_hour: args.incidents_per_hour,
+        report_interval_ms: args.report_interval_ms.unwrap_or(1000).max(1000),
+        auto_dispatch_after_ms: (args.auto_dispatch_s > 0)
+            .then_some(args.auto_dispatch_s as i64 * 1000),
+        ..SimConfig::default()
+    };
+    let config = RemoteConfig {
+        tls: onemap_feed::tls::ClientTls {
+            ca: args.ca.clone(),
+            identity: None,
+        },
+        ..RemoteConfig::new(url, tokens)
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(s) = args.for_s {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(s));
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+    }
+    eprintln!("onemap-feed: simulating {} units on {url}", sim.units);
+    let report = run(&config, world, sim, &stop, |r| {
+        eprintln!("onemap-feed: simulator: {r}")
+    })?;
+    println!("simulator: {report}");
     Ok(())
 }
 

@@ -266,3 +266,107 @@ fn a_unit_moved_up_drives_to_its_post_and_stands_by_there() {
     assert!(state.units[&unit].posted.is_some());
     eprintln!("moved up {start:.0} m in {k} s");
 }
+
+/// `simulate --feed`: the simulator signs in with ordinary tokens and drives a live city over
+/// the socket. Each command goes through an identity whose role may send it, and a second
+/// console sees the units move and the calls arrive. With a gateway token alone, units move
+/// and no call is made.
+#[test]
+fn the_remote_simulator_is_an_ordinary_producer() {
+    use common::{Console, temp_db, token};
+    use onemap_core::feed::Role;
+    use onemap_feed::server::{ServerConfig, start};
+    use onemap_feed::sim::remote::{RemoteConfig, run as run_remote};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let db = temp_db("remote-sim");
+    let server = start(ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        db.clone(),
+    ))
+    .unwrap();
+    let url = format!("ws://{}", server.addr);
+    let tokens = vec![
+        token(&db, "avl-sim", Role::Gateway),
+        token(&db, "calls-sim", Role::CallTaker),
+        token(&db, "desk-sim", Role::Commander),
+    ];
+    let watch = token(&db, "watch", Role::Viewer);
+    let cfg = SimConfig {
+        units: 6,
+        incidents_per_hour: 1800.0,
+        auto_dispatch_after_ms: Some(1_000),
+        initial_incidents: 3,
+        ..SimConfig::default()
+    };
+    let drive = |tokens: Vec<String>, cfg: SimConfig| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let url = url.clone();
+        let thread = std::thread::spawn(move || {
+            run_remote(&RemoteConfig::new(url, tokens), world(), cfg, &flag, |_| {}).unwrap()
+        });
+        (stop, thread)
+    };
+
+    let (stop, thread) = drive(tokens.clone(), cfg.clone());
+    let mut console = Console::connect(&url, &watch);
+    console.pump_until(|c| {
+        c.state.units.len() == 6
+            && c.state.incidents.len() >= 3
+            && c.state.units.values().any(|u| u.incident_id.is_some())
+    });
+    let start: Vec<_> = console.state.units.values().map(|u| u.position).collect();
+    console.pump_until(|c| {
+        c.state
+            .units
+            .values()
+            .zip(&start)
+            .filter(|(u, p)| u.position != **p)
+            .count()
+            >= 3
+    });
+    stop.store(true, Ordering::SeqCst);
+    let report = thread.join().unwrap();
+    let mut names: Vec<_> = report.identities.clone();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        names,
+        vec![
+            ("avl-sim".to_owned(), Role::Gateway),
+            ("calls-sim".to_owned(), Role::CallTaker),
+            ("desk-sim".to_owned(), Role::Commander),
+        ]
+    );
+    assert!(report.no_sender.is_empty(), "{report}");
+    assert!(report.accepted > 6 + 3, "{report}");
+    // Nothing is sent that its identity may not send.
+    assert_eq!(report.refused.get("forbidden"), None, "{report}");
+
+    // A gateway alone: units move (they are the same units, continued), no call is made.
+    let calls = console.state.incident_counter;
+    let (stop, thread) = drive(tokens[..1].to_vec(), cfg);
+    let before: Vec<_> = console.state.units.values().map(|u| u.fix_at_ms).collect();
+    console.pump_until(|c| {
+        c.state
+            .units
+            .values()
+            .zip(&before)
+            .filter(|(u, t)| u.fix_at_ms > **t)
+            .count()
+            >= 3
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, Ordering::SeqCst);
+    let report = thread.join().unwrap();
+    console.pump_until(|_| true);
+    assert_eq!(console.state.units.len(), 6);
+    assert_eq!(
+        console.state.incident_counter, calls,
+        "no call without a call-taker"
+    );
+    assert!(report.no_sender.contains_key("create_incident"), "{report}");
+    assert!(report.accepted > 0, "{report}");
+    server.stop();
+}

@@ -9,6 +9,7 @@
 //! step times.
 
 pub mod fast;
+pub mod remote;
 
 use onemap_core::coord::{LonLat, haversine_m};
 use onemap_core::feed::lifecycle::{
