@@ -7,7 +7,9 @@
 //! `fuzz/fuzz_targets/cot.rs`); documents are bounded in size and node count, and DTDs (entity
 //! expansion) are refused.
 
+pub mod bridge;
 mod event;
+pub mod proto;
 mod stream;
 mod types;
 
