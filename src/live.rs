@@ -51,8 +51,6 @@ pub enum FeedSource {
 /// The identity the embedded demo's console signs in as.
 pub const LOCAL_COMMANDER: &str = "local-commander";
 
-/// A unit whose last fix is older than this is drawn grey.
-pub const STALE_FIX_MS: i64 = 30_000;
 /// The server sends a heartbeat at least this often.
 pub const HEARTBEAT_MS: i64 = 2_000;
 /// Two heartbeats missed (with a second's grace): the data may be stale (amber).

@@ -60,6 +60,7 @@ fn commander_dispatches_by_keyboard_and_a_second_console_agrees() {
                 kind,
                 position: addresses[500 + 1500 * k].pos.into(),
                 fix_at_ms: None,
+                stale_at_ms: None,
             })
         })
         .collect();
@@ -288,6 +289,7 @@ fn a_viewer_console_shows_its_role_never_gets_the_number_and_cannot_dispatch() {
             kind: UnitKind::PatrolCar,
             position: city.osm().addresses[500].pos.into(),
             fix_at_ms: None,
+            stale_at_ms: None,
         }),
         FeedCommand::CreateIncident(CreateIncident {
             category: Category::Robbery,

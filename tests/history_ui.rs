@@ -51,6 +51,7 @@ fn replay_shows_the_past_marked_and_no_command_leaves_until_back_to_live() {
         heading_deg: 0.0,
         speed_kmh: 20.0,
         fix_at_ms: floor.clock.now_ms(),
+        stale_at_ms: None,
     }));
     step_until(&mut h, "the move", |app| {
         app.live.feed.units[&unit].position.lonlat() == moved_to
@@ -156,6 +157,7 @@ fn the_selected_unit_has_a_track_and_the_heat_map_counts_the_calls() {
             heading_deg: 0.0,
             speed_kmh: 20.0,
             fix_at_ms: floor.clock.now_ms(),
+            stale_at_ms: None,
         }));
     }
     step_until(&mut h, "the last fix", |app| {
@@ -177,6 +179,7 @@ fn the_selected_unit_has_a_track_and_the_heat_map_counts_the_calls() {
         heading_deg: 0.0,
         speed_kmh: 20.0,
         fix_at_ms: floor.clock.now_ms(),
+        stale_at_ms: None,
     }));
     step_until(&mut h, "the live fix on the track", |app| {
         app.history.track.as_ref().is_some_and(|t| {

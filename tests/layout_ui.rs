@@ -83,6 +83,7 @@ fn every_panel_fits_in_both_languages_from_1280_to_3840() {
                 kind,
                 position: addresses[500 + 900 * k].pos.into(),
                 fix_at_ms: None,
+                stale_at_ms: None,
             })
         })
         .collect();

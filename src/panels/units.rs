@@ -8,7 +8,6 @@ use onemap_core::feed::{Command as FeedCommand, Unit, UnitStatus};
 
 use super::queue::age;
 use crate::frame::Frame;
-use crate::live::STALE_FIX_MS;
 use crate::model::{Command, Selection, UnitBoard, UnitSort};
 use crate::ui::i18n::T;
 use crate::ui::labels::{unit_kind_label, unit_status_label};
@@ -139,7 +138,7 @@ fn row_ui(ui: &mut Ui, f: &Frame<'_>, u: &Unit, live: bool) {
     ui.label(u.incident_id.as_ref().map_or("", |i| i.as_str()));
     ui.monospace(age(f.at_ms - u.status_since_ms));
     let fix_age = f.at_ms - u.fix_at_ms;
-    let fix_colour = if fix_age > STALE_FIX_MS {
+    let fix_colour = if u.fix_is_stale(f.at_ms) {
         theme.status_warn
     } else {
         ui.visuals().text_color()
@@ -190,6 +189,7 @@ mod tests {
             heading_deg: 0.0,
             speed_kmh: 0.0,
             fix_at_ms: fix,
+            stale_at_ms: None,
             posted: None,
         }
     }

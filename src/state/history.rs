@@ -648,6 +648,7 @@ mod tests {
             heading_deg: 0.0,
             speed_kmh: 0.0,
             fix_at_ms: t,
+            stale_at_ms: None,
             posted: None,
         }
     }
@@ -660,6 +661,7 @@ mod tests {
             heading_deg: 0.0,
             speed_kmh: 30.0,
             fix_at_ms: ts,
+            stale_at_ms: None,
         };
         Envelope::new(seq, ts, ServerEvent::UnitPosition(p))
     }

@@ -35,6 +35,7 @@ pub fn floor(name: &str, units: usize, calls: usize) -> Floor {
                 kind: UnitKind::PatrolCar,
                 position: addresses[300 + 700 * k].pos.into(),
                 fix_at_ms: None,
+                stale_at_ms: None,
             })
         })
         .collect();

@@ -50,6 +50,7 @@ fn position(u: usize, k: u64) -> Command {
         heading_deg: 90.0,
         speed_kmh: 30.0,
         fix_at_ms: system_now_ms(),
+        stale_at_ms: None,
     })
 }
 
@@ -245,6 +246,7 @@ pub fn run(clients: usize, units: usize, seconds: u64) -> anyhow::Result<()> {
                     kind: UnitKind::PatrolCar,
                     position: Position([13.2, 53.5]),
                     fix_at_ms: None,
+                    stale_at_ms: None,
                 })
             })
             .collect(),

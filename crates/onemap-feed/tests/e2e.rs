@@ -436,6 +436,7 @@ fn a_slow_client_gets_positions_coalesced_and_incidents_complete() {
             heading_deg: 90.0,
             speed_kmh: 30.0,
             fix_at_ms: t0 + i64::from(k),
+            stale_at_ms: None,
         })];
         if k % 1000 == 0 {
             batch.push(incident(k as u32 / 1000));

@@ -284,6 +284,7 @@ fn positions_are_thinned_past_the_full_rate_age_and_tracks_to_what_is_asked() {
                     heading_deg: 0.0,
                     speed_kmh: 30.0,
                     fix_at_ms: t,
+                    stale_at_ms: None,
                 }),
             ));
         }

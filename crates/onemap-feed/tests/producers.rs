@@ -72,6 +72,7 @@ fn report(unit: &str, lon: f64, lat: f64, fix_at_ms: i64) -> ReportPosition {
         heading_deg: 45.0,
         speed_kmh: 30.0,
         fix_at_ms,
+        stale_at_ms: None,
     }
 }
 
@@ -129,6 +130,7 @@ fn bad_producer_input_is_refused_by_field_and_nothing_of_it_is_stored() {
             kind: UnitKind::PatrolCar,
             position: Position([lon, lat]),
             fix_at_ms: None,
+            stale_at_ms: None,
         })
     };
     assert_eq!(ask(&mut gateway, "s1", sign_on("car-7", lon))["ok"], true);

@@ -192,6 +192,7 @@ fn fixture(server: &ServerHandle, kind: &str, unit: &str) -> Command {
                 heading_deg: 90.0,
                 speed_kmh: 30.0,
                 fix_at_ms: system_now_ms(),
+                stale_at_ms: None,
             })
         }
         "create_incident" => new_call(),
@@ -485,6 +486,7 @@ fn a_wall_never_receives_a_callback_number_over_ten_thousand_events() {
                 heading_deg: 0.0,
                 speed_kmh: 20.0,
                 fix_at_ms: system_now_ms(),
+                stale_at_ms: None,
             }));
         }
         for r in server.submit("call-taker", batch).unwrap() {

@@ -6,7 +6,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Shape, Stroke, vec2};
 use onemap_core::feed::{IncidentStatus, UnitStatus};
 
-use crate::live::{PULSE_MS, STALE_FIX_MS};
+use crate::live::PULSE_MS;
 use crate::map::draw::{category_glyph, priority_colour, screen, status_colour, unit_glyph};
 use crate::map::layer::{Drawn, LayerCtx, MapLayer};
 use crate::model::Selection;
@@ -34,7 +34,7 @@ impl LiveLayer {
                 continue;
             }
             drawn.units += 1;
-            let stale = now_ms - u.fix_at_ms > STALE_FIX_MS;
+            let stale = u.fix_is_stale(now_ms);
             let fill = if stale || u.status == UnitStatus::OffDuty {
                 theme.camera_offline
             } else {

@@ -63,6 +63,10 @@ pub struct SignOn {
     /// moment later, is not older than it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix_at_ms: Option<i64>,
+    /// Until when the fix holds (a CoT event's `stale`); consoles grey the unit after it.
+    /// Without it, a fix is taken as current for 30 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_at_ms: Option<i64>,
 }
 
 /// A unit ends its shift and leaves the picture.
@@ -82,6 +86,9 @@ pub struct ReportPosition {
     pub heading_deg: f64,
     pub speed_kmh: f64,
     pub fix_at_ms: i64,
+    /// Until when the fix holds (a CoT event's `stale`); see [`SignOn`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_at_ms: Option<i64>,
 }
 
 /// A new call; the server assigns its id.

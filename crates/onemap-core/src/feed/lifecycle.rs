@@ -325,6 +325,7 @@ impl Rules<'_> {
                 ),
             ));
         }
+        check_stale(c.stale_at_ms, fix_at_ms)?;
         if let Some(u) = self.state.units.get(&c.unit_id) {
             // Signing on again (a device reconnecting) changes nothing but a new name or kind.
             if u.call_sign == sign && u.kind == c.kind {
@@ -347,6 +348,7 @@ impl Rules<'_> {
             heading_deg: 0.0,
             speed_kmh: 0.0,
             fix_at_ms,
+            stale_at_ms: c.stale_at_ms,
             posted: None,
         })])
     }
@@ -392,6 +394,7 @@ impl Rules<'_> {
                 ),
             ));
         }
+        check_stale(c.stale_at_ms, c.fix_at_ms)?;
         if c.fix_at_ms == u.fix_at_ms && c.position == u.position {
             // The same fix again (a retry): nothing changes.
             return Ok(Vec::new());
@@ -402,6 +405,7 @@ impl Rules<'_> {
             heading_deg: c.heading_deg % 360.0,
             speed_kmh: c.speed_kmh,
             fix_at_ms: c.fix_at_ms,
+            stale_at_ms: c.stale_at_ms,
         })])
     }
 
@@ -617,6 +621,17 @@ fn check_callback(number: &str) -> Result<(), Refusal> {
     }
 }
 
+/// A fix's `stale_at_ms`: after the fix, and within a day of it.
+fn check_stale(stale_at_ms: Option<i64>, fix_at_ms: i64) -> Result<(), Refusal> {
+    match stale_at_ms {
+        Some(s) if s <= fix_at_ms => Err(invalid("stale_at_ms", "not after fix_at_ms")),
+        Some(s) if s - fix_at_ms > 86_400_000 => {
+            Err(invalid("stale_at_ms", "more than a day after fix_at_ms"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_id(field: &str, id: &str) -> Result<(), Refusal> {
     let ok = !id.is_empty()
         && id.len() <= MAX_ID_LEN
@@ -663,6 +678,7 @@ mod tests {
                     kind: UnitKind::PatrolCar,
                     position: Position([13.26, 53.55]),
                     fix_at_ms: None,
+                    stale_at_ms: None,
                 }),
                 T0,
             )
@@ -958,6 +974,7 @@ mod tests {
                     heading_deg: 0.0,
                     speed_kmh: 0.0,
                     fix_at_ms: T0,
+                    stale_at_ms: None,
                 }),
                 "invalid position: not a WGS84 [lon, lat]",
             ),
@@ -968,8 +985,20 @@ mod tests {
                     heading_deg: 0.0,
                     speed_kmh: 0.0,
                     fix_at_ms: T0 - 1,
+                    stale_at_ms: None,
                 }),
                 "invalid fix_at_ms: older than the unit's last fix by 1 ms",
+            ),
+            (
+                Command::ReportPosition(ReportPosition {
+                    unit_id: "U-1".into(),
+                    position: Position([13.0, 53.0]),
+                    heading_deg: 0.0,
+                    speed_kmh: 0.0,
+                    fix_at_ms: T0 + 10,
+                    stale_at_ms: Some(T0 + 10),
+                }),
+                "invalid stale_at_ms: not after fix_at_ms",
             ),
             (
                 Command::CreateIncident(CreateIncident {
@@ -990,6 +1019,7 @@ mod tests {
                     kind: UnitKind::Drone,
                     position: Position([13.0, 53.0]),
                     fix_at_ms: None,
+                    stale_at_ms: None,
                 }),
                 "invalid unit_id",
             ),

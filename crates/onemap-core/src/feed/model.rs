@@ -433,9 +433,26 @@ pub struct Unit {
     pub speed_kmh: f64,
     /// When the position was fixed.
     pub fix_at_ms: i64,
+    /// Until when the fix holds, if its source said (a CoT `stale`); else 30 s after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_at_ms: Option<i64>,
     /// A move-up: the post this available unit was sent to stand by at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posted: Option<Posting>,
+}
+
+/// How long a fix is taken as current when its source gave no `stale_at_ms`.
+pub const FIX_HOLDS_MS: i64 = 30_000;
+
+impl Unit {
+    /// Whether the unit's fix no longer holds at `now_ms`: past its `stale_at_ms`, or older
+    /// than [`FIX_HOLDS_MS`] without one. Consoles grey it.
+    pub fn fix_is_stale(&self, now_ms: i64) -> bool {
+        match self.stale_at_ms {
+            Some(s) => now_ms > s,
+            None => now_ms - self.fix_at_ms > FIX_HOLDS_MS,
+        }
+    }
 }
 
 /// A post a unit stands by at (a move-up).
@@ -454,6 +471,8 @@ pub struct UnitPosition {
     pub heading_deg: f64,
     pub speed_kmh: f64,
     pub fix_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_at_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

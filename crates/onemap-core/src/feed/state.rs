@@ -64,6 +64,7 @@ impl FeedState {
                     u.heading_deg = p.heading_deg;
                     u.speed_kmh = p.speed_kmh;
                     u.fix_at_ms = p.fix_at_ms;
+                    u.stale_at_ms = p.stale_at_ms;
                 }
             }
             ServerEvent::UnitStatus(s) => {

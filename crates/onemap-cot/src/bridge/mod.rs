@@ -4,9 +4,9 @@
 //! - **Inbound.** A friendly ground or air report (`a-f-G…`, `a-f-A…`) signs its unit on
 //!   (`cot:<uid>`, call sign from `contact@callsign`, kind by the table in `types.rs`), and
 //!   each later one reports its position. A report no newer than the last one taken (the same
-//!   event heard over UDP and from the TAK server) is skipped. Once a unit's `stale` time has
-//!   passed by `leave_after_ms` without a newer report, it signs off; until then its fix ages
-//!   and consoles grey it. A delete (`t-x-d-d`) signs the linked unit off at once.
+//!   event heard over UDP and from the TAK server) is skipped. The report's `stale` goes with
+//!   it (`stale_at_ms`): consoles grey the unit once it passes. `leave_after_ms` later, with no
+//!   newer report, the unit signs off. A delete (`t-x-d-d`) signs the linked unit off at once.
 //! - **Outbound.** Every unit not from TAK (`cot:` ids are never published: no echo) is
 //!   published as `onemap.<id>` when it moves (at most every `min_gap_ms`) and at least every
 //!   `interval_ms`, stale at 3× that interval; open incidents as `b-m-p-s-m` markers
@@ -196,6 +196,8 @@ impl Bridge {
                 heading_deg: e.course_deg.unwrap_or(0.0),
                 speed_kmh: e.speed_mps.map_or(0.0, |v| v * 3.6),
                 fix_at_ms: e.time_ms,
+                stale_at_ms: Some(e.stale_ms.min(e.time_ms + 86_400_000))
+                    .filter(|&s| s > e.time_ms),
             })
         } else {
             Command::SignOn(SignOn {
@@ -204,6 +206,8 @@ impl Bridge {
                 kind,
                 position,
                 fix_at_ms: Some(e.time_ms),
+                stale_at_ms: Some(e.stale_ms.min(e.time_ms + 86_400_000))
+                    .filter(|&s| s > e.time_ms),
             })
         })
     }

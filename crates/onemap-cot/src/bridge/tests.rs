@@ -48,7 +48,14 @@ fn a_tak_unit_signs_on_reports_and_leaves_after_it_went_stale() {
         (s.unit_id.as_str(), s.call_sign.as_str(), s.kind),
         ("cot:ANDROID-1", "Alpha 1", UnitKind::PatrolCar)
     );
+    assert_eq!(
+        s.stale_at_ms,
+        Some(T0 + 10_000),
+        "the report's stale goes with it"
+    );
     run(&mut state, &first, T0);
+    let unit = &state.units[&UnitId::new("cot:ANDROID-1")];
+    assert!(!unit.fix_is_stale(T0 + 10_000) && unit.fix_is_stale(T0 + 10_001));
     // The same event again (heard twice): skipped; a newer one: a position report.
     assert_eq!(
         b.inbound(&report("ANDROID-1", T0, 13.26), &state),
@@ -136,6 +143,7 @@ fn the_picture_goes_out_without_echoes_private_data_or_repeats() {
         kind: UnitKind::Motorbike,
         position: Position([13.26, 53.55]),
         fix_at_ms: Some(T0),
+        stale_at_ms: None,
     });
     run(&mut state, &ours, T0);
     let theirs = b.inbound(&report("ANDROID-1", T0, 13.3), &state).unwrap();

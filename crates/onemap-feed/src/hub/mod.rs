@@ -826,6 +826,7 @@ mod tests {
                 kind: UnitKind::PatrolCar,
                 position: Position([13.2, 53.5]),
                 fix_at_ms: None,
+                stale_at_ms: None,
             });
             let env = ClientEnvelope::request(
                 format!("r-{k}").as_str().into(),

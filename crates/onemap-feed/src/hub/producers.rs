@@ -92,6 +92,7 @@ mod tests {
             heading_deg: 0.0,
             speed_kmh: 10.0,
             fix_at_ms: 0,
+            stale_at_ms: None,
         })
     }
 

@@ -200,6 +200,7 @@ impl Sim {
                     kind,
                     position: sim.world.graph.nodes[start as usize].into(),
                     fix_at_ms: None,
+                    stale_at_ms: None,
                 }));
             }
             sim.units.push(SimUnit {
@@ -608,6 +609,7 @@ impl Sim {
                 0.0
             },
             fix_at_ms: now_ms,
+            stale_at_ms: None,
         }));
     }
 }

@@ -486,6 +486,7 @@ mod tests {
             heading_deg: 0.0,
             speed_kmh: 0.0,
             fix_at_ms: 0,
+            stale_at_ms: None,
             posted: None,
         };
         let events = [Envelope::new(5, 100, ServerEvent::UnitJoined(unit))];

@@ -81,6 +81,7 @@ pub fn sign_on(id: &str) -> Command {
         kind: UnitKind::PatrolCar,
         position: Position([13.26, 53.56]),
         fix_at_ms: None,
+        stale_at_ms: None,
     })
 }
 
