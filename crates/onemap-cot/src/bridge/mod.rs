@@ -336,6 +336,17 @@ fn still_there(uid: &str, state: &FeedState) -> bool {
     }
 }
 
+/// A point at `p` with height and errors unknown.
+fn point(p: Position) -> Point {
+    Point {
+        lat: p.0[1],
+        lon: p.0[0],
+        hae: UNKNOWN,
+        ce: UNKNOWN,
+        le: UNKNOWN,
+    }
+}
+
 fn unit_event(u: &Unit, uid: &str, now_ms: i64, stale_ms: i64) -> CotEvent {
     CotEvent {
         uid: uid.to_owned(),
@@ -344,13 +355,7 @@ fn unit_event(u: &Unit, uid: &str, now_ms: i64, stale_ms: i64) -> CotEvent {
         time_ms: now_ms,
         start_ms: now_ms,
         stale_ms,
-        point: Point {
-            lat: u.position.0[1],
-            lon: u.position.0[0],
-            hae: UNKNOWN,
-            ce: UNKNOWN,
-            le: UNKNOWN,
-        },
+        point: point(u.position),
         callsign: Some(u.call_sign.clone()),
         course_deg: Some(u.heading_deg.rem_euclid(360.0)),
         speed_mps: Some((u.speed_kmh / 3.6).max(0.0)),
@@ -393,13 +398,7 @@ fn marker(i: &Incident, uid: &str, remarks: String, now_ms: i64, stale_ms: i64) 
         time_ms: now_ms,
         start_ms: now_ms,
         stale_ms,
-        point: Point {
-            lat: i.location.0[1],
-            lon: i.location.0[0],
-            hae: UNKNOWN,
-            ce: UNKNOWN,
-            le: UNKNOWN,
-        },
+        point: point(i.location),
         callsign: Some(format!("{} P{}", i.id, i.priority)),
         course_deg: None,
         speed_mps: None,
@@ -417,13 +416,7 @@ pub fn delete(uid: &str, now_ms: i64) -> CotEvent {
         time_ms: now_ms,
         start_ms: now_ms,
         stale_ms: now_ms + 20_000,
-        point: Point {
-            lat: 0.0,
-            lon: 0.0,
-            hae: UNKNOWN,
-            ce: UNKNOWN,
-            le: UNKNOWN,
-        },
+        point: point(Position([0.0, 0.0])),
         callsign: None,
         course_deg: None,
         speed_mps: None,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use onemap_core::feed::{ClientEnvelope, FeedState, RequestId, ServerEvent};
+use onemap_core::feed::{ClientEnvelope, Command, FeedState, RequestId, ServerEvent};
 use onemap_feed::client::{ClientConfig, ClientEvent, ConnStatus, FeedClient};
 use onemap_feed::clock::system_now_ms;
 use onemap_feed::tls::ClientTls;
@@ -259,18 +259,7 @@ async fn core(
             Some(Inbound(e)) = inbound.recv() => {
                 bump(&stats.received);
                 match bridge.inbound(&e, &state) {
-                    Ok(command) => {
-                        next_id += 1;
-                        let env = ClientEnvelope::request(
-                            RequestId::from(format!("cot-{next_id}").as_str()),
-                            Some(system_now_ms() + 5_000),
-                            command.into(),
-                        );
-                        match feed.send(env) {
-                            Ok(()) => bump(&stats.commands_sent),
-                            Err(_) => bump(&stats.commands_unsent),
-                        }
-                    }
+                    Ok(command) => send(&feed, command, &mut next_id, &stats),
                     Err(Skip::Echo) => bump(&stats.echoes),
                     Err(Skip::NotAUnit) => bump(&stats.not_units),
                     Err(Skip::NotNewer) => bump(&stats.not_newer),
@@ -284,16 +273,7 @@ async fn core(
                 }
                 let now = system_now_ms();
                 for command in bridge.expire(now, &state) {
-                    next_id += 1;
-                    let env = ClientEnvelope::request(
-                        RequestId::from(format!("cot-{next_id}").as_str()),
-                        Some(now + 5_000),
-                        command.into(),
-                    );
-                    match feed.send(env) {
-                        Ok(()) => bump(&stats.commands_sent),
-                        Err(_) => bump(&stats.commands_unsent),
-                    }
+                    send(&feed, command, &mut next_id, &stats);
                 }
                 let g = link.generation.load(Ordering::SeqCst);
                 if g != generation {
@@ -307,6 +287,20 @@ async fn core(
         }
     }
     feed.stop();
+}
+
+/// A command to the feed, due within 5 s; counted sent or unsent (never kept for later).
+fn send(feed: &FeedClient, command: Command, next_id: &mut u64, stats: &Stats) {
+    *next_id += 1;
+    let env = ClientEnvelope::request(
+        RequestId::from(format!("cot-{next_id}").as_str()),
+        Some(system_now_ms() + 5_000),
+        command.into(),
+    );
+    match feed.send(env) {
+        Ok(()) => bump(&stats.commands_sent),
+        Err(_) => bump(&stats.commands_unsent),
+    }
 }
 
 /// The picture's changes to the TAK writer; if it cannot take them all, everything is sent
