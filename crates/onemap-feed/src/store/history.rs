@@ -268,12 +268,26 @@ pub(super) fn retain(
         .optional()
         .ctx(|| format!("cannot read {shown}"))?
         .unwrap_or(0);
-    // The chunk: the next events past what is done, all older than the cut.
+    // The last event older than the cut, through the time index (reading `ts` from the
+    // table would read every recent event's JSON, every minute).
+    let last_old: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM events INDEXED BY events_ts WHERE ts < ?1
+              ORDER BY ts DESC, seq DESC LIMIT 1",
+            [cut],
+            |row| row.get(0),
+        )
+        .optional()
+        .ctx(|| format!("cannot read {shown}"))?;
+    let Some(last_old) = last_old.filter(|&s| s > done) else {
+        return Ok(0);
+    };
+    // The chunk: the next events past what is done, up to it (times rise with `seq`).
     let hi: Option<i64> = conn
         .query_row(
-            "SELECT MAX(seq) FROM (SELECT seq FROM events WHERE seq > ?1 AND ts < ?2
+            "SELECT MAX(seq) FROM (SELECT seq FROM events WHERE seq > ?1 AND seq <= ?2
               ORDER BY seq LIMIT ?3)",
-            params![done, cut, r.chunk as i64],
+            params![done, last_old, r.chunk as i64],
             |row| row.get(0),
         )
         .ctx(|| format!("cannot read {shown}"))?;
