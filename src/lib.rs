@@ -22,4 +22,5 @@ pub mod panels;
 pub mod prepared;
 pub mod state;
 pub mod ui;
+pub mod wall;
 pub mod workers;

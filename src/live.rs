@@ -37,8 +37,13 @@ pub enum FeedSource {
     #[default]
     Off,
     /// Start a server with the simulator in-process on loopback, logging to `db`; the
-    /// console signs in as a local commander identity made for it at each start.
-    Embedded { db: PathBuf, sim: SimConfig },
+    /// console signs in as a local identity made for it at each start: a commander, or with
+    /// `wall` a wall display (redacted, read only).
+    Embedded {
+        db: PathBuf,
+        sim: SimConfig,
+        wall: bool,
+    },
     /// Connect to a server: `ws://host:port` or `wss://host:port`, with a token and/or a
     /// client certificate.
     External {
@@ -50,6 +55,8 @@ pub enum FeedSource {
 
 /// The identity the embedded demo's console signs in as.
 pub const LOCAL_COMMANDER: &str = "local-commander";
+/// The identity the embedded demo's wall display signs in as.
+pub const LOCAL_WALL: &str = "local-wall";
 
 /// The server sends a heartbeat at least this often.
 pub const HEARTBEAT_MS: i64 = 2_000;
@@ -466,11 +473,15 @@ impl LiveLink {
         let (url, token, tls) = match source {
             FeedSource::Off => return (link, state),
             FeedSource::External { url, token, tls } => (url.clone(), token.clone(), tls.clone()),
-            FeedSource::Embedded { db, sim } => {
+            FeedSource::Embedded { db, sim, wall } => {
                 // A fresh token at each start, for this console only (loopback, no setup).
                 let token = IdentityDb::open(db).and_then(|mut ids| {
                     let now = clock.now_ms();
-                    ids.create(LOCAL_COMMANDER, Role::Commander, &[], now, true)
+                    if *wall {
+                        ids.create(LOCAL_WALL, Role::Wall, &[], now, true)
+                    } else {
+                        ids.create(LOCAL_COMMANDER, Role::Commander, &[], now, true)
+                    }
                 });
                 let token = match token {
                     Ok(t) => t,

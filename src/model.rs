@@ -205,6 +205,9 @@ pub struct Settings {
     pub track_ms: i64,
     /// Local time's offset east of UTC, minutes (hours of the day and week in figures).
     pub utc_offset_min: i32,
+    /// The live layer's symbols and text at this multiple of their console size (the wall
+    /// display sizes them for its farthest viewer).
+    pub map_scale: f32,
 }
 
 /// Per-priority targets for an unassigned incident (after the CAD convention), seconds.
@@ -227,6 +230,7 @@ impl Default for Settings {
             targets_s: DEFAULT_TARGETS_S,
             track_ms: 30 * 60_000,
             utc_offset_min: 0,
+            map_scale: 1.0,
         }
     }
 }

@@ -35,6 +35,7 @@ fn live_units_and_incidents_arrive_and_a_lost_server_shows_reconnecting() {
                     initial_incidents: 4,
                     ..SimConfig::default()
                 },
+                wall: false,
             },
             ..AppOptions::default()
         },

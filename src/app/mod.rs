@@ -65,6 +65,8 @@ pub struct AppOptions {
     pub speeds: onemap_core::routing::Speeds,
     /// The live feed: off, the embedded simulator, or an external server.
     pub feed: FeedSource,
+    /// Run as the wall display with this layout.
+    pub wall: Option<crate::wall::WallLayout>,
 }
 
 impl Default for AppOptions {
@@ -84,6 +86,7 @@ impl Default for AppOptions {
             plan_export_dir: PathBuf::from("plan-export"),
             speeds: onemap_core::routing::Speeds::default(),
             feed: FeedSource::Off,
+            wall: None,
         }
     }
 }
@@ -182,7 +185,25 @@ impl OneMapApp {
                 move || repaint.request_repaint(),
             )
         });
-        let mut state = AppState::new(city, options.settings, ops, live);
+        let mut settings = options.settings;
+        if let Some(layout) = &options.wall {
+            // The wall: live layers only, no cameras, beats, posts or stations; symbols sized
+            // for the farthest viewer (the smallest map text is 10 points on a console).
+            settings.show_beats = false;
+            settings.show_cameras = false;
+            settings.show_posts = false;
+            settings.show_stations = false;
+            settings.alert_sound = false;
+            settings.map_scale = layout.min_text_pt(layout.resolution[1] as f32) / 10.0;
+        }
+        let mut state = AppState::new(city, settings, ops, live);
+        state.wall = options.wall.map(|layout| crate::wall::WallState {
+            layout,
+            rotation: crate::wall::Rotation {
+                since_ms: options.clock.now_ms(),
+                ..Default::default()
+            },
+        });
         state.plan.settings.enabled = options.plan_on_start;
         state.plan.export_dir = options.plan_export_dir;
         let now_ms = options.clock.now_ms();
@@ -476,8 +497,10 @@ impl OneMapApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         self.now_ms = self.clock.now_ms();
         self.map.before_frame();
-        for c in console::keys(ctx, &self.state) {
-            self.sink.send(c);
+        if self.state.wall.is_none() {
+            for c in console::keys(ctx, &self.state) {
+                self.sink.send(c);
+            }
         }
         let revision = self.state.ops.revision;
         let selection = self.state.selection.clone();
@@ -509,6 +532,7 @@ impl OneMapApp {
                 .forget_closed(&self.state.live.feed.incidents);
             ctx.request_repaint();
         }
+        self.step_wall(ctx);
         self.update_history();
         self.ask_timeline();
         self.state.settle_intake();
@@ -535,7 +559,10 @@ impl OneMapApp {
             .show_basemap
             .then(|| self.basemap.tiles(settings.theme, settings.render));
         let frame = Frame::new(&self.state, self.now_ms, &theme, &self.view, &self.sink);
-        let commands = console::console_ui(ui, &frame, &mut self.map, tiles);
+        let commands = match &self.state.wall {
+            Some(wall) => crate::layouts::wall::wall_ui(ui, &frame, wall, &mut self.map, tiles),
+            None => console::console_ui(ui, &frame, &mut self.map, tiles),
+        };
         for c in commands {
             self.sink.send(c);
         }
@@ -543,6 +570,38 @@ impl OneMapApp {
             ui.ctx().request_repaint();
         }
         self.note_first_complete_frame();
+    }
+
+    /// The wall's rotation, its P1 takeover (the map flies to the incident) and night.
+    fn step_wall(&mut self, ctx: &egui::Context) {
+        let Some(wall) = &mut self.state.wall else {
+            return;
+        };
+        let before = wall.rotation.takeover.clone();
+        wall.rotation
+            .step(self.now_ms, &wall.layout, &self.state.live.feed);
+        if wall.rotation.takeover != before
+            && let Some(inc) = wall
+                .rotation
+                .takeover
+                .as_ref()
+                .and_then(|id| self.state.live.feed.incidents.get(id))
+        {
+            self.map.fly_to(inc.location.lonlat(), 14.0);
+        }
+        let hour = chrono::DateTime::from_timestamp_millis(
+            self.now_ms + i64::from(self.state.settings.utc_offset_min) * 60_000,
+        )
+        .map_or(12, |t| chrono::Timelike::hour(&t));
+        let theme = if wall.layout.is_night(hour) {
+            ThemeKind::Night
+        } else {
+            ThemeKind::Day
+        };
+        if theme != self.state.settings.theme {
+            self.state.settings.theme = theme;
+            apply_visuals(ctx, theme);
+        }
     }
 
     fn note_first_complete_frame(&mut self) {

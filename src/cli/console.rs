@@ -14,6 +14,7 @@ use onemap::live::FeedSource;
 use onemap::model::Settings;
 use onemap::ui::i18n::{Lang, T, tr};
 use onemap::ui::theme::ThemeKind;
+use onemap::wall::WallLayout;
 
 use super::{Cli, LangArg, ThemeArg};
 
@@ -72,8 +73,14 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
         plan_on_start: cli.plan,
         speeds,
+        wall: match (&cli.layout, cli.wall) {
+            (Some(path), _) => Some(WallLayout::read(path).map_err(anyhow::Error::msg)?),
+            (None, true) => Some(WallLayout::default()),
+            (None, false) => None,
+        },
         ..AppOptions::default()
     };
+    let wall_size = fixed.wall.as_ref().map(|l| l.resolution);
     let build = build_app(&cli, fixed, feed);
     let name = osm_path
         .file_name()
@@ -81,7 +88,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     let failure = Arc::new(Mutex::new(None));
     let opened = eframe::run_native(
         "onemap",
-        native_options(lang),
+        native_options(lang, wall_size),
         Box::new({
             let failure = failure.clone();
             move |cc| {
@@ -214,6 +221,7 @@ fn feed_source(cli: &Cli) -> anyhow::Result<Option<FeedSource>> {
 fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp {
     let (feed_db, seed) = (cli.feed_db.clone(), cli.seed);
     let (centre, zoom) = (cli.center, cli.zoom);
+    let wall = cli.wall;
     Box::new(move |ctx, city: Arc<City>| {
         let feed = feed.unwrap_or_else(|| FeedSource::Embedded {
             db: feed_db.unwrap_or_else(|| {
@@ -226,6 +234,7 @@ fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp
                 auto_dispatch_after_ms: Some(120_000),
                 ..Default::default()
             },
+            wall,
         });
         let initial_view = match (centre, zoom) {
             (None, None) => None,
@@ -243,12 +252,22 @@ fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp
     })
 }
 
-fn native_options(lang: Lang) -> eframe::NativeOptions {
+fn native_options(lang: Lang, wall: Option<[u32; 2]>) -> eframe::NativeOptions {
+    let viewport = egui::ViewportBuilder::default()
+        .with_title(tr(lang, T::AppTitle))
+        .with_inner_size([1600.0, 1000.0])
+        .with_min_inner_size([900.0, 600.0]);
     eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(tr(lang, T::AppTitle))
-            .with_inner_size([1600.0, 1000.0])
-            .with_min_inner_size([900.0, 600.0]),
+        // The wall: full screen, no decorations (a kiosk: nothing needs a mouse).
+        viewport: if let Some([w, h]) = wall {
+            viewport
+                .with_fullscreen(true)
+                .with_decorations(false)
+                .with_position([0.0, 0.0])
+                .with_inner_size([w as f32, h as f32])
+        } else {
+            viewport
+        },
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     }

@@ -85,6 +85,13 @@ pub struct Cli {
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
+    /// The wall display (指挥大屏): full screen, kiosk, signed in as a `wall` identity (the
+    /// embedded demo makes one), views in rotation.
+    #[arg(long, conflicts_with = "plan")]
+    wall: bool,
+    /// The wall's layout file (panel size, resolution, farthest viewer, views; docs/wall.md).
+    #[arg(long, requires = "wall")]
+    layout: Option<PathBuf>,
     /// No chime when a new P1 arrives (the window still asks for attention).
     #[arg(long)]
     no_alert_sound: bool,

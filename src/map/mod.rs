@@ -195,9 +195,12 @@ impl MapView {
                     layer.draw(&ctx, &mut drawn);
                 }
                 intake_marker(&ctx);
-                overlays::overlays_ui(ui, response, projector, f.lang(), f.theme, &mut frame);
+                // The wall shows its scale and attribution in its own type, and has no buttons.
+                if f.state.wall.is_none() {
+                    overlays::overlays_ui(ui, response, projector, f.lang(), f.theme, &mut frame);
+                    overlays::controls_ui(ui, f.lang(), &mut commands);
+                }
                 frame.view = Some(draw::view_bbox(projector, response.rect));
-                overlays::controls_ui(ui, f.lang(), &mut commands);
                 handles = selected_handles(&ctx);
                 let pointer = response
                     .hover_pos()

@@ -29,6 +29,8 @@ use related::Related;
 
 pub struct AppState {
     pub city: Arc<City>,
+    /// The wall display's layout and rotation (`--wall`); `None` for a console.
+    pub wall: Option<crate::wall::WallState>,
     pub settings: Settings,
     pub ops: OpState,
     pub selection: Option<Selection>,
@@ -66,6 +68,7 @@ impl AppState {
     pub fn new(city: Arc<City>, settings: Settings, ops: OpState, live: LiveState) -> Self {
         Self {
             city,
+            wall: None,
             settings,
             ops,
             selection: None,

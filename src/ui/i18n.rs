@@ -425,6 +425,20 @@ strings! {
     StatsExportFailed => "无法导出 {p}：{e}", "Could not export {p}: {e}";
     BriefingTitle => "警情简报", "Incident briefing";
     BriefingPeriod => "{a} 至 {b}", "{a} to {b}";
+    WallTitle => "一张图 · 指挥大屏", "OneMap · Wall";
+    WallViewMap => "实时态势", "Live map";
+    WallViewCards => "警情与警力", "Incidents and units";
+    WallViewTicker => "最新警情", "Newest incidents";
+    WallFresh => "数据实时", "Data live";
+    WallAge => "数据 {s} 秒前", "Data {s} s old";
+    WallNoData => "等待数据", "Waiting for data";
+    WallLost => "数据中断 · 截至 {t}", "Data lost · as of {t}";
+    WallOpenIncidents => "未结警情", "Open incidents";
+    WallUnits => "警力", "Units";
+    WallNoOpen => "暂无未结警情", "No open incidents";
+    WallWaiting => "已等待 {m}:{s}", "Waiting {m}:{s}";
+    WallAwaitAck => "待指挥席确认", "Until a console acknowledges";
+    WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ impl LiveLayer {
         let clip = painter.clip_rect().expand(30.0);
         let now_ms = ctx.frame.at_ms;
         let settings = &ctx.frame.state.settings;
+        let k = settings.map_scale;
         for u in ctx.frame.state.shown_feed().units.values() {
             if !settings.shows_unit(u.kind) {
                 continue;
@@ -43,28 +44,28 @@ impl LiveLayer {
             if u.speed_kmh > 0.5 && !stale {
                 let a = (u.heading_deg as f32).to_radians();
                 let dir = vec2(a.sin(), -a.cos());
-                let tip = at + dir * 15.0;
-                let side = vec2(dir.y, -dir.x) * 5.0;
+                let tip = at + dir * 15.0 * k;
+                let side = vec2(dir.y, -dir.x) * 5.0 * k;
                 painter.add(Shape::convex_polygon(
-                    vec![tip, at + dir * 7.0 + side, at + dir * 7.0 - side],
+                    vec![tip, at + dir * 7.0 * k + side, at + dir * 7.0 * k - side],
                     fill,
                     Stroke::new(1.0, theme.marker_outline),
                 ));
             }
-            painter.circle(at, 8.0, fill, Stroke::new(1.5, theme.marker_outline));
+            painter.circle(at, 8.0 * k, fill, Stroke::new(1.5, theme.marker_outline));
             painter.text(
                 at,
                 Align2::CENTER_CENTER,
                 unit_glyph(u.kind, lang),
-                FontId::proportional(10.0),
+                FontId::proportional(10.0 * k),
                 Color32::WHITE,
             );
             if projector.zoom() >= 15.0 {
                 painter.text(
-                    at + vec2(11.0, -11.0),
+                    at + vec2(11.0, -11.0) * k,
                     Align2::LEFT_BOTTOM,
                     &u.call_sign,
-                    FontId::proportional(11.0),
+                    FontId::proportional(11.0 * k),
                     theme.overlay_text,
                 );
             }
@@ -78,6 +79,7 @@ impl LiveLayer {
         let live = &ctx.frame.state.live;
         let mut pulsing = false;
         let settings = &ctx.frame.state.settings;
+        let k = settings.map_scale;
         for inc in ctx.frame.state.shown_feed().open_incidents() {
             if !settings.shows_priority(inc.priority) {
                 continue;
@@ -100,7 +102,7 @@ impl LiveLayer {
             {
                 pulsing = true;
                 let phase = (age_ms as f32 / 1000.0 % 1.2) / 1.2;
-                let r = 9.0 + 16.0 * phase;
+                let r = (9.0 + 16.0 * phase) * k;
                 let alpha = ((1.0 - phase) * 200.0) as u8;
                 painter.circle_stroke(
                     at,
@@ -113,13 +115,13 @@ impl LiveLayer {
             }
             // A diamond: incidents read differently from round unit markers; larger at a city's
             // or a prefecture's extent, where they must stand out of the districts.
-            let s = if projector.zoom() < 12.0 { 13.0 } else { 10.0 };
+            let s = if projector.zoom() < 12.0 { 13.0 } else { 10.0 } * k;
             painter.add(crate::map::draw::incident_diamond(at, s, colour, theme));
             painter.text(
                 at,
                 Align2::CENTER_CENTER,
                 category_glyph(inc.category, lang),
-                FontId::proportional(10.5),
+                FontId::proportional(10.5 * k),
                 Color32::WHITE,
             );
             if inc.status != IncidentStatus::New {

@@ -1,0 +1,296 @@
+//! The wall display (指挥大屏): the second layout on the same rooms. Full screen, nothing to
+//! click: a header (title, clock, the age of the data, the view), the current view of the
+//! rotation (the live map, figure cards, the incident ticker), a red band when the data is
+//! lost, and a new P1 over everything until a console acknowledges it. Every text is at least
+//! the layout's smallest size ([`crate::wall::WallLayout::min_text_pt`]).
+
+use egui::{Align, Color32, Layout, RichText, Ui, vec2};
+use onemap_core::feed::{Incident, UnitStatus};
+use walkers::Tiles;
+
+use crate::frame::Frame;
+use crate::map::MapView;
+use crate::map::draw::{priority_colour, status_colour};
+use crate::model::Command;
+use crate::ui::i18n::{T, tr};
+use crate::ui::labels::{category_label, incident_status_label, unit_status_label};
+use crate::wall::{Freshness, WallState, WallView, burn_in_shift};
+
+/// How the wall's text is sized: every size is a multiple (≥ 1) of the smallest allowed.
+struct Type {
+    min: f32,
+}
+
+impl Type {
+    fn text(&self, s: impl Into<String>, times: f32) -> RichText {
+        RichText::new(s).size(self.min * times.max(1.0))
+    }
+}
+
+fn clock(ms: i64, offset_min: i32) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + i64::from(offset_min) * 60_000)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Lay the wall out for one frame; the commands the map gave.
+pub fn wall_ui(
+    ui: &mut Ui,
+    f: &Frame<'_>,
+    wall: &WallState,
+    map: &mut MapView,
+    tiles: Option<&mut dyn Tiles>,
+) -> Vec<Command> {
+    let screen_h = ui.ctx().content_rect().height();
+    let t = Type {
+        min: wall.layout.min_text_pt(screen_h),
+    };
+    let fresh = Freshness::from(f.state.live.health(f.now_ms));
+    let view = wall.rotation.view(&wall.layout);
+    let (dx, dy) = burn_in_shift(f.now_ms, 120_000, 3.0);
+    egui::Panel::top("wall_header")
+        .exact_size(t.min * 1.6)
+        .show(ui, |ui| {
+            ui.add_space(dy.max(0.0));
+            ui.horizontal_centered(|ui| {
+                ui.add_space(8.0 + dx);
+                header(ui, f, &t, fresh, view);
+            });
+        });
+    if let Freshness::Lost { as_of_ms } = fresh {
+        egui::Panel::top("wall_lost")
+            .frame(egui::Frame::NONE.fill(Color32::from_rgb(0xb0, 0x1c, 0x1c)))
+            .exact_size(t.min * 1.5)
+            .show(ui, |ui| {
+                ui.centered_and_justified(|ui| {
+                    let at = clock(as_of_ms, f.state.settings.utc_offset_min);
+                    let text = tr(f.lang(), T::WallLost).replace("{t}", &at);
+                    ui.label(t.text(text, 1.0).color(Color32::WHITE).strong());
+                });
+            });
+    }
+    let mut commands = Vec::new();
+    let grey = matches!(fresh, Freshness::Lost { .. } | Freshness::NoData);
+    match view {
+        WallView::Map => {
+            egui::CentralPanel::no_frame().show(ui, |ui| commands = map.ui(ui, f, tiles));
+        }
+        WallView::Cards => {
+            egui::CentralPanel::default().show(ui, |ui| cards(ui, f, &t, grey));
+        }
+        WallView::Ticker => {
+            egui::CentralPanel::default().show(ui, |ui| ticker(ui, f, &t, grey));
+        }
+    }
+    if let Some(id) = &wall.rotation.takeover
+        && let Some(inc) = f.state.live.feed.incidents.get(id)
+    {
+        takeover(ui.ctx(), f, &t, inc);
+    }
+    commands
+}
+
+fn header(ui: &mut Ui, f: &Frame<'_>, t: &Type, fresh: Freshness, view: WallView) {
+    let lang = f.lang();
+    ui.label(t.text(tr(lang, T::WallTitle), 1.0).strong());
+    ui.add_space(t.min);
+    ui.label(
+        t.text(tr(lang, view_name(view)), 1.0)
+            .color(f.theme.muted_text),
+    );
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.add_space(8.0);
+        ui.label(
+            t.text(clock(f.now_ms, f.state.settings.utc_offset_min), 1.0)
+                .strong(),
+        );
+        ui.add_space(t.min);
+        let (text, colour) = match fresh {
+            Freshness::Fresh => (tr(lang, T::WallFresh).to_owned(), f.theme.status_ok),
+            Freshness::Late { as_of_ms } => (
+                tr(lang, T::WallAge).replace("{s}", &((f.now_ms - as_of_ms) / 1000).to_string()),
+                f.theme.status_warn,
+            ),
+            Freshness::Lost { as_of_ms } => (
+                tr(lang, T::WallAge).replace("{s}", &((f.now_ms - as_of_ms) / 1000).to_string()),
+                Color32::from_rgb(0xe0, 0x30, 0x30),
+            ),
+            Freshness::NoData => (tr(lang, T::WallNoData).to_owned(), f.theme.status_warn),
+        };
+        ui.label(t.text(text, 1.0).color(colour).strong());
+        // The map's licence, in the wall's type (only while the map is up).
+        if view == WallView::Map && ui.available_width() > t.min * 8.0 {
+            ui.add_space(t.min);
+            ui.add(
+                egui::Label::new(t.text("© OpenStreetMap", 1.0).color(f.theme.muted_text))
+                    .truncate(),
+            );
+        }
+    });
+}
+
+fn view_name(v: WallView) -> T {
+    match v {
+        WallView::Map => T::WallViewMap,
+        WallView::Cards => T::WallViewCards,
+        WallView::Ticker => T::WallViewTicker,
+    }
+}
+
+/// One card: a title, big figures under it, and the age of its data.
+fn card(
+    ui: &mut Ui,
+    t: &Type,
+    title: &str,
+    rows: &[(String, usize, Color32)],
+    (grey, age): (bool, &str),
+) {
+    egui::Frame::group(ui.style())
+        .inner_margin(t.min * 0.4)
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                ui.label(t.text(title, 1.0).strong());
+                for (label, n, colour) in rows {
+                    let colour = if grey { Color32::GRAY } else { *colour };
+                    ui.horizontal(|ui| {
+                        ui.label(t.text(n.to_string(), 1.8).color(colour).strong());
+                        ui.label(t.text(label.as_str(), 1.0));
+                    });
+                }
+                ui.label(t.text(age, 1.0).color(if grey {
+                    Color32::from_rgb(0xe0, 0x30, 0x30)
+                } else {
+                    ui.visuals().weak_text_color()
+                }));
+            });
+        });
+}
+
+fn cards(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
+    let age = data_age(f);
+    let lang = f.lang();
+    let feed = &f.state.live.feed;
+    let open: Vec<&Incident> = feed.open_incidents().collect();
+    let by_priority: Vec<(String, usize, Color32)> = (1..=4u8)
+        .map(|p| {
+            let n = open.iter().filter(|i| i.priority == p).count();
+            (format!("P{p}"), n, priority_colour(p, f.theme))
+        })
+        .collect();
+    let statuses = [
+        UnitStatus::Available,
+        UnitStatus::Dispatched,
+        UnitStatus::EnRoute,
+        UnitStatus::OnScene,
+    ];
+    let by_status: Vec<(String, usize, Color32)> = statuses
+        .into_iter()
+        .map(|s| {
+            let n = feed.units.values().filter(|u| u.status == s).count();
+            (
+                unit_status_label(lang, s).to_owned(),
+                n,
+                status_colour(s, f.theme),
+            )
+        })
+        .collect();
+    ui.add_space(t.min * 0.5);
+    ui.horizontal_top(|ui| {
+        ui.spacing_mut().item_spacing = vec2(t.min, t.min * 0.3);
+        card(
+            ui,
+            t,
+            tr(lang, T::WallOpenIncidents),
+            &by_priority,
+            (grey, &age),
+        );
+        card(ui, t, tr(lang, T::WallUnits), &by_status, (grey, &age));
+    });
+}
+
+/// "as of HH:MM:SS (N s)": when the figures were last sent.
+fn data_age(f: &Frame<'_>) -> String {
+    let Some(at) = f.state.live.last_message_ms else {
+        return tr(f.lang(), T::WallNoData).to_owned();
+    };
+    tr(f.lang(), T::WallAsOf)
+        .replace("{t}", &clock(at, f.state.settings.utc_offset_min))
+        .replace("{s}", &((f.now_ms - at).max(0) / 1000).to_string())
+}
+
+fn ticker(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
+    let lang = f.lang();
+    let mut open: Vec<&Incident> = f.state.live.feed.open_incidents().collect();
+    open.sort_by_key(|i| std::cmp::Reverse((i.reported_at_ms, i.id.clone())));
+    let rows = ((ui.available_height() / (t.min * 1.6)).floor() as usize).max(1);
+    ui.add_space(t.min * 0.3);
+    ui.spacing_mut().item_spacing = vec2(t.min * 0.4, t.min * 0.25);
+    for i in open.iter().take(rows) {
+        let colour = if grey {
+            Color32::GRAY
+        } else {
+            priority_colour(i.priority, f.theme)
+        };
+        ui.horizontal(|ui| {
+            ui.label(t.text(
+                clock(i.reported_at_ms, f.state.settings.utc_offset_min),
+                1.0,
+            ));
+            ui.label(
+                t.text(format!("P{}", i.priority), 1.0)
+                    .color(colour)
+                    .strong(),
+            );
+            ui.label(t.text(category_label(lang, i.category), 1.0));
+            ui.label(
+                t.text(incident_status_label(lang, i.status), 1.0)
+                    .color(f.theme.muted_text),
+            );
+            ui.add(egui::Label::new(t.text(i.address.as_str(), 1.0)).truncate());
+        });
+    }
+    if open.is_empty() {
+        ui.label(
+            t.text(tr(lang, T::WallNoOpen), 1.0)
+                .color(f.theme.muted_text),
+        );
+    }
+}
+
+/// A new P1 over everything: what, where, how long it has waited.
+fn takeover(ctx: &egui::Context, f: &Frame<'_>, t: &Type, inc: &Incident) {
+    let lang = f.lang();
+    let colour = priority_colour(1, f.theme);
+    egui::Area::new(egui::Id::unique("wall_takeover"))
+        .order(egui::Order::Foreground)
+        .anchor(egui::Align2::LEFT_TOP, vec2(t.min * 0.3, t.min * 2.0))
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style())
+                .fill(f.theme.overlay_bg)
+                .stroke(egui::Stroke::new(t.min * 0.15, colour))
+                .inner_margin(t.min * 0.6)
+                .show(ui, |ui| {
+                    // A third of the width: the map, centred on the incident, stays visible.
+                    ui.set_max_width(ctx.content_rect().width() * 0.34);
+                    let waited = (f.now_ms - inc.reported_at_ms).max(0) / 1000;
+                    ui.label(
+                        t.text(format!("P1 · {}", category_label(lang, inc.category)), 2.0)
+                            .color(colour)
+                            .strong(),
+                    );
+                    ui.add(egui::Label::new(t.text(inc.address.as_str(), 1.2).strong()).wrap());
+                    ui.label(
+                        t.text(
+                            tr(lang, T::WallWaiting)
+                                .replace("{m}", &(waited / 60).to_string())
+                                .replace("{s}", &format!("{:02}", waited % 60)),
+                            1.0,
+                        ),
+                    );
+                    ui.label(
+                        t.text(tr(lang, T::WallAwaitAck), 1.0)
+                            .color(f.theme.muted_text),
+                    );
+                });
+        });
+}

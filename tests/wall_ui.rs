@@ -1,0 +1,183 @@
+//! The wall display on a real feed server (fake clock), signed in as a `wall` identity: every
+//! text of every view at least the layout's smallest size at 1920×1080 and 3840×2160; the
+//! data's age shown and the red band once it is lost; a new P1 over everything until a
+//! console acknowledges it, then the rotation going on.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use common::floor::{Floor, floor};
+use common::step_until;
+use egui::epaint::Shape;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use onemap::app::{AppOptions, OneMapApp};
+use onemap::live::FeedSource;
+use onemap::ui::i18n::{Lang, T, tr};
+use onemap::wall::{WallLayout, WallView};
+use onemap_core::feed::lifecycle::Acknowledge;
+use onemap_core::feed::{Command as FeedCommand, Role};
+
+fn zh(key: T) -> &'static str {
+    tr(Lang::Zh, key)
+}
+
+/// A wall on `floor`, `size` points, with `layout`.
+fn wall(
+    floor: &Floor,
+    name: &str,
+    layout: WallLayout,
+    size: egui::Vec2,
+) -> Harness<'static, OneMapApp> {
+    let token = onemap_feed::identity::IdentityDb::open(floor.server.db())
+        .unwrap()
+        .create(name, Role::Wall, &[], 0, true)
+        .unwrap();
+    let mut h = common::harness_sized(
+        floor.city.clone(),
+        AppOptions {
+            feed: FeedSource::External {
+                url: floor.url.clone(),
+                token: Some(token),
+                tls: Default::default(),
+            },
+            clock: floor.clock.clone(),
+            wall: Some(layout),
+            ..AppOptions::default()
+        },
+        size,
+    );
+    step_until(&mut h, "the feed", |app| {
+        app.live.me.is_some() && app.live.feed.last_seq > 0
+    });
+    h
+}
+
+/// Every text shape's font sizes, with its text.
+fn texts(shape: &Shape, out: &mut Vec<(f32, String)>) {
+    match shape {
+        Shape::Text(t) => {
+            for s in &t.galley.job.sections {
+                let text = t.galley.job.text[s.byte_range.start.0..s.byte_range.end.0].to_owned();
+                if !text.trim().is_empty() {
+                    out.push((s.format.font_id.size, text));
+                }
+            }
+        }
+        Shape::Vec(v) => v.iter().for_each(|s| texts(s, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_view_is_legible_at_both_resolutions() {
+    let floor = floor("wall-legible", 12, 8);
+    for (w, h) in [(1920.0, 1080.0), (3840.0, 2160.0)] {
+        let layout = WallLayout {
+            resolution: [w as u32, h as u32],
+            ..WallLayout::default()
+        };
+        let min = layout.min_text_pt(h);
+        let mut wall = wall(
+            &floor,
+            &format!("wall-{w}"),
+            layout.clone(),
+            egui::vec2(w, h),
+        );
+        for view in WallView::ALL {
+            let now = floor.clock.now_ms();
+            wall.state_mut()
+                .state
+                .wall
+                .as_mut()
+                .unwrap()
+                .rotation
+                .show(view, true, &layout, now);
+            wall.run_steps(3);
+            let mut found = Vec::new();
+            for s in &wall.output().shapes {
+                texts(&s.shape, &mut found);
+            }
+            assert!(found.len() >= 5, "{view:?} at {w}: {found:?}");
+            let small: Vec<_> = found
+                .iter()
+                .filter(|(size, _)| *size < min - 0.01)
+                .collect();
+            assert!(
+                small.is_empty(),
+                "{view:?} at {w}×{h}: text under {min:.1} pt: {small:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn stale_data_is_obvious_and_a_p1_holds_the_screen_until_acknowledged() {
+    let floor = floor("wall-stale", 6, 4);
+    let layout = WallLayout::default();
+    let mut wall = wall(&floor, "wall-1", layout.clone(), egui::vec2(1920.0, 1080.0));
+    wall.run_steps(3);
+    assert!(
+        wall.query_by_label(zh(T::WallFresh)).is_some(),
+        "live at first"
+    );
+    // The floor's first call is a P1 nobody acknowledged: it holds the screen.
+    let rotation = &wall.state().state.wall.as_ref().unwrap().rotation;
+    let p1 = rotation.takeover.clone().expect("a P1 takes the screen");
+    assert!(wall.query_by_label(zh(T::WallAwaitAck)).is_some());
+    let view = rotation.view(&layout);
+    floor.clock.advance(200_000);
+    wall.run_steps(3);
+    assert_eq!(
+        wall.state()
+            .state
+            .wall
+            .as_ref()
+            .unwrap()
+            .rotation
+            .view(&layout),
+        view,
+        "no rotation under a takeover"
+    );
+    // A console acknowledges it: the card goes, the rotation goes on after its dwell.
+    floor.publish(FeedCommand::Acknowledge(Acknowledge {
+        incident_id: p1.clone(),
+    }));
+    step_until(&mut wall, "the acknowledgement", |app| {
+        app.state.wall.as_ref().unwrap().rotation.takeover.is_none()
+    });
+    assert!(wall.query_by_label(zh(T::WallAwaitAck)).is_none());
+    floor.clock.advance(61_000);
+    wall.run_steps(3);
+    assert_ne!(
+        wall.state()
+            .state
+            .wall
+            .as_ref()
+            .unwrap()
+            .rotation
+            .view(&layout),
+        view,
+        "the rotation resumed"
+    );
+
+    // The server goes away: the age, then the red band with the time of the last data.
+    let clock = floor.clock.clone();
+    let Floor { server, .. } = floor;
+    server.stop();
+    wall.run_steps(3);
+    let as_of = wall.state().live.last_message_ms.unwrap();
+    for (s, band) in [(9, false), (11, false), (31, true)] {
+        clock.set(as_of + s * 1000);
+        wall.run_steps(3);
+        let age = zh(T::WallAge).replace("{s}", &s.to_string());
+        let lost = zh(T::WallLost).split('{').next().unwrap().to_owned();
+        assert!(wall.query_by_label(&age).is_some(), "{s} s: {age}");
+        assert_eq!(
+            wall.query_by_label_contains(&lost).is_some(),
+            band,
+            "{s} s: the red band"
+        );
+    }
+}
