@@ -182,6 +182,9 @@ pub struct LiveState {
     /// The selected incident's timeline as the server last answered, and the question out.
     pub timeline: Option<onemap_core::feed::timeline::TimelinePage>,
     pub timeline_asked: Option<RequestId>,
+    /// A commander's choice of view for this wall, not yet taken (the view, or `None` for
+    /// the rotation).
+    pub wall_show: Option<Option<String>>,
     /// The incident as it was when its timeline was asked for (asked again when it changes).
     pub timeline_of: Option<onemap_core::feed::Incident>,
     pub timeline_at_ms: i64,
@@ -328,6 +331,10 @@ impl LiveState {
                     if self.history_inbox.len() > MAX_HISTORY_INBOX {
                         self.history_inbox.pop_front();
                     }
+                    return;
+                }
+                if let ServerEvent::WallShow(show) = env.event {
+                    self.wall_show = Some(show.view);
                     return;
                 }
                 if let ServerEvent::Timeline(page) = env.event {
@@ -618,6 +625,39 @@ impl LiveLink {
                 state.notify(false, NoticeText::Unsent { kind, reason }, now_ms);
                 None
             }
+        }
+    }
+
+    /// Ask the wall displays to show `view` (`None`: their rotation). Answered like a command
+    /// (a notice: on how many walls, or that none is connected); if it cannot be sent, a
+    /// notice now.
+    pub fn wall_show(&mut self, state: &mut LiveState, view: Option<String>, now_ms: i64) {
+        let kind = "wall_show";
+        if state.may(kind).is_err() {
+            return;
+        }
+        let pending = Pending {
+            kind,
+            unit_id: None,
+            incident_id: None,
+            sent_ms: now_ms,
+            not_after_ms: now_ms + COMMAND_DEADLINE_MS,
+        };
+        let request_id = self.request_id();
+        let env = ClientEnvelope::request(
+            request_id.clone(),
+            Some(pending.not_after_ms),
+            ClientMessage::WallShow(onemap_core::feed::wire::WallShow { view }),
+        );
+        let sent = match &self.client {
+            Some(c) => c.send(env),
+            None => Err(Unsent::NotConnected),
+        };
+        match sent {
+            Ok(()) => {
+                state.pending.insert(request_id, pending);
+            }
+            Err(reason) => state.notify(false, NoticeText::Unsent { kind, reason }, now_ms),
         }
     }
 

@@ -124,6 +124,8 @@ pub enum Command {
     /// Where the statistics are to be exported (`None`: the field closes).
     SetStatsExportPath(Option<String>),
     ExportStats(StatsExport),
+    /// Show this view on the wall displays (`None`: their rotation).
+    WallShow(Option<String>),
     // Call intake.
     /// Open the new-call form (N), or close it.
     OpenIntake(bool),

@@ -28,6 +28,15 @@ pub enum WallView {
 
 impl WallView {
     pub const ALL: [WallView; 3] = [WallView::Map, WallView::Cards, WallView::Ticker];
+
+    /// Its name in the layout file and the protocol (`wall_show`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WallView::Map => "map",
+            WallView::Cards => "cards",
+            WallView::Ticker => "ticker",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

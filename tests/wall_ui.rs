@@ -181,3 +181,46 @@ fn stale_data_is_obvious_and_a_p1_holds_the_screen_until_acknowledged() {
         );
     }
 }
+
+/// A commander switches the wall's view from a console: it holds that view, and goes back to
+/// its rotation when asked; the console is told on how many walls it was shown.
+#[test]
+fn a_commander_switches_the_walls_view_from_a_console() {
+    let floor = floor("wall-switch", 4, 2);
+    let layout = WallLayout::default();
+    let mut wall = wall(&floor, "wall-1", layout.clone(), egui::vec2(1920.0, 1080.0));
+    let mut desk = floor.console("desk-1");
+    let rotation =
+        |w: &Harness<'static, OneMapApp>| w.state().state.wall.as_ref().unwrap().rotation.clone();
+    // The floor's P1, acknowledged: nothing holds the screen but the commander's choice.
+    wall.run_steps(2);
+    if let Some(p1) = rotation(&wall).takeover {
+        floor.publish(FeedCommand::Acknowledge(Acknowledge { incident_id: p1 }));
+        step_until(&mut wall, "no takeover", |app| {
+            app.state.wall.as_ref().unwrap().rotation.takeover.is_none()
+        });
+    }
+    assert_eq!(rotation(&wall).view(&layout), WallView::Map);
+    desk.get_by_label(zh(T::WallViewTicker)).click();
+    desk.run_steps(3);
+    step_until(&mut wall, "the wall to show the ticker", |app| {
+        let r = &app.state.wall.as_ref().unwrap().rotation;
+        r.view(&layout) == WallView::Ticker && r.pinned
+    });
+    step_until(&mut desk, "the answer", |app| {
+        app.live.notices.iter().any(|n| n.ok)
+    });
+    // Held: a rotation's worth of time later it is still the ticker.
+    floor.clock.advance(300_000);
+    wall.run_steps(3);
+    assert_eq!(rotation(&wall).view(&layout), WallView::Ticker);
+    // Back to the rotation.
+    desk.get_by_label(zh(T::WallRotation)).click();
+    desk.run_steps(3);
+    step_until(&mut wall, "the rotation", |app| {
+        !app.state.wall.as_ref().unwrap().rotation.pinned
+    });
+    floor.clock.advance(61_000);
+    wall.run_steps(3);
+    assert_ne!(rotation(&wall).view(&layout), WallView::Ticker);
+}

@@ -279,6 +279,9 @@ impl OneMapApp {
             Command::Send(c) => {
                 self.send_command(c);
             }
+            Command::WallShow(view) => {
+                self.link.wall_show(&mut self.state.live, view, now);
+            }
             Command::CreateCall => {
                 let sent = self
                     .state
@@ -577,6 +580,20 @@ impl OneMapApp {
         let Some(wall) = &mut self.state.wall else {
             return;
         };
+        if let Some(view) = self.state.live.wall_show.take() {
+            let chosen = view.as_deref().and_then(|v| {
+                crate::wall::WallView::ALL
+                    .into_iter()
+                    .find(|w| w.name() == v)
+            });
+            match chosen {
+                Some(v) => wall.rotation.show(v, true, &wall.layout, self.now_ms),
+                None => {
+                    wall.rotation.pinned = false;
+                    wall.rotation.since_ms = self.now_ms;
+                }
+            }
+        }
         let before = wall.rotation.takeover.clone();
         wall.rotation
             .step(self.now_ms, &wall.layout, &self.state.live.feed);

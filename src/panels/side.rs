@@ -46,6 +46,10 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
         live_layers_ui(ui, f);
         ui.add_space(4.0);
         heat_ui(ui, f);
+        if state.live.may("wall_show").is_ok() {
+            ui.add_space(4.0);
+            wall_show_ui(ui, f);
+        }
     }
     ui.add_space(4.0);
     basemap_ui(ui, f);
@@ -144,6 +148,29 @@ fn live_layers_ui(ui: &mut Ui, f: &Frame<'_>) {
             if ui.checkbox(&mut on, text).changed() {
                 f.send(Command::SetLivePriority(usize::from(p) - 1, on));
             }
+        }
+    });
+}
+
+/// The wall displays' view, for a commander: one of theirs held, or back to their rotation.
+fn wall_show_ui(ui: &mut Ui, f: &Frame<'_>) {
+    ui.label(
+        RichText::new(f.tr(T::CmdWallShow))
+            .small()
+            .color(f.theme.muted_text),
+    );
+    ui.horizontal_wrapped(|ui| {
+        for (view, key) in [
+            ("map", T::WallViewMap),
+            ("cards", T::WallViewCards),
+            ("ticker", T::WallViewTicker),
+        ] {
+            if ui.small_button(f.tr(key)).clicked() {
+                f.send(Command::WallShow(Some(view.to_owned())));
+            }
+        }
+        if ui.small_button(f.tr(T::WallRotation)).clicked() {
+            f.send(Command::WallShow(None));
         }
     });
 }

@@ -234,6 +234,7 @@ impl AppState {
             | Command::DispatchChosen
             | Command::Acknowledge(_)
             | Command::Send(_)
+            | Command::WallShow(_)
             | Command::RefreshAudit
             | Command::ExportAudit
             | Command::ExportStats(_)

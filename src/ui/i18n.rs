@@ -438,6 +438,8 @@ strings! {
     WallNoOpen => "暂无未结警情", "No open incidents";
     WallWaiting => "已等待 {m}:{s}", "Waiting {m}:{s}";
     WallAwaitAck => "待指挥席确认", "Until a console acknowledges";
+    CmdWallShow => "大屏视图", "Wall view";
+    WallRotation => "轮播", "Rotate";
     WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
 }
 

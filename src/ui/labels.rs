@@ -140,6 +140,7 @@ pub fn command_label(lang: Lang, kind: &str) -> &'static str {
             "update_incident" => T::CmdUpdateIncident,
             "add_note" => T::CmdAddNote,
             "link_call" => T::CmdLinkCall,
+            "wall_show" => T::CmdWallShow,
             _ => T::CmdOther,
         },
     )

@@ -29,6 +29,7 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("audit_query", [Yes, Yes, No, No, No, No, No, No]),
     ("history", [Yes, Yes, Yes, Yes, Yes, Yes, No, No]),
     ("timeline", [Yes, Yes, Yes, No, No, No, No, No]),
+    ("wall_show", [No, Yes, No, No, No, No, No, No]),
     ("dispatch", [No, Yes, No, No, No, No, No, No]),
     ("set_unit_status", [No, Yes, No, No, No, No, Own, Yes]),
     ("set_incident_status", [No, Yes, No, No, No, No, No, No]),

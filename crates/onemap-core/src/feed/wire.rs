@@ -97,6 +97,8 @@ pub enum ServerEvent {
     History(HistoryAnswer),
     /// An incident's timeline (to the asking client only).
     Timeline(TimelinePage),
+    /// A commander's choice of view for the wall displays (to wall sessions only).
+    WallShow(WallShow),
     Heartbeat(Empty),
     Error(ErrorBody),
 }
@@ -117,6 +119,7 @@ impl ServerEvent {
             ServerEvent::AuditPage(_) => "audit_page",
             ServerEvent::History(_) => "history",
             ServerEvent::Timeline(_) => "timeline",
+            ServerEvent::WallShow(_) => "wall_show",
             ServerEvent::Heartbeat(_) => "heartbeat",
             ServerEvent::Error(_) => "error",
         }
@@ -233,6 +236,18 @@ impl AuditAction {
     }
 }
 
+/// Which view the wall displays show: one of theirs (`map`, `cards`, `ticker`), held until
+/// another is chosen, or `None` to go back to their rotation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallShow {
+    #[serde(default)]
+    pub view: Option<String>,
+}
+
+/// The views a wall display has.
+pub const WALL_VIEWS: [&str; 3] = ["map", "cards", "ticker"];
+
 /// The state at a moment, as answered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +333,7 @@ macro_rules! define_client_message {
             AuditQuery(AuditQuery),
             History(HistoryRequest),
             Timeline(TimelineQuery),
+            WallShow(WallShow),
             $(#[serde(rename = $kind)] $variant($body),)*
         }
 
@@ -330,6 +346,7 @@ macro_rules! define_client_message {
                     ClientMessage::AuditQuery(_) => "audit_query",
                     ClientMessage::History(_) => "history",
                     ClientMessage::Timeline(_) => "timeline",
+                    ClientMessage::WallShow(_) => "wall_show",
                     $(ClientMessage::$variant(_) => $kind,)*
                 }
             }
@@ -346,7 +363,7 @@ macro_rules! define_client_message {
 
             /// Every kind a client may send, for error messages.
             pub const KINDS: &'static [&'static str] =
-                &["hello", "ping", "audit", "audit_query", "history", "timeline", $($kind,)*];
+                &["hello", "ping", "audit", "audit_query", "history", "timeline", "wall_show", $($kind,)*];
         }
 
         impl From<Command> for ClientMessage {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use onemap_core::feed::lifecycle::check_deadline;
 use onemap_core::feed::timeline::{TimelinePage, TimelineQuery, from_audit};
-use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty};
+use onemap_core::feed::wire::{AuditNote, AuditPage, AuditQuery, Empty, WALL_VIEWS, WallShow};
 
 /// Audit rows read for one incident's timeline (two per command): its newest 500 steps.
 const MAX_TIMELINE_ROWS: u32 = 1_000;
 use onemap_core::feed::{
-    AuditEntry, ClientEnvelope, ClientMessage, CommandResult, Principal, Refusal, RequestId,
+    AuditEntry, ClientEnvelope, ClientMessage, CommandResult, Principal, Refusal, RequestId, Role,
     ServerEvent, decide,
 };
 
@@ -206,6 +206,7 @@ impl Hub {
                     ),
                 }
             }
+            ClientMessage::WallShow(show) => self.wall_show(queue, actor, request_id, show, now),
             other => {
                 // Commands were taken out before; nothing else remains.
                 self.direct(
@@ -216,6 +217,73 @@ impl Hub {
                     ),
                 );
             }
+        }
+    }
+
+    /// A commander's view for the walls: checked, audited, sent to every wall session; the
+    /// sender is told on how many walls it is shown, or that none is connected.
+    fn wall_show(
+        &mut self,
+        queue: &Arc<ClientQueue>,
+        actor: &Actor,
+        request_id: Option<RequestId>,
+        show: WallShow,
+        now: i64,
+    ) {
+        let answer = |ok: bool, message: String| {
+            request_id.clone().map(|request_id| {
+                ServerEvent::CommandResult(CommandResult {
+                    request_id,
+                    ok,
+                    message,
+                    refusal: None,
+                })
+            })
+        };
+        if let Some(v) = &show.view
+            && !WALL_VIEWS.contains(&v.as_str())
+        {
+            let why = format!(
+                "invalid view: \"{}\" is not one of {}",
+                v.chars().take(32).collect::<String>(),
+                WALL_VIEWS.join(", ")
+            );
+            match answer(false, why.clone()) {
+                Some(a) => self.direct(queue, a),
+                None => self.direct(queue, ServerEvent::error("bad_body", why)),
+            }
+            return;
+        }
+        let walls: Vec<Arc<ClientQueue>> = self
+            .clients
+            .values()
+            .filter(|c| c.principal.role == Role::Wall)
+            .map(|c| c.queue.clone())
+            .collect();
+        for q in &walls {
+            self.direct(q, ServerEvent::WallShow(show.clone()));
+        }
+        let shown = show.view.clone().unwrap_or_else(|| "rotation".to_owned());
+        let _ = self.commit(Work {
+            audit: vec![AuditEntry {
+                id: 0,
+                ts_ms: now,
+                client: actor.shown.clone(),
+                action: "wall_show".to_owned(),
+                incident_id: None,
+                unit_id: None,
+                ok: Some(!walls.is_empty()),
+                detail: format!("{shown} on {} walls", walls.len()),
+            }],
+            ..Work::default()
+        });
+        let reply = if walls.is_empty() {
+            answer(false, "no wall display is connected".to_owned())
+        } else {
+            answer(true, format!("{shown} shown on {} walls", walls.len()))
+        };
+        if let Some(a) = reply {
+            self.direct(queue, a);
         }
     }
 }
