@@ -214,6 +214,12 @@ fn a_commander_switches_the_walls_view_from_a_console() {
     floor.clock.advance(300_000);
     wall.run_steps(3);
     assert_eq!(rotation(&wall).view(&layout), WallView::Ticker);
+    // Calls still unassigned five minutes on are past their targets (P2: 3 min): flagged.
+    let flag = zh(T::WallOverdue).split(' ').next().unwrap().to_owned();
+    assert!(
+        wall.query_all_by_label_contains(&flag).count() >= 1,
+        "an overdue call is flagged"
+    );
     // Back to the rotation.
     desk.get_by_label(zh(T::WallRotation)).click();
     desk.run_steps(3);

@@ -171,12 +171,19 @@ fn cards(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
     let lang = f.lang();
     let feed = &f.state.live.feed;
     let open: Vec<&Incident> = feed.open_incidents().collect();
-    let by_priority: Vec<(String, usize, Color32)> = (1..=4u8)
+    let mut by_priority: Vec<(String, usize, Color32)> = (1..=4u8)
         .map(|p| {
             let n = open.iter().filter(|i| i.priority == p).count();
             (format!("P{p}"), n, priority_colour(p, f.theme))
         })
         .collect();
+    // Unassigned past their priority's target: flagged.
+    let overdue = open.iter().filter(|i| overdue_s(f, i).is_some()).count();
+    by_priority.push((
+        tr(lang, T::WallOverdueCount).to_owned(),
+        overdue,
+        Color32::from_rgb(0xe0, 0x30, 0x30),
+    ));
     let statuses = [
         UnitStatus::Available,
         UnitStatus::Dispatched,
@@ -206,6 +213,13 @@ fn cards(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
         );
         card(ui, t, tr(lang, T::WallUnits), &by_status, (grey, &age));
     });
+}
+
+/// How long an unassigned incident has waited, once past its priority's target, seconds.
+fn overdue_s(f: &Frame<'_>, i: &Incident) -> Option<i64> {
+    let target_s = f.state.settings.targets_s[usize::from(i.priority.clamp(1, 4)) - 1];
+    let waited_s = (f.now_ms - i.reported_at_ms) / 1000;
+    (i.status == onemap_core::feed::IncidentStatus::New && waited_s > target_s).then_some(waited_s)
 }
 
 /// "as of HH:MM:SS (N s)": when the figures were last sent.
@@ -246,14 +260,26 @@ fn ticker(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
                 t.text(incident_status_label(lang, i.status), 1.0)
                     .color(f.theme.muted_text),
             );
+            if let Some(late) = overdue_s(f, i) {
+                let text = tr(lang, T::WallOverdue)
+                    .replace("{m}", &(late / 60).to_string())
+                    .replace("{s}", &format!("{:02}", late % 60));
+                ui.label(
+                    t.text(text, 1.0)
+                        .color(Color32::WHITE)
+                        .background_color(Color32::from_rgb(0xb0, 0x1c, 0x1c)),
+                );
+            }
             ui.add(egui::Label::new(t.text(i.address.as_str(), 1.0)).truncate());
         });
     }
     if open.is_empty() {
-        ui.label(
-            t.text(tr(lang, T::WallNoOpen), 1.0)
-                .color(f.theme.muted_text),
-        );
+        // "No open incidents" only when the server said so: never before any data came.
+        let key = match f.state.live.last_message_ms {
+            Some(_) => T::WallNoOpen,
+            None => T::WallNoData,
+        };
+        ui.label(t.text(tr(lang, key), 1.0).color(f.theme.muted_text));
     }
 }
 
@@ -263,10 +289,12 @@ fn takeover(ctx: &egui::Context, f: &Frame<'_>, t: &Type, inc: &Incident) {
     let colour = priority_colour(1, f.theme);
     egui::Area::new(egui::Id::unique("wall_takeover"))
         .order(egui::Order::Foreground)
-        .anchor(egui::Align2::LEFT_TOP, vec2(t.min * 0.3, t.min * 2.0))
+        // Top right: the ticker and the cards read from the left, the map is centred on it.
+        .anchor(egui::Align2::RIGHT_TOP, vec2(-t.min * 0.3, t.min * 2.0))
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style())
-                .fill(f.theme.overlay_bg)
+                // Opaque: nothing behind it may show through its text.
+                .fill(ui.visuals().panel_fill)
                 .stroke(egui::Stroke::new(t.min * 0.15, colour))
                 .inner_margin(t.min * 0.6)
                 .show(ui, |ui| {

@@ -440,6 +440,8 @@ strings! {
     WallAwaitAck => "待指挥席确认", "Until a console acknowledges";
     CmdWallShow => "大屏视图", "Wall view";
     WallRotation => "轮播", "Rotate";
+    WallOverdue => "超时未派 {m}:{s}", "Unassigned {m}:{s}";
+    WallOverdueCount => "超时未派", "Unassigned too long";
     WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
 }
 
