@@ -606,12 +606,19 @@ impl LiveLink {
             sent_ms: now_ms,
             not_after_ms: now_ms + COMMAND_DEADLINE_MS,
         };
+        self.send_pending(state, pending, command.into())
+    }
+
+    /// Send `message` due by the pending entry's deadline and keep it pending until the
+    /// server answers; if it cannot be sent, a notice now (`None`).
+    fn send_pending(
+        &mut self,
+        state: &mut LiveState,
+        pending: Pending,
+        message: ClientMessage,
+    ) -> Option<RequestId> {
         let request_id = self.request_id();
-        let env = ClientEnvelope::request(
-            request_id.clone(),
-            Some(pending.not_after_ms),
-            command.into(),
-        );
+        let env = ClientEnvelope::request(request_id.clone(), Some(pending.not_after_ms), message);
         let sent = match &self.client {
             Some(c) => c.send(env),
             None => Err(Unsent::NotConnected),
@@ -622,7 +629,8 @@ impl LiveLink {
                 Some(request_id)
             }
             Err(reason) => {
-                state.notify(false, NoticeText::Unsent { kind, reason }, now_ms);
+                let (kind, at) = (pending.kind, pending.sent_ms);
+                state.notify(false, NoticeText::Unsent { kind, reason }, at);
                 None
             }
         }
@@ -643,22 +651,8 @@ impl LiveLink {
             sent_ms: now_ms,
             not_after_ms: now_ms + COMMAND_DEADLINE_MS,
         };
-        let request_id = self.request_id();
-        let env = ClientEnvelope::request(
-            request_id.clone(),
-            Some(pending.not_after_ms),
-            ClientMessage::WallShow(onemap_core::feed::wire::WallShow { view }),
-        );
-        let sent = match &self.client {
-            Some(c) => c.send(env),
-            None => Err(Unsent::NotConnected),
-        };
-        match sent {
-            Ok(()) => {
-                state.pending.insert(request_id, pending);
-            }
-            Err(reason) => state.notify(false, NoticeText::Unsent { kind, reason }, now_ms),
-        }
+        let show = onemap_core::feed::wire::WallShow { view };
+        self.send_pending(state, pending, ClientMessage::WallShow(show));
     }
 
     /// Send a message that is not a command (an audit note); lost if not connected.
