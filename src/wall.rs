@@ -22,18 +22,27 @@ pub enum WallView {
     Map,
     /// Figure cards: open incidents by priority, units by status.
     Cards,
+    /// Live coverage: the share of roads and addresses an available unit reaches in 1 and 3
+    /// minutes now.
+    Coverage,
     /// The newest incidents, one line each.
     Ticker,
 }
 
 impl WallView {
-    pub const ALL: [WallView; 3] = [WallView::Map, WallView::Cards, WallView::Ticker];
+    pub const ALL: [WallView; 4] = [
+        WallView::Map,
+        WallView::Cards,
+        WallView::Coverage,
+        WallView::Ticker,
+    ];
 
     /// Its name in the layout file and the protocol (`wall_show`).
     pub fn name(self) -> &'static str {
         match self {
             WallView::Map => "map",
             WallView::Cards => "cards",
+            WallView::Coverage => "coverage",
             WallView::Ticker => "ticker",
         }
     }
@@ -78,6 +87,10 @@ impl Default for WallLayout {
                 },
                 ViewSpec {
                     view: WallView::Cards,
+                    dwell_s: 20,
+                },
+                ViewSpec {
+                    view: WallView::Coverage,
                     dwell_s: 20,
                 },
                 ViewSpec {
@@ -182,7 +195,15 @@ impl WallLayout {
 pub struct WallState {
     pub layout: WallLayout,
     pub rotation: Rotation,
+    /// Live coverage from the available units: the figures, when computed (epoch ms), and
+    /// how long it took (ms).
+    pub coverage: Option<(onemap_core::routing::live_coverage::LiveCoverage, i64, f64)>,
+    /// When live coverage was last asked for.
+    pub coverage_asked_ms: i64,
 }
+
+/// Live coverage is recomputed this often (units move; the figure follows within seconds).
+pub const COVERAGE_EVERY_MS: i64 = 5_000;
 
 /// What the wall shows now.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -383,7 +404,7 @@ mod tests {
         r.step(220_999, &l, &feed);
         assert_eq!(r.view(&l), WallView::Cards);
         r.step(221_000, &l, &feed);
-        assert_eq!(r.view(&l), WallView::Ticker);
+        assert_eq!(r.view(&l), WallView::Coverage);
         // Pinned: it stays.
         r.show(WallView::Map, true, &l, 230_000);
         r.step(900_000, &l, &feed);

@@ -203,6 +203,7 @@ impl OneMapApp {
                 since_ms: options.clock.now_ms(),
                 ..Default::default()
             },
+            ..Default::default()
         });
         state.plan.settings.enabled = options.plan_on_start;
         state.plan.export_dir = options.plan_export_dir;
@@ -414,6 +415,11 @@ impl OneMapApp {
                 }
                 PlannerEvent::Output(o) => self.state.plan.take_output(o),
                 PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o, self.now_ms),
+                PlannerEvent::LiveCoverage(c, ms) => {
+                    if let Some(wall) = &mut self.state.wall {
+                        wall.coverage = Some((*c, self.now_ms, ms));
+                    }
+                }
             }
         }
         if let Some(request) = plan_request(&self.state) {
@@ -575,11 +581,31 @@ impl OneMapApp {
         self.note_first_complete_frame();
     }
 
-    /// The wall's rotation, its P1 takeover (the map flies to the incident) and night.
+    /// The wall's rotation, its P1 takeover (the map flies to the incident), night, and live
+    /// coverage asked for every few seconds from the available units with a current fix.
     fn step_wall(&mut self, ctx: &egui::Context) {
         let Some(wall) = &mut self.state.wall else {
             return;
         };
+        if self.now_ms - wall.coverage_asked_ms >= crate::wall::COVERAGE_EVERY_MS
+            && let Some(routing) = &mut self.routing
+            && self.state.live.last_message_ms.is_some()
+        {
+            wall.coverage_asked_ms = self.now_ms;
+            let units = self
+                .state
+                .live
+                .feed
+                .units
+                .values()
+                .filter(|u| {
+                    u.status == onemap_core::feed::UnitStatus::Available
+                        && !u.fix_is_stale(self.now_ms)
+                })
+                .map(|u| (u.position.lonlat(), u.kind.travel_mode()))
+                .collect();
+            routing.live_coverage(units);
+        }
         if let Some(view) = self.state.live.wall_show.take() {
             let chosen = view.as_deref().and_then(|v| {
                 crate::wall::WallView::ALL

@@ -78,6 +78,12 @@ pub fn wall_ui(
         WallView::Cards => {
             egui::CentralPanel::default().show(ui, |ui| cards(ui, f, &t, grey));
         }
+        WallView::Coverage => {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.add_space(t.min * 0.5);
+                coverage_card(ui, f, &t, grey);
+            });
+        }
         WallView::Ticker => {
             egui::CentralPanel::default().show(ui, |ui| ticker(ui, f, &t, grey));
         }
@@ -133,6 +139,7 @@ fn view_name(v: WallView) -> T {
     match v {
         WallView::Map => T::WallViewMap,
         WallView::Cards => T::WallViewCards,
+        WallView::Coverage => T::WallViewCoverage,
         WallView::Ticker => T::WallViewTicker,
     }
 }
@@ -213,6 +220,51 @@ fn cards(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
         );
         card(ui, t, tr(lang, T::WallUnits), &by_status, (grey, &age));
     });
+}
+
+/// Live coverage: the share of roads and addresses an available unit reaches in 1 and 3
+/// minutes now, and when it was computed.
+fn coverage_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
+    let lang = f.lang();
+    let Some(wall) = &f.state.wall else {
+        return;
+    };
+    egui::Frame::group(ui.style())
+        .inner_margin(t.min * 0.4)
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                ui.label(t.text(tr(lang, T::WallCoverage), 1.0).strong());
+                let Some((c, at, _)) = &wall.coverage else {
+                    ui.label(
+                        t.text(tr(lang, T::WallNoData), 1.0)
+                            .color(f.theme.muted_text),
+                    );
+                    return;
+                };
+                let colour = if grey {
+                    Color32::GRAY
+                } else {
+                    f.theme.status_ok
+                };
+                for (k, limit) in c.limits_s.iter().enumerate() {
+                    let minutes = (limit / 60.0).round() as i64;
+                    ui.horizontal(|ui| {
+                        let within = tr(lang, T::WallWithin).replace("{m}", &minutes.to_string());
+                        ui.label(t.text(within, 1.0).strong());
+                        let road = format!("{:.0}%", c.road_share[k] * 100.0);
+                        let addr = format!("{:.0}%", c.address_share[k] * 100.0);
+                        ui.label(t.text(road, 1.8).color(colour).strong());
+                        ui.label(t.text(tr(lang, T::WallRoads), 1.0));
+                        ui.label(t.text(addr, 1.8).color(colour).strong());
+                        ui.label(t.text(tr(lang, T::WallAddresses), 1.0));
+                    });
+                }
+                let text = tr(lang, T::WallAsOf)
+                    .replace("{t}", &clock(*at, f.state.settings.utc_offset_min))
+                    .replace("{s}", &((f.now_ms - at).max(0) / 1000).to_string());
+                ui.label(t.text(text, 1.0).color(ui.visuals().weak_text_color()));
+            });
+        });
 }
 
 /// How long an unassigned incident has waited, once past its priority's target, seconds.

@@ -163,6 +163,7 @@ fn wall_show_ui(ui: &mut Ui, f: &Frame<'_>) {
         for (view, key) in [
             ("map", T::WallViewMap),
             ("cards", T::WallViewCards),
+            ("coverage", T::WallViewCoverage),
             ("ticker", T::WallViewTicker),
         ] {
             if ui.small_button(f.tr(key)).clicked() {

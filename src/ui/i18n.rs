@@ -428,6 +428,7 @@ strings! {
     WallTitle => "一张图 · 指挥大屏", "OneMap · Wall";
     WallViewMap => "实时态势", "Live map";
     WallViewCards => "警情与警力", "Incidents and units";
+    WallViewCoverage => "实时覆盖", "Live coverage";
     WallViewTicker => "最新警情", "Newest incidents";
     WallFresh => "数据实时", "Data live";
     WallAge => "数据 {s} 秒前", "Data {s} s old";
@@ -442,6 +443,10 @@ strings! {
     WallRotation => "轮播", "Rotate";
     WallOverdue => "超时未派 {m}:{s}", "Unassigned {m}:{s}";
     WallOverdueCount => "超时未派", "Unassigned too long";
+    WallCoverage => "实时覆盖（空闲警力）", "Live coverage (available units)";
+    WallWithin => "{m} 分钟", "{m} min";
+    WallRoads => "道路", "roads";
+    WallAddresses => "地址", "addresses";
     WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
 }
 

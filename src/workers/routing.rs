@@ -8,6 +8,7 @@
 //! it is stale between rings and coverage and stops. Results come back on a bounded channel,
 //! tagged with the request id; `logic()` keeps only the newest.
 
+use onemap_core::routing::live_coverage::live_coverage;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
@@ -84,9 +85,14 @@ pub struct PlanOutput {
 /// What the worker reports: the graph is ready, or a result.
 #[derive(Clone, Debug)]
 pub enum PlannerEvent {
-    Ready { nodes: usize, build_ms: f64 },
+    Ready {
+        nodes: usize,
+        build_ms: f64,
+    },
     Output(Box<PlanOutput>),
     Dispatch(Box<DispatchOutput>),
+    /// Live coverage from the available units, and how long it took, ms.
+    LiveCoverage(Box<onemap_core::routing::live_coverage::LiveCoverage>, f64),
 }
 
 /// One slot per kind of work: a newer request replaces one not yet started.
@@ -94,6 +100,8 @@ pub enum PlannerEvent {
 struct Slots {
     plan: Option<PlanRequest>,
     dispatch: Option<DispatchRequest>,
+    /// Available units' places and modes, for live coverage.
+    live: Option<Vec<(LonLat, Mode)>>,
 }
 
 #[derive(Default)]
@@ -182,6 +190,14 @@ impl Planner {
         self.next_id
     }
 
+    /// Queue a live-coverage computation from these units (replacing one not yet started).
+    pub fn live_coverage(&mut self, units: Vec<(LonLat, Mode)>) {
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.live = Some(units);
+        }
+        self.mailbox.wake.notify_one();
+    }
+
     /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
     pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
         self.next_id += 1;
@@ -197,6 +213,7 @@ impl Planner {
 enum Work {
     Plan(PlanRequest),
     Dispatch(DispatchRequest),
+    Live(Vec<(LonLat, Mode)>),
 }
 
 fn worker(
@@ -249,6 +266,9 @@ fn worker(
                 if let Some(r) = slot.plan.take() {
                     break Work::Plan(r);
                 }
+                if let Some(units) = slot.live.take() {
+                    break Work::Live(units);
+                }
                 slot = match mailbox.wake.wait(slot) {
                     Ok(s) => s,
                     Err(_) => return,
@@ -257,6 +277,28 @@ fn worker(
         };
         let request = match request {
             Work::Plan(r) => r,
+            Work::Live(units) => {
+                let t = Instant::now();
+                for mode in Mode::ALL {
+                    if !setups.iter().any(|(m, _)| *m == mode) {
+                        setups.push((mode, make_setup(mode)));
+                    }
+                }
+                let all: Vec<&CoverageSetup> = setups.iter().map(|(_, s)| s).collect();
+                let limits = [60.0, 180.0];
+                let Ok(live) = live_coverage(graph, &mut ws, &all, &units, &limits) else {
+                    continue;
+                };
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                if tx
+                    .send(PlannerEvent::LiveCoverage(Box::new(live), ms))
+                    .is_err()
+                {
+                    return;
+                }
+                repaint();
+                continue;
+            }
             Work::Dispatch(r) => {
                 let out = dispatcher.handle(graph, &make_setup, &mut setups, r);
                 if tx.send(PlannerEvent::Dispatch(Box::new(out))).is_err() {

@@ -236,7 +236,8 @@ impl AuditAction {
     }
 }
 
-/// Which view the wall displays show: one of theirs (`map`, `cards`, `ticker`), held until
+/// Which view the wall displays show: one of theirs (`map`, `cards`, `coverage`, `ticker`),
+/// held until
 /// another is chosen, or `None` to go back to their rotation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -246,7 +247,7 @@ pub struct WallShow {
 }
 
 /// The views a wall display has.
-pub const WALL_VIEWS: [&str; 3] = ["map", "cards", "ticker"];
+pub const WALL_VIEWS: [&str; 4] = ["map", "cards", "coverage", "ticker"];
 
 /// The state at a moment, as answered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -97,6 +97,16 @@ impl CoverageSetup {
         self.demand.iter().map(|d| (d.snap, d.weight))
     }
 
+    /// How many address points.
+    pub fn address_count(&self) -> usize {
+        self.addresses.len()
+    }
+
+    /// Where each address point meets this mode's roads (in the order given).
+    pub fn address_snaps(&self) -> impl Iterator<Item = Option<Snap>> + '_ {
+        self.addresses.iter().map(|a| a.snap)
+    }
+
     /// The beat of each demand point (in the order of [`Self::demand_points`]).
     pub fn demand_beats(&self) -> impl Iterator<Item = Option<u32>> + '_ {
         self.demand.iter().map(|d| d.beat)

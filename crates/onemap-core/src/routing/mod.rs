@@ -15,6 +15,7 @@ pub mod export;
 pub mod graph;
 pub mod impact;
 pub mod isochrone;
+pub mod live_coverage;
 pub mod mclp;
 pub mod path;
 pub mod rings;
