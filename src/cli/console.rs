@@ -88,7 +88,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
     let failure = Arc::new(Mutex::new(None));
     let opened = eframe::run_native(
         "onemap",
-        native_options(lang, wall_size),
+        native_options(lang, wall_size.map(|size| (size, cli.monitor))),
         Box::new({
             let failure = failure.clone();
             move |cc| {
@@ -252,19 +252,24 @@ fn build_app(cli: &Cli, fixed: AppOptions, feed: Option<FeedSource>) -> BuildApp
     })
 }
 
-fn native_options(lang: Lang, wall: Option<[u32; 2]>) -> eframe::NativeOptions {
+/// The window: the console's, or with `wall` (its resolution and monitor) full screen.
+fn native_options(lang: Lang, wall: Option<([u32; 2], Option<usize>)>) -> eframe::NativeOptions {
     let viewport = egui::ViewportBuilder::default()
         .with_title(tr(lang, T::AppTitle))
         .with_inner_size([1600.0, 1000.0])
         .with_min_inner_size([900.0, 600.0]);
     eframe::NativeOptions {
         // The wall: full screen, no decorations (a kiosk: nothing needs a mouse).
-        viewport: if let Some([w, h]) = wall {
-            viewport
+        viewport: if let Some(([w, h], monitor)) = wall {
+            let wall = viewport
                 .with_fullscreen(true)
                 .with_decorations(false)
                 .with_position([0.0, 0.0])
-                .with_inner_size([w as f32, h as f32])
+                .with_inner_size([w as f32, h as f32]);
+            match monitor {
+                Some(m) => wall.with_monitor(m),
+                None => wall,
+            }
         } else {
             viewport
         },
@@ -332,5 +337,20 @@ fn feed_token(cli: &Cli) -> anyhow::Result<Option<String>> {
              --client-cert/--client-key (make a token with: onemap-feed token create --db \
              FEED.sqlite --name NAME --role commander)"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wall_fills_its_monitor_and_the_console_has_a_window() {
+        let wall = native_options(Lang::Zh, Some(([3840, 2160], Some(1)))).viewport;
+        assert_eq!(wall.monitor, Some(1));
+        assert_eq!(wall.fullscreen, Some(true));
+        assert_eq!(wall.inner_size, Some(egui::vec2(3840.0, 2160.0)));
+        let console = native_options(Lang::Zh, None).viewport;
+        assert_eq!((console.monitor, console.fullscreen), (None, None));
     }
 }

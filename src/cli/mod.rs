@@ -92,6 +92,9 @@ pub struct Cli {
     /// The wall's layout file (panel size, resolution, farthest viewer, views; docs/wall.md).
     #[arg(long, requires = "wall")]
     layout: Option<PathBuf>,
+    /// The monitor the wall fills (0: the first; in the system's order of monitors).
+    #[arg(long, requires = "wall")]
+    monitor: Option<usize>,
     /// No chime when a new P1 arrives (the window still asks for attention).
     #[arg(long)]
     no_alert_sound: bool,
