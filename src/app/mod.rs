@@ -195,6 +195,7 @@ impl OneMapApp {
             settings.show_stations = false;
             settings.alert_sound = false;
             settings.map_scale = layout.min_text_pt(layout.resolution[1] as f32) / 10.0;
+            // (kept to the screen's points in `step_wall`, whatever the display's scaling)
         }
         let mut state = AppState::new(city, settings, ops, live);
         state.wall = options.wall.map(|layout| crate::wall::WallState {
@@ -619,6 +620,11 @@ impl OneMapApp {
                     wall.rotation.since_ms = self.now_ms;
                 }
             }
+        }
+        // The map's symbols follow the screen's points, as the wall's text does.
+        let screen_h = ctx.content_rect().height();
+        if screen_h > 0.0 {
+            self.state.settings.map_scale = wall.layout.min_text_pt(screen_h) / 10.0;
         }
         let before = wall.rotation.takeover.clone();
         wall.rotation

@@ -336,11 +336,9 @@ fn drain_feed(feed: &mut FeedClient, state: &mut FeedState, stats: &Stats) -> bo
                 match &env.event {
                     ServerEvent::CommandResult(r) if r.ok => bump(&stats.commands_accepted),
                     ServerEvent::CommandResult(r) => {
-                        bump(&stats.commands_refused);
-                        eprintln!(
-                            "onemap-cot: the feed refused {}: {}",
-                            r.request_id, r.message
-                        );
+                        count_and_log(&stats.commands_refused, || {
+                            format!("the feed refused {}: {}", r.request_id, r.message)
+                        });
                     }
                     ServerEvent::Snapshot(_) => snapshot = true,
                     _ => {}
@@ -438,10 +436,14 @@ fn dropped(stats: &Stats, from: &str, n: usize, why: &str) {
 }
 
 fn malformed(stats: &Stats, from: &str, why: &str) {
-    // A log line per refusal, but never a flood: the first 100, then every 1,000th.
-    let n = stats.malformed.fetch_add(1, Ordering::Relaxed);
+    count_and_log(&stats.malformed, || format!("{from}: event refused: {why}"));
+}
+
+/// Count one more, and log it without ever flooding: the first 100, then every 1,000th.
+fn count_and_log(counter: &AtomicU64, line: impl FnOnce() -> String) {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
     if n < 100 || n.is_multiple_of(1_000) {
-        eprintln!("onemap-cot: {from}: event refused: {why}");
+        eprintln!("onemap-cot: {}", line());
     }
 }
 
