@@ -203,6 +203,9 @@ pub struct Settings {
     /// How long an incident may wait for a unit, per priority (P1..P4), seconds: past half of
     /// it the queue shows it amber, past all of it red.
     pub targets_s: [i64; 4],
+    /// How long the first unit may take from dispatch to arrival, per priority, seconds (the
+    /// wall's figure cards judge the day's medians against it).
+    pub arrival_targets_s: [i64; 4],
     /// The selected unit's breadcrumb trail covers this long, ms.
     pub track_ms: i64,
     /// Local time's offset east of UTC, minutes (hours of the day and week in figures).
@@ -214,6 +217,10 @@ pub struct Settings {
 
 /// Per-priority targets for an unassigned incident (after the CAD convention), seconds.
 pub const DEFAULT_TARGETS_S: [i64; 4] = [60, 180, 600, 1800];
+
+/// Per-priority arrival targets, seconds: a P1 reached within 5 minutes of dispatch (the
+/// urban standard the 1-3-5 minute circles serve), P2 10, P3 20, P4 30.
+pub const DEFAULT_ARRIVAL_TARGETS_S: [i64; 4] = [300, 600, 1200, 1800];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -230,6 +237,7 @@ impl Default for Settings {
             live_priorities: [true; 4],
             alert_sound: true,
             targets_s: DEFAULT_TARGETS_S,
+            arrival_targets_s: DEFAULT_ARRIVAL_TARGETS_S,
             track_ms: 30 * 60_000,
             utc_offset_min: 0,
             map_scale: 1.0,

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use onemap_core::coord::LonLat;
 use onemap_core::feed::{FeedState, Incident, IncidentId, IncidentStatus};
 use serde::Deserialize;
 
@@ -22,19 +23,26 @@ pub enum WallView {
     Map,
     /// Figure cards: open incidents by priority, units by status.
     Cards,
+    /// Today's figures from the history: incidents against earlier periods (环比, 同比), and
+    /// the median call → dispatch and dispatch → arrival by priority against the targets.
+    Figures,
     /// Live coverage: the share of roads and addresses an available unit reaches in 1 and 3
     /// minutes now.
     Coverage,
     /// The newest incidents, one line each.
     Ticker,
+    /// The heat map of the period's incidents (the history's kernel density).
+    Heat,
 }
 
 impl WallView {
-    pub const ALL: [WallView; 4] = [
+    pub const ALL: [WallView; 6] = [
         WallView::Map,
         WallView::Cards,
+        WallView::Figures,
         WallView::Coverage,
         WallView::Ticker,
+        WallView::Heat,
     ];
 
     /// Its name in the layout file and the protocol (`wall_show`).
@@ -42,8 +50,10 @@ impl WallView {
         match self {
             WallView::Map => "map",
             WallView::Cards => "cards",
+            WallView::Figures => "figures",
             WallView::Coverage => "coverage",
             WallView::Ticker => "ticker",
+            WallView::Heat => "heat",
         }
     }
 }
@@ -54,6 +64,24 @@ pub struct ViewSpec {
     pub view: WallView,
     /// Seconds on screen before the next view.
     pub dwell_s: u32,
+}
+
+/// A shift's own rotation: from its local start time until the next shift's.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    /// Its name, shown in the header (e.g. "白班").
+    pub name: String,
+    /// Local start, "HH:MM".
+    pub from: String,
+    pub views: Vec<ViewSpec>,
+}
+
+/// "HH:MM" as minutes of the day.
+fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && s.len() == 5).then_some(h * 60 + m)
 }
 
 /// The layout file (`--layout FILE`, JSON); [`WallLayout::default`] is documented in
@@ -72,6 +100,10 @@ pub struct WallLayout {
     /// Local hours (from, to) of the night: the wall dims. `None`: never.
     #[serde(default)]
     pub night_hours: Option<(u32, u32)>,
+    /// Shift schedules: each shift's own views replace `views` from its start time until
+    /// the next shift's (the last one runs over midnight to the first). Empty: `views` always.
+    #[serde(default)]
+    pub shifts: Vec<Shift>,
 }
 
 impl Default for WallLayout {
@@ -90,6 +122,10 @@ impl Default for WallLayout {
                     dwell_s: 20,
                 },
                 ViewSpec {
+                    view: WallView::Figures,
+                    dwell_s: 20,
+                },
+                ViewSpec {
                     view: WallView::Coverage,
                     dwell_s: 20,
                 },
@@ -97,8 +133,13 @@ impl Default for WallLayout {
                     view: WallView::Ticker,
                     dwell_s: 20,
                 },
+                ViewSpec {
+                    view: WallView::Heat,
+                    dwell_s: 20,
+                },
             ],
             night_hours: Some((22, 6)),
+            shifts: Vec::new(),
         }
     }
 }
@@ -140,15 +181,23 @@ impl WallLayout {
                 self.farthest_viewer_m
             ));
         }
-        if self.views.is_empty() {
-            return Err("views: at least one view".into());
-        }
-        if let Some(k) = self
-            .views
-            .iter()
-            .position(|v| !(5..=3600).contains(&v.dwell_s))
-        {
-            return Err(format!("views[{k}].dwell_s: not 5 to 3600 seconds"));
+        check_views("views", &self.views)?;
+        let mut starts = Vec::new();
+        for (k, shift) in self.shifts.iter().enumerate() {
+            let Some(m) = parse_hhmm(&shift.from) else {
+                return Err(format!(
+                    "shifts[{k}].from: {:?} is not a time HH:MM",
+                    shift.from
+                ));
+            };
+            if starts.contains(&m) {
+                return Err(format!(
+                    "shifts[{k}].from: {} starts another shift too",
+                    shift.from
+                ));
+            }
+            starts.push(m);
+            check_views(&format!("shifts[{k}].views"), &shift.views)?;
         }
         if let Some((a, b)) = self.night_hours
             && (a > 23 || b > 23)
@@ -180,6 +229,26 @@ impl WallLayout {
         self.min_text_px() * screen_height_pt / self.resolution[1] as f32
     }
 
+    /// The shift at `minute` of the local day: the latest to have started (yesterday's last
+    /// one before today's first); `None` without shifts.
+    pub fn shift_at(&self, minute: u32) -> Option<usize> {
+        let starts = self
+            .shifts
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| parse_hhmm(&s.from).map(|m| (m, k)));
+        let started = starts.clone().filter(|(m, _)| *m <= minute).max();
+        started.or_else(|| starts.max()).map(|(_, k)| k)
+    }
+
+    /// The views in rotation during `shift`.
+    pub fn views_of(&self, shift: Option<usize>) -> &[ViewSpec] {
+        match shift.and_then(|k| self.shifts.get(k)) {
+            Some(s) => &s.views,
+            None => &self.views,
+        }
+    }
+
     /// Whether `local_hour` is in the night.
     pub fn is_night(&self, local_hour: u32) -> bool {
         match self.night_hours {
@@ -188,6 +257,16 @@ impl WallLayout {
             None => false,
         }
     }
+}
+
+fn check_views(field: &str, views: &[ViewSpec]) -> Result<(), String> {
+    if views.is_empty() {
+        return Err(format!("{field}: at least one view"));
+    }
+    if let Some(k) = views.iter().position(|v| !(5..=3600).contains(&v.dwell_s)) {
+        return Err(format!("{field}[{k}].dwell_s: not 5 to 3600 seconds"));
+    }
+    Ok(())
 }
 
 /// The wall's layout and where its rotation stands.
@@ -200,6 +279,70 @@ pub struct WallState {
     pub coverage: Option<(onemap_core::routing::live_coverage::LiveCoverage, i64, f64)>,
     /// When live coverage was last asked for.
     pub coverage_asked_ms: i64,
+    /// The squares shaded on the coverage view, from the last live coverage.
+    pub shade: Vec<ShadedCell>,
+}
+
+impl WallState {
+    /// Whether `view` is on screen now (no P1 over it).
+    pub fn showing(&self, view: WallView) -> bool {
+        self.rotation.takeover.is_none() && self.rotation.view(&self.layout) == view
+    }
+}
+
+/// Side of the squares the coverage view shades, metres.
+pub const SHADE_CELL_M: f64 = 250.0;
+
+/// A square of the city shaded on the coverage view: most of its addresses are reached by no
+/// available unit within the first limit (`level` 1), or within any (`level` = the number of
+/// limits).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShadedCell {
+    pub min: LonLat,
+    pub max: LonLat,
+    pub level: u8,
+}
+
+/// The squares of `cell_m` whose addresses are mostly not reached: `reach[i]` is the first
+/// limit within which address `points[i]` is reached, `limits` when none
+/// ([`onemap_core::routing::live_coverage::LiveCoverage::address_reach`]). A square's level
+/// is the highest `L` such that more than half its addresses have `reach ≥ L`; squares
+/// without addresses are not shaded (nobody lives or works there).
+pub fn shade_cells(points: &[LonLat], reach: &[u8], limits: u8, cell_m: f64) -> Vec<ShadedCell> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    let (lon0, lat0) = points.iter().fold((first.lon, first.lat), |(a, b), p| {
+        (a.min(p.lon), b.min(p.lat))
+    });
+    let dlat = cell_m / 110_574.0;
+    let dlon = cell_m / (111_320.0 * lat0.to_radians().cos().max(0.01));
+    let mut cells: std::collections::BTreeMap<(i64, i64), Vec<u32>> = Default::default();
+    for (p, &r) in points.iter().zip(reach) {
+        let key = (
+            ((p.lon - lon0) / dlon).floor() as i64,
+            ((p.lat - lat0) / dlat).floor() as i64,
+        );
+        let counts = cells
+            .entry(key)
+            .or_insert_with(|| vec![0; usize::from(limits) + 1]);
+        counts[usize::from(r.min(limits))] += 1;
+    }
+    cells
+        .into_iter()
+        .filter_map(|((cx, cy), counts)| {
+            let total: u32 = counts.iter().sum();
+            let level = (1..=limits)
+                .rev()
+                .find(|&l| counts[usize::from(l)..].iter().sum::<u32>() * 2 > total)?;
+            let min = LonLat::new(lon0 + cx as f64 * dlon, lat0 + cy as f64 * dlat);
+            Some(ShadedCell {
+                min,
+                max: LonLat::new(min.lon + dlon, min.lat + dlat),
+                level,
+            })
+        })
+        .collect()
 }
 
 /// Live coverage is recomputed this often (units move; the figure follows within seconds).
@@ -208,12 +351,16 @@ pub const COVERAGE_EVERY_MS: i64 = 5_000;
 /// What the wall shows now.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rotation {
-    /// Index into the layout's views.
+    /// Index into the current shift's views.
     pub index: usize,
     /// When the current view came up, epoch ms.
     pub since_ms: i64,
-    /// Held on one view (by a commander, or a key on the wall's keyboard).
+    /// Held on one view (by a commander from a console).
     pub pinned: bool,
+    /// The view held when it is not one of the shift's (a commander asked for it).
+    pub held: Option<WallView>,
+    /// The shift whose views rotate ([`WallLayout::shift_at`]).
+    pub shift: Option<usize>,
     /// A new P1 holds the screen until a console acknowledges it.
     pub takeover: Option<IncidentId>,
 }
@@ -228,10 +375,11 @@ pub fn takeover_incident(feed: &FeedState) -> Option<&Incident> {
 }
 
 impl Rotation {
-    /// Advance to `now_ms`: a takeover starts or ends; otherwise the next view once the dwell
-    /// has passed (not while pinned or taken over). The rotation's clock restarts when a
+    /// Advance to `now_ms` (`minute`: of the local day): a takeover starts or ends; a new
+    /// shift starts its own views from the first; otherwise the next view once the dwell has
+    /// passed (not while pinned or taken over). The rotation's clock restarts when a
     /// takeover ends, so the view after it gets its whole dwell.
-    pub fn step(&mut self, now_ms: i64, layout: &WallLayout, feed: &FeedState) {
+    pub fn step(&mut self, now_ms: i64, minute: u32, layout: &WallLayout, feed: &FeedState) {
         let p1 = takeover_incident(feed).map(|i| i.id.clone());
         if p1 != self.takeover {
             if self.takeover.is_some() && p1.is_none() {
@@ -239,28 +387,54 @@ impl Rotation {
             }
             self.takeover = p1;
         }
+        let shift = layout.shift_at(minute);
+        if shift != self.shift {
+            self.shift = shift;
+            self.index = 0;
+            self.since_ms = now_ms;
+        }
         if self.takeover.is_some() || self.pinned {
             return;
         }
-        self.index %= layout.views.len();
-        let dwell = i64::from(layout.views[self.index].dwell_s) * 1000;
+        let views = layout.views_of(self.shift);
+        self.index %= views.len();
+        let dwell = i64::from(views[self.index].dwell_s) * 1000;
         if now_ms - self.since_ms >= dwell {
-            self.index = (self.index + 1) % layout.views.len();
+            self.index = (self.index + 1) % views.len();
             self.since_ms = now_ms;
         }
     }
 
     pub fn view(&self, layout: &WallLayout) -> WallView {
-        layout.views[self.index % layout.views.len()].view
+        if let Some(v) = self.held {
+            return v;
+        }
+        let views = layout.views_of(self.shift);
+        views[self.index % views.len()].view
     }
 
-    /// Show `view` now (the first entry of it in the layout) and hold it if `pin`.
+    /// Show `view` now and hold it if `pin` (a view outside the shift's is held only so).
     pub fn show(&mut self, view: WallView, pin: bool, layout: &WallLayout, now_ms: i64) {
-        if let Some(k) = layout.views.iter().position(|v| v.view == view) {
-            self.index = k;
+        match layout
+            .views_of(self.shift)
+            .iter()
+            .position(|v| v.view == view)
+        {
+            Some(k) => {
+                self.index = k;
+                self.held = None;
+            }
+            None => self.held = pin.then_some(view),
         }
         self.since_ms = now_ms;
         self.pinned = pin;
+    }
+
+    /// Back to the rotation from the current view.
+    pub fn resume(&mut self, now_ms: i64) {
+        self.pinned = false;
+        self.held = None;
+        self.since_ms = now_ms;
     }
 }
 
@@ -379,17 +553,17 @@ mod tests {
         let l = WallLayout::default();
         let mut feed = FeedState::default();
         let mut r = Rotation::default();
-        r.step(0, &l, &feed);
+        r.step(0, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Map);
-        r.step(59_999, &l, &feed);
+        r.step(59_999, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Map);
-        r.step(60_000, &l, &feed);
+        r.step(60_000, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Cards);
         // A P1 takes the screen; the rotation stands still.
         feed.incidents.insert("I-1".into(), p1("I-1", 61_000));
-        r.step(61_000, &l, &feed);
+        r.step(61_000, 600, &l, &feed);
         assert_eq!(r.takeover, Some("I-1".into()));
-        r.step(200_000, &l, &feed);
+        r.step(200_000, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Cards);
         // Acknowledged by a console: the rotation resumes, the view gets its whole dwell.
         feed.incidents
@@ -399,16 +573,92 @@ mod tests {
             by: "desk".into(),
             at_ms: 200_500,
         });
-        r.step(201_000, &l, &feed);
+        r.step(201_000, 600, &l, &feed);
         assert_eq!(r.takeover, None);
-        r.step(220_999, &l, &feed);
+        r.step(220_999, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Cards);
-        r.step(221_000, &l, &feed);
-        assert_eq!(r.view(&l), WallView::Coverage);
+        r.step(221_000, 600, &l, &feed);
+        assert_eq!(r.view(&l), WallView::Figures);
         // Pinned: it stays.
         r.show(WallView::Map, true, &l, 230_000);
-        r.step(900_000, &l, &feed);
+        r.step(900_000, 600, &l, &feed);
         assert_eq!(r.view(&l), WallView::Map);
+    }
+
+    #[test]
+    fn shifts_bring_their_own_views_at_their_start_times() {
+        let text = r#"{"panel_height_m": 0.685, "resolution": [1920,1080], "farthest_viewer_m": 6,
+            "views": [{"view":"map","dwell_s":30}],
+            "shifts": [
+                {"name": "白班", "from": "07:30", "views": [{"view":"cards","dwell_s":20}, {"view":"ticker","dwell_s":20}]},
+                {"name": "夜班", "from": "19:30", "views": [{"view":"heat","dwell_s":60}]}
+            ]}"#;
+        let l = WallLayout::parse(text).unwrap();
+        assert_eq!(
+            l.shift_at(7 * 60 + 29),
+            Some(1),
+            "before the day shift: the night's"
+        );
+        assert_eq!(l.shift_at(7 * 60 + 30), Some(0));
+        assert_eq!(l.shift_at(19 * 60 + 29), Some(0));
+        assert_eq!(l.shift_at(23 * 60), Some(1));
+        let feed = FeedState::default();
+        let mut r = Rotation::default();
+        r.step(0, 8 * 60, &l, &feed);
+        assert_eq!(r.view(&l), WallView::Cards);
+        r.step(20_000, 8 * 60, &l, &feed);
+        assert_eq!(r.view(&l), WallView::Ticker);
+        // The night shift starts: its first view at once.
+        r.step(25_000, 19 * 60 + 30, &l, &feed);
+        assert_eq!(r.view(&l), WallView::Heat);
+        // A view outside the shift's, pinned from a console; then back to the rotation.
+        r.show(WallView::Coverage, true, &l, 26_000);
+        r.step(500_000, 19 * 60 + 40, &l, &feed);
+        assert_eq!(r.view(&l), WallView::Coverage);
+        r.resume(500_000);
+        assert_eq!(r.view(&l), WallView::Heat);
+        for (bad, field) in [
+            (r#""from": "7:30""#, "shifts[0].from"),
+            (r#""from": "24:00""#, "shifts[0].from"),
+        ] {
+            let t = text.replacen(r#""from": "07:30""#, bad, 1);
+            assert!(WallLayout::parse(&t).unwrap_err().contains(field), "{bad}");
+        }
+        let t = text.replacen("19:30", "07:30", 1);
+        assert!(
+            WallLayout::parse(&t)
+                .unwrap_err()
+                .contains("shifts[1].from")
+        );
+        let t = text.replacen(r#"[{"view":"heat","dwell_s":60}]"#, "[]", 1);
+        assert!(
+            WallLayout::parse(&t)
+                .unwrap_err()
+                .contains("shifts[1].views")
+        );
+    }
+
+    #[test]
+    fn squares_are_shaded_by_what_most_of_their_addresses_lack() {
+        // Three squares 250 m apart along a parallel: reached in 1 min, mostly only in 3,
+        // mostly not at all.
+        let at = |x_m: f64| LonLat::new(13.0 + x_m / (111_320.0 * 53f64.to_radians().cos()), 53.0);
+        let points = [
+            at(0.0),
+            at(20.0),
+            at(260.0),
+            at(270.0),
+            at(280.0),
+            at(510.0),
+            at(520.0),
+            at(530.0),
+        ];
+        let reach = [0, 0, 1, 1, 0, 2, 2, 1];
+        let cells = shade_cells(&points, &reach, 2, 250.0);
+        let levels: Vec<u8> = cells.iter().map(|c| c.level).collect();
+        assert_eq!(levels, vec![1, 2]);
+        assert!(cells[0].min.lon < points[2].lon && points[4].lon < cells[0].max.lon);
+        assert!(shade_cells(&[], &[], 2, 250.0).is_empty());
     }
 
     #[test]

@@ -230,3 +230,106 @@ fn a_commander_switches_the_walls_view_from_a_console() {
     wall.run_steps(3);
     assert_ne!(rotation(&wall).view(&layout), WallView::Ticker);
 }
+
+/// Every text shape on screen now.
+fn screen_texts(h: &Harness<'static, OneMapApp>) -> Vec<String> {
+    let mut found = Vec::new();
+    for s in &h.output().shapes {
+        texts(&s.shape, &mut found);
+    }
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn the_figure_cards_show_the_days_medians_and_comparisons_from_the_log() {
+    use onemap_core::feed::lifecycle::{CreateIncident, Dispatch, SetUnitStatus};
+    use onemap_core::feed::{Category, UnitId, UnitStatus};
+    let floor = floor("wall-figures", 4, 0);
+    let addresses = &floor.city.osm().addresses;
+    let create = |k: usize, priority: u8, reported_at_ms: i64| {
+        let at = &addresses[5000 + 300 * k];
+        FeedCommand::CreateIncident(CreateIncident {
+            category: Category::Theft,
+            priority,
+            location: at.pos.into(),
+            address: at.label(),
+            reported_at_ms: Some(reported_at_ms),
+            callback: None,
+            notes: vec![],
+        })
+    };
+    const H: i64 = 3_600_000;
+    let t0 = floor.clock.now_ms();
+    // The fixture: before midnight, in the window as long as today's so far, one incident
+    // (环比); a week earlier, two (同比); a year earlier, none.
+    floor.publish(create(0, 3, t0 - 10 * H));
+    floor.publish(create(1, 4, t0 - 7 * 24 * H - H));
+    floor.publish(create(2, 4, t0 - 7 * 24 * H - 2 * H));
+    // Today: P1 three times (call → dispatch 30, 70, 50 s; dispatch → arrival 200, 240,
+    // 400 s), P2 once (100 s, 500 s). Medians: P1 0:50 and 4:00, P2 1:40 and 8:20.
+    let today = [(1, 30, 200), (1, 70, 240), (1, 50, 400), (2, 100, 500)];
+    for (k, &(priority, c2d_s, d2a_s)) in today.iter().enumerate() {
+        let now = floor.clock.now_ms();
+        floor.publish(create(3 + k, priority, now - c2d_s * 1000));
+        let incident_id = format!("I-{:06}", 4 + k).as_str().into();
+        let unit_id = UnitId(format!("U-{k:02}"));
+        floor.publish(FeedCommand::Dispatch(Dispatch {
+            incident_id,
+            unit_id: unit_id.clone(),
+            rank: None,
+        }));
+        floor.clock.advance(d2a_s * 1000);
+        floor.publish(FeedCommand::SetUnitStatus(SetUnitStatus {
+            unit_id,
+            status: UnitStatus::OnScene,
+        }));
+    }
+    let layout = WallLayout::default();
+    let mut wall = wall(
+        &floor,
+        "wall-fig",
+        layout.clone(),
+        egui::vec2(1920.0, 1080.0),
+    );
+    let now = floor.clock.now_ms();
+    wall.state_mut().state.wall.as_mut().unwrap().rotation.show(
+        WallView::Figures,
+        true,
+        &layout,
+        now,
+    );
+    step_until(&mut wall, "today's figures", |app| {
+        app.history.today.figures.is_some()
+    });
+    wall.run_steps(3);
+    let shown = screen_texts(&wall);
+    let has = |s: &str| shown.iter().any(|t| t == s);
+    for expected in [
+        "4 起警情",
+        "+300%",
+        "+100%",
+        "—",
+        "0:50 / 1:00",
+        "4:00 / 5:00",
+        "1:40 / 3:00",
+        "8:20 / 10:00",
+        "— / 10:00",
+        "— / 30:00",
+    ] {
+        assert!(has(expected), "{expected:?} not among {shown:?}");
+    }
+    // The heat view: the period's incidents from the log, kept fresh whatever view is up.
+    step_until(&mut wall, "the heat map of the period", |app| {
+        app.history.analysis.grid.is_some()
+    });
+    // Seven days back: today's four and the one before midnight, not the week-old two.
+    assert_eq!(
+        wall.state().history.analysis.grid.as_ref().unwrap().points,
+        5
+    );
+    // The figures are the log's: the same answer as the history query's own computation.
+    let f = &wall.state().history.today.figures.as_ref().unwrap().current;
+    assert_eq!(f.call_to_dispatch[0].median_s, 50.0);
+    assert_eq!(f.dispatch_to_arrival[1].median_s, 500.0);
+    floor.server.stop();
+}

@@ -8,6 +8,7 @@
 
 mod history;
 pub mod opening;
+mod wall;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -206,6 +207,11 @@ impl OneMapApp {
             },
             ..Default::default()
         });
+        if state.wall.is_some() {
+            // The cards' figures of the day, and the period's heat map whatever view is up.
+            state.history.today.on = true;
+            state.history.analysis.keep_fresh = true;
+        }
         state.plan.settings.enabled = options.plan_on_start;
         state.plan.export_dir = options.plan_export_dir;
         let now_ms = options.clock.now_ms();
@@ -230,6 +236,12 @@ impl OneMapApp {
     /// The app's clock (tests move a fake one).
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The basemap's tiles: in memory (at most `MAX_TEXTURES`), pending, failed.
+    pub fn tile_stats(&mut self) -> crate::basemap::tiles::TileStats {
+        let settings = &self.state.settings;
+        self.basemap.stats(settings.theme, settings.render)
     }
 
     /// Queue a command for the next `logic()` (tests, tools).
@@ -409,20 +421,21 @@ impl OneMapApp {
         let Some(routing) = &mut self.routing else {
             return;
         };
-        while let Ok(event) = routing.events.try_recv() {
+        // (at most the worker's few queued results)
+        let events: Vec<PlannerEvent> = routing.events.try_iter().collect();
+        for event in events {
             match event {
                 PlannerEvent::Ready { nodes, build_ms } => {
                     self.state.plan.ready = Some((nodes, build_ms));
                 }
                 PlannerEvent::Output(o) => self.state.plan.take_output(o),
                 PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o, self.now_ms),
-                PlannerEvent::LiveCoverage(c, ms) => {
-                    if let Some(wall) = &mut self.state.wall {
-                        wall.coverage = Some((*c, self.now_ms, ms));
-                    }
-                }
+                PlannerEvent::LiveCoverage(c, ms) => self.take_live_coverage(*c, ms),
             }
         }
+        let Some(routing) = &mut self.routing else {
+            return;
+        };
         if let Some(request) = plan_request(&self.state) {
             let same = self.state.plan.last_request.as_ref().is_some_and(|last| {
                 PlanRequest {
@@ -580,77 +593,6 @@ impl OneMapApp {
             ui.ctx().request_repaint();
         }
         self.note_first_complete_frame();
-    }
-
-    /// The wall's rotation, its P1 takeover (the map flies to the incident), night, and live
-    /// coverage asked for every few seconds from the available units with a current fix.
-    fn step_wall(&mut self, ctx: &egui::Context) {
-        let Some(wall) = &mut self.state.wall else {
-            return;
-        };
-        if self.now_ms - wall.coverage_asked_ms >= crate::wall::COVERAGE_EVERY_MS
-            && let Some(routing) = &mut self.routing
-            && self.state.live.last_message_ms.is_some()
-        {
-            wall.coverage_asked_ms = self.now_ms;
-            let units = self
-                .state
-                .live
-                .feed
-                .units
-                .values()
-                .filter(|u| {
-                    u.status == onemap_core::feed::UnitStatus::Available
-                        && !u.fix_is_stale(self.now_ms)
-                })
-                .map(|u| (u.position.lonlat(), u.kind.travel_mode()))
-                .collect();
-            routing.live_coverage(units);
-        }
-        if let Some(view) = self.state.live.wall_show.take() {
-            let chosen = view.as_deref().and_then(|v| {
-                crate::wall::WallView::ALL
-                    .into_iter()
-                    .find(|w| w.name() == v)
-            });
-            match chosen {
-                Some(v) => wall.rotation.show(v, true, &wall.layout, self.now_ms),
-                None => {
-                    wall.rotation.pinned = false;
-                    wall.rotation.since_ms = self.now_ms;
-                }
-            }
-        }
-        // The map's symbols follow the screen's points, as the wall's text does.
-        let screen_h = ctx.content_rect().height();
-        if screen_h > 0.0 {
-            self.state.settings.map_scale = wall.layout.min_text_pt(screen_h) / 10.0;
-        }
-        let before = wall.rotation.takeover.clone();
-        wall.rotation
-            .step(self.now_ms, &wall.layout, &self.state.live.feed);
-        if wall.rotation.takeover != before
-            && let Some(inc) = wall
-                .rotation
-                .takeover
-                .as_ref()
-                .and_then(|id| self.state.live.feed.incidents.get(id))
-        {
-            self.map.fly_to(inc.location.lonlat(), 14.0);
-        }
-        let hour = chrono::DateTime::from_timestamp_millis(
-            self.now_ms + i64::from(self.state.settings.utc_offset_min) * 60_000,
-        )
-        .map_or(12, |t| chrono::Timelike::hour(&t));
-        let theme = if wall.layout.is_night(hour) {
-            ThemeKind::Night
-        } else {
-            ThemeKind::Day
-        };
-        if theme != self.state.settings.theme {
-            self.state.settings.theme = theme;
-            apply_visuals(ctx, theme);
-        }
     }
 
     fn note_first_complete_frame(&mut self) {

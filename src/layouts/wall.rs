@@ -75,13 +75,33 @@ pub fn wall_ui(
         WallView::Map => {
             egui::CentralPanel::no_frame().show(ui, |ui| commands = map.ui(ui, f, tiles));
         }
+        WallView::Coverage | WallView::Heat => {
+            // The map (shaded or heated by its layer), with the view's card over its corner.
+            egui::CentralPanel::no_frame().show(ui, |ui| {
+                let rect = ui.max_rect();
+                commands = map.ui(ui, f, tiles);
+                let at = rect.left_top() + vec2(t.min * 0.3, t.min * 0.3);
+                egui::Area::new(egui::Id::unique(view.name()))
+                    .order(egui::Order::Middle)
+                    .fixed_pos(at)
+                    .show(ui.ctx(), |ui| {
+                        // An area is as wide as its content: lines are never broken.
+                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                        if view == WallView::Coverage {
+                            coverage_card(ui, f, &t, grey);
+                        } else {
+                            heat_card(ui, f, &t, grey);
+                        }
+                    });
+            });
+        }
         WallView::Cards => {
             egui::CentralPanel::default().show(ui, |ui| cards(ui, f, &t, grey));
         }
-        WallView::Coverage => {
+        WallView::Figures => {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.add_space(t.min * 0.5);
-                coverage_card(ui, f, &t, grey);
+                today_card(ui, f, &t, grey);
             });
         }
         WallView::Ticker => {
@@ -100,10 +120,14 @@ fn header(ui: &mut Ui, f: &Frame<'_>, t: &Type, fresh: Freshness, view: WallView
     let lang = f.lang();
     ui.label(t.text(tr(lang, T::WallTitle), 1.0).strong());
     ui.add_space(t.min);
-    ui.label(
-        t.text(tr(lang, view_name(view)), 1.0)
-            .color(f.theme.muted_text),
-    );
+    let days = f.state.history.analysis.settings.days;
+    let mut name = tr(lang, view_name(view)).replace("{d}", &days.to_string());
+    if let Some(wall) = &f.state.wall
+        && let Some(shift) = wall.rotation.shift.and_then(|k| wall.layout.shifts.get(k))
+    {
+        name = format!("{} · {name}", shift.name);
+    }
+    ui.label(t.text(name, 1.0).color(f.theme.muted_text));
     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
         ui.add_space(8.0);
         ui.label(
@@ -125,7 +149,8 @@ fn header(ui: &mut Ui, f: &Frame<'_>, t: &Type, fresh: Freshness, view: WallView
         };
         ui.label(t.text(text, 1.0).color(colour).strong());
         // The map's licence, in the wall's type (only while the map is up).
-        if view == WallView::Map && ui.available_width() > t.min * 8.0 {
+        let map_up = matches!(view, WallView::Map | WallView::Coverage | WallView::Heat);
+        if map_up && ui.available_width() > t.min * 8.0 {
             ui.add_space(t.min);
             ui.add(
                 egui::Label::new(t.text("© OpenStreetMap", 1.0).color(f.theme.muted_text))
@@ -139,8 +164,10 @@ fn view_name(v: WallView) -> T {
     match v {
         WallView::Map => T::WallViewMap,
         WallView::Cards => T::WallViewCards,
+        WallView::Figures => T::WallViewFigures,
         WallView::Coverage => T::WallViewCoverage,
         WallView::Ticker => T::WallViewTicker,
+        WallView::Heat => T::WallViewHeat,
     }
 }
 
@@ -222,6 +249,150 @@ fn cards(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
     });
 }
 
+/// `m:ss` of a duration in seconds.
+fn min_sec(s: f64) -> String {
+    let s = s.round().max(0.0) as i64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// `+12%`, `−5%`, or `—` when there is nothing to compare with.
+fn signed_pct(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p.round() < 0.0 => format!("−{:.0}%", -p),
+        Some(p) => format!("+{:.0}%", p),
+        None => "—".into(),
+    }
+}
+
+/// Today's figures from the history: the incidents since midnight against the period before
+/// (环比) and a week and a year earlier (同比), and per priority the median call → dispatch
+/// and dispatch → arrival against their targets.
+fn today_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
+    let lang = f.lang();
+    let today = &f.state.history.today;
+    egui::Frame::group(ui.style())
+        .inner_margin(t.min * 0.4)
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                ui.label(t.text(tr(lang, T::WallToday), 1.0).strong());
+                let Some(a) = &today.figures else {
+                    let text = today.failed.as_deref().unwrap_or(tr(lang, T::WallNoData));
+                    ui.label(t.text(text, 1.0).color(f.theme.muted_text));
+                    return;
+                };
+                let c = a.to_comparison();
+                let strong = |colour: Color32| if grey { Color32::GRAY } else { colour };
+                let n = c.current.incidents;
+                ui.label(
+                    t.text(
+                        tr(lang, T::WallTodayIncidents).replace("{n}", &n.to_string()),
+                        1.4,
+                    )
+                    .color(strong(ui.visuals().strong_text_color()))
+                    .strong(),
+                );
+                egui::Grid::new("wall_today_vs")
+                    .spacing(vec2(t.min * 0.5, t.min * 0.1))
+                    .show(ui, |ui| {
+                        for (key, pct) in [
+                            (T::WallVsPrevious, c.count_vs_previous()),
+                            (T::WallVsWeek, c.count_vs_week()),
+                            (T::WallVsYear, c.count_vs_year()),
+                        ] {
+                            ui.label(t.text(tr(lang, key), 1.0));
+                            ui.label(t.text(signed_pct(pct), 1.0).strong());
+                            ui.end_row();
+                        }
+                    });
+                ui.add_space(t.min * 0.2);
+                let targets = [
+                    f.state.settings.targets_s,
+                    f.state.settings.arrival_targets_s,
+                ];
+                egui::Grid::new("wall_today_times")
+                    .spacing(vec2(t.min * 0.5, t.min * 0.1))
+                    .show(ui, |ui| {
+                        ui.label(t.text("", 1.0));
+                        ui.label(t.text(tr(lang, T::WallCallToDispatch), 1.0).strong());
+                        ui.label(t.text(tr(lang, T::WallDispatchToArrival), 1.0).strong());
+                        ui.end_row();
+                        for p in 0..4 {
+                            ui.label(
+                                t.text(format!("P{}", p + 1), 1.0)
+                                    .color(strong(priority_colour(p as u8 + 1, f.theme)))
+                                    .strong(),
+                            );
+                            let steps = [
+                                c.current.call_to_dispatch[p],
+                                c.current.dispatch_to_arrival[p],
+                            ];
+                            for (d, target) in steps.iter().zip(targets) {
+                                let target_s = target[p] as f64;
+                                if d.count == 0 {
+                                    let text = format!("— / {}", min_sec(target_s));
+                                    ui.label(t.text(text, 1.0).color(f.theme.muted_text));
+                                    continue;
+                                }
+                                let colour = if d.median_s > target_s {
+                                    Color32::from_rgb(0xe0, 0x30, 0x30)
+                                } else {
+                                    f.theme.status_ok
+                                };
+                                let text =
+                                    format!("{} / {}", min_sec(d.median_s), min_sec(target_s));
+                                ui.label(t.text(text, 1.0).color(strong(colour)).strong());
+                            }
+                            ui.end_row();
+                        }
+                    });
+                ui.label(
+                    t.text(tr(lang, T::WallMedianVsTarget), 1.0)
+                        .color(f.theme.muted_text),
+                );
+                let at = a.current.to_ms;
+                let text = tr(lang, T::WallAsOf)
+                    .replace("{t}", &clock(at, f.state.settings.utc_offset_min))
+                    .replace("{s}", &((f.now_ms - at).max(0) / 1000).to_string());
+                ui.label(t.text(text, 1.0).color(if grey {
+                    Color32::from_rgb(0xe0, 0x30, 0x30)
+                } else {
+                    ui.visuals().weak_text_color()
+                }));
+            });
+        });
+}
+
+/// The heat view's card: the period, how many incidents it holds, and the data's age.
+fn heat_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
+    let lang = f.lang();
+    let a = &f.state.history.analysis;
+    egui::Frame::popup(ui.style())
+        .fill(ui.visuals().panel_fill)
+        .inner_margin(t.min * 0.4)
+        .show(ui, |ui| {
+            ui.vertical(|ui| {
+                let title = tr(lang, T::WallViewHeat).replace("{d}", &a.settings.days.to_string());
+                ui.label(t.text(title, 1.0).strong());
+                let (Some(grid), Some(w)) = (&a.grid, a.window) else {
+                    let text = a.failed.as_deref().unwrap_or(tr(lang, T::WallNoData));
+                    ui.label(t.text(text, 1.0).color(f.theme.muted_text));
+                    return;
+                };
+                let n = tr(lang, T::WallHeatCount).replace("{n}", &grid.points.to_string());
+                let colour = if grey {
+                    Color32::GRAY
+                } else {
+                    ui.visuals().strong_text_color()
+                };
+                ui.label(t.text(n, 1.4).color(colour).strong());
+                let text = tr(lang, T::WallAsOf)
+                    .replace("{t}", &clock(w.to_ms, f.state.settings.utc_offset_min))
+                    .replace("{s}", &((f.now_ms - w.to_ms).max(0) / 1000).to_string());
+                ui.label(t.text(text, 1.0).color(ui.visuals().weak_text_color()));
+            });
+        });
+}
+
 /// Live coverage: the share of roads and addresses an available unit reaches in 1 and 3
 /// minutes now, and when it was computed.
 fn coverage_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
@@ -229,7 +400,8 @@ fn coverage_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
     let Some(wall) = &f.state.wall else {
         return;
     };
-    egui::Frame::group(ui.style())
+    egui::Frame::popup(ui.style())
+        .fill(ui.visuals().panel_fill)
         .inner_margin(t.min * 0.4)
         .show(ui, |ui| {
             ui.vertical(|ui| {
@@ -257,6 +429,19 @@ fn coverage_card(ui: &mut Ui, f: &Frame<'_>, t: &Type, grey: bool) {
                         ui.label(t.text(tr(lang, T::WallRoads), 1.0));
                         ui.label(t.text(addr, 1.8).color(colour).strong());
                         ui.label(t.text(tr(lang, T::WallAddresses), 1.0));
+                    });
+                }
+                // The shading's key: amber past the first limit, red past every one.
+                for (k, limit) in c.limits_s.iter().enumerate().take(2) {
+                    let minutes = (limit / 60.0).round() as i64;
+                    let text = tr(lang, T::WallUncovered).replace("{m}", &minutes.to_string());
+                    let last = k + 1 == c.limits_s.len();
+                    let swatch = crate::map::layers::shade::SHADE[usize::from(last)];
+                    ui.horizontal(|ui| {
+                        let (rect, _) =
+                            ui.allocate_exact_size(vec2(t.min, t.min), egui::Sense::hover());
+                        ui.painter().rect_filled(rect, 2.0, swatch);
+                        ui.label(t.text(text, 1.0));
                     });
                 }
                 let text = tr(lang, T::WallAsOf)

@@ -163,8 +163,10 @@ fn wall_show_ui(ui: &mut Ui, f: &Frame<'_>) {
         for (view, key) in [
             ("map", T::WallViewMap),
             ("cards", T::WallViewCards),
+            ("figures", T::WallViewFigures),
             ("coverage", T::WallViewCoverage),
             ("ticker", T::WallViewTicker),
+            ("heat", T::WallHeatButton),
         ] {
             if ui.small_button(f.tr(key)).clicked() {
                 f.send(Command::WallShow(Some(view.to_owned())));

@@ -64,6 +64,9 @@ pub enum Asked {
     Figures {
         window: Window,
     },
+    Today {
+        window: Window,
+    },
 }
 
 /// The moment replay shows, and how it moves.
@@ -230,6 +233,8 @@ pub struct Analysis {
     pub previous: Option<Vec<IncidentRecord>>,
     /// Whether the server held back records (more than it answers at once).
     pub truncated: bool,
+    /// Kept fresh whatever is on screen (the wall rotates to its heat map).
+    pub keep_fresh: bool,
     pub figures: Option<Box<FiguresAnswer>>,
     pub grid: Option<Arc<HeatGrid>>,
     pub hot_by_count: Vec<HotSpot>,
@@ -309,7 +314,7 @@ impl Analysis {
     }
 
     fn needed(&self) -> bool {
-        self.settings.heat_on || self.stats_open
+        self.settings.heat_on || self.stats_open || self.keep_fresh
     }
 
     /// The queries for the period ending at `at_ms`, when it is not fetched yet, has moved
@@ -382,12 +387,60 @@ pub fn category_on(cats: &[bool; 9], c: Category) -> bool {
         .is_none_or(|i| cats[i])
 }
 
+/// Today's figures are asked for again this often.
+pub const TODAY_EVERY_MS: i64 = 60_000;
+
+/// Today's figures (the wall's cards): the window from local midnight to now beside the one
+/// before it (环比) and a week and a year earlier (同比).
+#[derive(Clone, Debug, Default)]
+pub struct Today {
+    /// Asked for at all (the wall sets it).
+    pub on: bool,
+    pub figures: Option<Box<FiguresAnswer>>,
+    pub failed: Option<String>,
+    asked_at_ms: Option<i64>,
+    pending: bool,
+}
+
+/// Local midnight of the day of `t_ms`, epoch ms.
+pub fn local_midnight(t_ms: i64, utc_offset_min: i32) -> i64 {
+    let offset = i64::from(utc_offset_min) * 60_000;
+    (t_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset
+}
+
+impl Today {
+    fn wanted(&mut self, now_ms: i64, utc_offset_min: i32) -> Option<(Asked, HistoryQuery)> {
+        if !self.on || self.pending {
+            return None;
+        }
+        if self.asked_at_ms.is_some_and(|t| {
+            now_ms - t < TODAY_EVERY_MS
+                && local_midnight(t, utc_offset_min) == local_midnight(now_ms, utc_offset_min)
+        }) {
+            return None;
+        }
+        let from_ms = local_midnight(now_ms, utc_offset_min);
+        let window = Window::new(from_ms, now_ms.max(from_ms + 1))?;
+        self.asked_at_ms = Some(now_ms);
+        self.pending = true;
+        Some((
+            Asked::Today { window },
+            HistoryQuery::Figures {
+                from_ms: window.from_ms,
+                to_ms: window.to_ms,
+                utc_offset_min,
+            },
+        ))
+    }
+}
+
 /// Everything the console holds of the history.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryState {
     pub replay: Option<Replay>,
     pub track: Option<TrackState>,
     pub analysis: Analysis,
+    pub today: Today,
     /// Requests on their way: what each was for, and when it was sent.
     pub asked: HashMap<RequestId, (Asked, i64)>,
 }
@@ -426,6 +479,9 @@ impl HistoryState {
             out.push(q);
         }
         out.extend(self.analysis.wanted(at_ms, now_ms, utc_offset_min));
+        if self.replay.is_none() {
+            out.extend(self.today.wanted(now_ms, utc_offset_min));
+        }
         out
     }
 
@@ -509,9 +565,43 @@ impl HistoryState {
                 }
             }
             Asked::Records { .. } | Asked::Figures { .. } => {
+                // Asked again at the next chance (a query that could not be sent).
                 let a = &mut self.analysis;
                 a.pending = a.pending.saturating_sub(1);
+                a.asked_at_ms = None;
             }
+            Asked::Today { .. } => {
+                self.today.pending = false;
+                self.today.asked_at_ms = None;
+            }
+        }
+    }
+
+    /// A query the server refused or could not answer: the reason goes where it is shown.
+    fn failed(&mut self, what: &Asked, why: String) {
+        match what {
+            Asked::ReplayState { .. } | Asked::ReplayEvents { .. } => {
+                if let Some(r) = &mut self.replay {
+                    r.failed = Some(why);
+                    r.loading = false;
+                }
+                return;
+            }
+            Asked::Records { .. } | Asked::Figures { .. } => {
+                self.analysis.failed = Some(why);
+            }
+            Asked::Today { .. } => {
+                // Asked again after the usual interval, not at once.
+                self.today.failed = Some(why);
+                self.today.pending = false;
+                return;
+            }
+            Asked::Track { .. } => {}
+        }
+        self.unasked(what);
+        if let Some(t) = &mut self.track {
+            // A failed track is not asked again for this selection.
+            t.asked = true;
         }
     }
 
@@ -521,25 +611,7 @@ impl HistoryState {
             return false;
         };
         if let HistoryBody::Failed { code, message } = &body {
-            let why = format!("{code}: {message}");
-            match &what {
-                Asked::ReplayState { .. } | Asked::ReplayEvents { .. } => {
-                    if let Some(r) = &mut self.replay {
-                        r.failed = Some(why);
-                        r.loading = false;
-                    }
-                    return false;
-                }
-                Asked::Records { .. } | Asked::Figures { .. } => {
-                    self.analysis.failed = Some(why);
-                }
-                Asked::Track { .. } => {}
-            }
-            self.unasked(&what);
-            if let Some(t) = &mut self.track {
-                // A failed track is not asked again for this selection.
-                t.asked = true;
-            }
+            self.failed(&what, format!("{code}: {message}"));
             return false;
         }
         match (what, body) {
@@ -623,6 +695,11 @@ impl HistoryState {
                 if a.window == Some(window) {
                     a.figures = Some(f);
                 }
+            }
+            (Asked::Today { .. }, HistoryBody::Figures(f)) => {
+                self.today.pending = false;
+                self.today.figures = Some(f);
+                self.today.failed = None;
             }
             (what, _) => self.unasked(&what),
         }

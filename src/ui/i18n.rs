@@ -448,6 +448,19 @@ strings! {
     WallRoads => "道路", "roads";
     WallAddresses => "地址", "addresses";
     WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
+    WallViewHeat => "近 {d} 天热力", "Heat, last {d} days";
+    WallToday => "今日（0 时起）", "Today (since 00:00)";
+    WallViewFigures => "今日指标", "Today's figures";
+    WallTodayIncidents => "{n} 起警情", "{n} incidents";
+    WallVsPrevious => "环比", "vs previous";
+    WallVsWeek => "同比上周", "vs last week";
+    WallVsYear => "同比去年", "vs last year";
+    WallCallToDispatch => "接警→派警", "Call→dispatch";
+    WallDispatchToArrival => "派警→到场", "Dispatch→arrival";
+    WallMedianVsTarget => "中位数 / 目标", "median / target";
+    WallUncovered => "阴影：{m} 分钟内无空闲警力可达", "Shaded: no available unit within {m} min";
+    WallHeatButton => "热力图", "Heat map";
+    WallHeatCount => "{n} 起警情", "{n} incidents";
 }
 
 #[cfg(test)]

@@ -157,6 +157,13 @@ fn live_coverage_equals_an_independent_multi_source_computation() {
             (sure..=maybe).contains(&ours),
             "{limit} s: {ours} addresses, independently {sure}..={maybe}"
         );
+        // Each address's reach (what the wall shades) agrees, away from the limit.
+        for (i, &t) in best.iter().enumerate() {
+            let within = usize::from(live.address_reach[i]) <= k;
+            if (t - f64::from(limit)).abs() > 0.01 {
+                assert_eq!(within, t <= f64::from(limit), "address {i}: {t} s");
+            }
+        }
         // Roads: the union of the reached stretches.
         let mut r = reached[k].clone();
         r.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));

@@ -139,7 +139,16 @@ impl LiveLayer {
 
 impl MapLayer for LiveLayer {
     fn draw(&mut self, ctx: &LayerCtx<'_>, drawn: &mut Drawn) {
-        self.draw_units(ctx, drawn);
+        // The wall's heat view is about the period: today's units would hide it.
+        let heat_view = ctx
+            .frame
+            .state
+            .wall
+            .as_ref()
+            .is_some_and(|w| w.showing(crate::wall::WallView::Heat));
+        if !heat_view {
+            self.draw_units(ctx, drawn);
+        }
         self.draw_incidents(ctx, drawn);
         let feed = &ctx.frame.state.shown_feed();
         let at = match &ctx.frame.state.selection {

@@ -1,5 +1,5 @@
 //! The map's layers, drawn bottom to top in [`stack`] order: rings and gaps, beats, the heat
-//! map, cameras, posts and stations, the dispatch route, the selected unit's track, live
+//! map, the wall's coverage shading, cameras, posts and stations, the dispatch route, the selected unit's track, live
 //! units and incidents.
 
 pub mod beats;
@@ -9,6 +9,7 @@ pub mod live;
 pub mod posts;
 pub mod rings;
 pub mod route;
+pub mod shade;
 pub mod track;
 
 use super::layer::MapLayer;
@@ -19,6 +20,7 @@ pub fn stack() -> Vec<Box<dyn MapLayer>> {
         Box::new(rings::RingsLayer),
         Box::new(beats::BeatsLayer::default()),
         Box::new(heat::HeatLayer::default()),
+        Box::new(shade::ShadeLayer),
         Box::new(cameras::CamerasLayer::default()),
         Box::new(posts::PostsLayer::default()),
         Box::new(route::RouteLayer),

@@ -247,7 +247,7 @@ pub struct WallShow {
 }
 
 /// The views a wall display has.
-pub const WALL_VIEWS: [&str; 4] = ["map", "cards", "coverage", "ticker"];
+pub const WALL_VIEWS: [&str; 6] = ["map", "cards", "figures", "coverage", "ticker", "heat"];
 
 /// The state at a moment, as answered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -17,6 +17,9 @@ pub struct LiveCoverage {
     pub address_share: Vec<f64>,
     /// Units that were placed on the network.
     pub units: usize,
+    /// Per address point (in the setups' order): the index of the first limit within which
+    /// a unit reaches it, `limits_s.len()` when none does (the wall shades those areas).
+    pub address_reach: Vec<u8>,
 }
 
 /// `setups`: one per mode, built over the same address points in the same order.
@@ -86,6 +89,9 @@ pub fn live_coverage(
             .map(|c| share(c.iter().filter(|&&x| x).count() as f64, addresses as f64))
             .collect(),
         units: placed,
+        address_reach: (0..addresses)
+            .map(|i| covered.iter().position(|c| c[i]).unwrap_or(n) as u8)
+            .collect(),
     })
 }
 
