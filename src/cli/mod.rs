@@ -117,7 +117,7 @@ pub enum Cmd {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
-        /// Only this part: "basemap", "layers", "routing", "dispatch" or "startup" (the
+        /// Only this part: "basemap", "layers", "routing", "dispatch", "patrol" or "startup" (the
         /// phases of opening the city, each with its time and memory).
         #[arg(long)]
         only: Option<String>,
@@ -233,9 +233,14 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
         }) => {
             let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
             if let Some(o) = only.as_deref()
-                && !["basemap", "layers", "routing", "dispatch", "startup"].contains(&o)
+                && ![
+                    "basemap", "layers", "routing", "dispatch", "patrol", "startup",
+                ]
+                .contains(&o)
             {
-                anyhow::bail!("--only {o}: expected basemap, layers, routing, dispatch or startup");
+                anyhow::bail!(
+                    "--only {o}: expected basemap, layers, routing, dispatch, patrol or startup"
+                );
             }
             if only.as_deref() == Some("startup") {
                 let cache = (!cli.no_cache).then(|| {
@@ -264,6 +269,10 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             if part("dispatch") {
                 println!();
                 bench::dispatch::run_dispatch(&osm_path)?;
+            }
+            if part("patrol") {
+                println!();
+                bench::patrol::run_patrol(&osm_path)?;
             }
             return Ok(());
         }

@@ -10,6 +10,7 @@ pub mod geocode;
 pub mod heat;
 pub mod layers;
 pub mod osm;
+pub mod patrol;
 pub mod routing;
 pub mod search;
 pub mod spatial;

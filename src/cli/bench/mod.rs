@@ -1,9 +1,10 @@
-//! `onemap bench`: start-up, basemap, layers, routing and dispatch figures, measured and
+//! `onemap bench`: start-up, basemap, layers, routing, dispatch and patrol figures, measured and
 //! printed (never asserted: the machine is shared and noisy). One file per part.
 
 pub mod basemap;
 pub mod dispatch;
 pub mod layers;
+pub mod patrol;
 pub mod routing;
 pub mod startup;
 

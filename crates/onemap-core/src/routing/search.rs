@@ -306,6 +306,26 @@ impl Search {
         }
     }
 
+    /// Settle nodes in order of cost plus `potential` (a consistent lower bound on the time
+    /// to the target) until `done(cost, key)` says so, given the costs so far and the next
+    /// key (every path not yet found costs at least that), or nothing is left.
+    pub fn settle_until(
+        &mut self,
+        graph: &RoadGraph,
+        mode: Mode,
+        dir: Direction,
+        potential: impl Fn(u32) -> f32,
+        mut done: impl FnMut(&[f32], f32) -> bool,
+    ) {
+        loop {
+            let key = self.next_key(&potential);
+            if key.is_infinite() || done(&self.cost, key) {
+                return;
+            }
+            self.settle_loop::<false>(graph, mode, dir, f32::INFINITY, &potential, |_, _| false);
+        }
+    }
+
     /// Settle the cheapest node and relax its edges up to `limit_s`; `None` when done.
     pub fn settle(
         &mut self,

@@ -1,0 +1,120 @@
+//! `onemap bench --only patrol`: laying a 50-waypoint patrol route on the roads (every leg a
+//! fastest path) and scoring it, on whatever city `--osm` gives (the demo, or the demo tiled
+//! 100× by `bench/scale_city.py`). Each route is a loop through 50 addresses among the 600
+//! nearest a random one: a patrol in a district, not across the city.
+//!
+//! Timings, not assertions: the machine is shared and noisy.
+
+use std::path::Path;
+use std::time::Instant;
+
+use onemap_core::coord::haversine_m;
+use onemap_core::patrol::score::{HotSpot, ScoreSetup, score};
+use onemap_core::patrol::{PatrolRoute, Waypoint, snap_route};
+use onemap_core::routing::{Mode, RoadGraph, Search, Speeds};
+
+use onemap::city::load_osm;
+
+use super::{median_us, ms};
+
+const ROUTES: usize = 100;
+const WAYPOINTS: usize = 50;
+
+pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
+    let osm = load_osm(osm_path)?;
+    let t = Instant::now();
+    let graph = RoadGraph::build(&osm, &Speeds::default());
+    println!(
+        "patrol routes, {} ({} road nodes, graph built in {:.1} s)",
+        osm_path.display(),
+        graph.node_count(),
+        t.elapsed().as_secs_f64()
+    );
+    let addresses = &osm.addresses;
+    anyhow::ensure!(
+        addresses.len() >= 600,
+        "fewer than 600 address points to patrol"
+    );
+    let mut rng = 11u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut search = Search::with_parents(&graph);
+    for mode in [Mode::Car, Mode::Foot] {
+        let mut snap_times = Vec::new();
+        let mut score_times = Vec::new();
+        let (mut pieces, mut km) = (0usize, 0.0);
+        for _ in 0..ROUTES {
+            let centre = addresses[(next() % addresses.len() as u64) as usize].pos;
+            // The 600 nearest addresses (a district), 50 of them in a random order.
+            let mut near: Vec<(f64, usize)> = addresses
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (haversine_m(centre, a.pos), i))
+                .collect();
+            near.select_nth_unstable_by(599, |a, b| a.0.total_cmp(&b.0));
+            near.truncate(600);
+            let waypoints: Vec<Waypoint> = (0..WAYPOINTS)
+                .map(|_| Waypoint {
+                    at: addresses[near[(next() % 600) as usize].1].pos,
+                    dwell_s: if next() % 4 == 0 { 720.0 } else { 0.0 },
+                })
+                .collect();
+            let hot: Vec<HotSpot> = waypoints
+                .iter()
+                .step_by(5)
+                .map(|w| HotSpot {
+                    at: w.at,
+                    weight: 1.0,
+                })
+                .collect();
+            let route = PatrolRoute {
+                id: "bench".into(),
+                name: String::new(),
+                mode,
+                waypoints,
+                closed: true,
+            };
+            let t = Instant::now();
+            let Ok(snapped) = snap_route(&graph, &mut search, &route) else {
+                continue;
+            };
+            snap_times.push(t.elapsed());
+            let seg_beat = vec![None; graph.segments.len()];
+            let blind = vec![true; graph.segments.len()];
+            let setup = ScoreSetup {
+                hot_spots: &hot,
+                seg_beat: &seg_beat,
+                blind: &blind,
+            };
+            let t = Instant::now();
+            let s = score(&graph, &route, &snapped, &setup);
+            score_times.push(t.elapsed());
+            pieces += snapped.legs.iter().map(|l| l.pieces.len()).sum::<usize>();
+            km += s.length_m / 1000.0;
+        }
+        let n = snap_times.len().max(1);
+        let mut sorted = snap_times.clone();
+        sorted.sort_unstable();
+        let p = |q: f64| ms(super::percentile(&sorted, q));
+        let (score_p50, score_p90) = median_us(score_times);
+        println!(
+            "  {:<5} {} loops of {WAYPOINTS} waypoints (mean {:.1} km, {} road pieces): \
+             laid on the roads p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms; scored p50 {:.0} µs, \
+             p90 {:.0} µs",
+            mode.name(),
+            snap_times.len(),
+            km / n as f64,
+            pieces / n,
+            p(0.5),
+            p(0.95),
+            p(1.0),
+            score_p50,
+            score_p90
+        );
+    }
+    Ok(())
+}
