@@ -174,58 +174,15 @@ pub fn leg(
     if !total.is_finite() {
         return None;
     }
-    let mut pieces = Vec::new();
-    if direct <= total {
-        pieces.push(Piece {
+    let pieces = if direct <= total {
+        vec![Piece {
             seg: to.seg,
             from: from.frac,
             to: to.frac,
-        });
+        }]
     } else {
-        // Which end of the target's segment the route comes in by.
-        let ca = search.cost[target.a as usize];
-        let arrive_a = if to.frac <= 0.0 {
-            ca
-        } else if target.time_ab[m].is_finite() {
-            ca + to.frac * target.time_ab[m]
-        } else {
-            f32::INFINITY
-        };
-        let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
-        let end = if via_a { target.a } else { target.b };
-        let nodes = search.path_to(end);
-        let first = nodes[0];
-        let start = &graph.segments[from.seg as usize];
-        let toward = if first == start.a { 0.0 } else { 1.0 };
-        pieces.push(Piece {
-            seg: from.seg,
-            from: from.frac,
-            to: toward,
-        });
-        for w in nodes.windows(2) {
-            let seg = step_segment(graph, mode, w[0], w[1])?;
-            let forward = graph.segments[seg as usize].a == w[0];
-            pieces.push(if forward {
-                Piece {
-                    seg,
-                    from: 0.0,
-                    to: 1.0,
-                }
-            } else {
-                Piece {
-                    seg,
-                    from: 1.0,
-                    to: 0.0,
-                }
-            });
-        }
-        pieces.push(Piece {
-            seg: to.seg,
-            from: if via_a { 0.0 } else { 1.0 },
-            to: to.frac,
-        });
-        pieces.retain(|p| p.from != p.to);
-    }
+        path_pieces(graph, search, mode, (from, to), total)?
+    };
     let mut line = vec![from.point];
     for p in &pieces {
         line.push(graph.point_on(p.seg, p.to));
@@ -237,4 +194,62 @@ pub fn leg(
         pieces,
         line,
     })
+}
+
+/// The pieces of the search's fastest path from `from` to `to` (on different segments, or
+/// the direct way along one being slower), arriving in `total` seconds.
+fn path_pieces(
+    graph: &RoadGraph,
+    search: &Search,
+    mode: Mode,
+    (from, to): (&Snap, &Snap),
+    total: f32,
+) -> Option<Vec<Piece>> {
+    let target = &graph.segments[to.seg as usize];
+    let m = mode.index();
+    let mut pieces = Vec::new();
+    // Which end of the target's segment the route comes in by.
+    let ca = search.cost[target.a as usize];
+    let arrive_a = if to.frac <= 0.0 {
+        ca
+    } else if target.time_ab[m].is_finite() {
+        ca + to.frac * target.time_ab[m]
+    } else {
+        f32::INFINITY
+    };
+    let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
+    let end = if via_a { target.a } else { target.b };
+    let nodes = search.path_to(end);
+    let first = nodes[0];
+    let start = &graph.segments[from.seg as usize];
+    let toward = if first == start.a { 0.0 } else { 1.0 };
+    pieces.push(Piece {
+        seg: from.seg,
+        from: from.frac,
+        to: toward,
+    });
+    for w in nodes.windows(2) {
+        let seg = step_segment(graph, mode, w[0], w[1])?;
+        let forward = graph.segments[seg as usize].a == w[0];
+        pieces.push(if forward {
+            Piece {
+                seg,
+                from: 0.0,
+                to: 1.0,
+            }
+        } else {
+            Piece {
+                seg,
+                from: 1.0,
+                to: 0.0,
+            }
+        });
+    }
+    pieces.push(Piece {
+        seg: to.seg,
+        from: if via_a { 0.0 } else { 1.0 },
+        to: to.frac,
+    });
+    pieces.retain(|p| p.from != p.to);
+    Some(pieces)
 }
