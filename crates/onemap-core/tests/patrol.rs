@@ -65,6 +65,7 @@ fn a_hand_made_loop_scores_what_was_worked_out_by_hand() {
         mode: Mode::Car,
         waypoints: vec![wp(a, 600.0), wp(b, 0.0), wp(c, 300.0)],
         closed: true,
+        extra: Default::default(),
     };
     let snapped = snap_route(&g, &mut search, &route).unwrap();
     let legs: Vec<(f64, f64)> = snapped
@@ -198,6 +199,7 @@ fn legs_on_the_demo_city_are_the_fastest_and_unbroken() {
             mode,
             waypoints,
             closed: true,
+            extra: Default::default(),
         };
         let snapped = snap_route(&g, &mut search, &route).unwrap();
         assert_eq!(snapped.legs.len(), 12);

@@ -77,6 +77,7 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
                 mode,
                 waypoints,
                 closed: true,
+                extra: Default::default(),
             };
             let t = Instant::now();
             let Ok(snapped) = snap_route(&graph, &mut search, &route) else {

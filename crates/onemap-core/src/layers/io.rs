@@ -51,18 +51,18 @@ pub const GENERATED_MEMBER: &str = "onemap:generated";
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-struct Props<'a> {
+pub(crate) struct Props<'a> {
     map: &'a Map<String, Value>,
     used: Vec<&'static str>,
 }
 
 impl<'a> Props<'a> {
-    fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(crate) fn value(&mut self, key: &'static str) -> Option<&'a Value> {
         self.used.push(key);
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn string(&mut self, key: &'static str) -> Result<String, String> {
+    pub(crate) fn string(&mut self, key: &'static str) -> Result<String, String> {
         match self.value(key) {
             None => Err(format!("missing property \"{key}\"")),
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
@@ -100,7 +100,7 @@ impl<'a> Props<'a> {
     }
 
     /// Everything not consumed, in file order.
-    fn extra(&self) -> Extra {
+    pub(crate) fn extra(&self) -> Extra {
         self.map
             .iter()
             .filter(|(k, _)| !self.used.contains(&k.as_str()))
@@ -109,7 +109,7 @@ impl<'a> Props<'a> {
     }
 }
 
-fn position(p: &Value, what: &str) -> Result<LonLat, String> {
+pub(crate) fn position(p: &Value, what: &str) -> Result<LonLat, String> {
     let arr = p
         .as_array()
         .ok_or_else(|| format!("{what} is not a position array"))?;
@@ -128,7 +128,7 @@ fn position(p: &Value, what: &str) -> Result<LonLat, String> {
     Ok(ll)
 }
 
-fn geometry<'a>(feature: &'a Value, expected: &str) -> Result<&'a Value, String> {
+pub(crate) fn geometry<'a>(feature: &'a Value, expected: &str) -> Result<&'a Value, String> {
     let geometry = feature
         .get("geometry")
         .filter(|g| !g.is_null())
@@ -246,7 +246,7 @@ fn collinear_overlap(shared: LonLat, p: LonLat, q: LonLat) -> bool {
 }
 
 /// Parse one layer file with `parse_feature` for each feature.
-fn parse_layer<T>(
+pub(crate) fn parse_layer<T>(
     file: &str,
     text: &str,
     id_of: impl Fn(&T) -> String,
@@ -451,11 +451,11 @@ fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 
-fn pos_json(p: LonLat) -> Value {
+pub(crate) fn pos_json(p: LonLat) -> Value {
     json!([round7(p.lon), round7(p.lat)])
 }
 
-fn feature(properties: Map<String, Value>, extra: &Extra, geometry: Value) -> Value {
+pub(crate) fn feature(properties: Map<String, Value>, extra: &Extra, geometry: Value) -> Value {
     let mut props = properties;
     for (k, v) in extra {
         props.entry(k.clone()).or_insert_with(|| v.clone());
@@ -463,7 +463,12 @@ fn feature(properties: Map<String, Value>, extra: &Extra, geometry: Value) -> Va
     json!({ "type": "Feature", "properties": props, "geometry": geometry })
 }
 
-fn collection(name: &str, generated: bool, features: Vec<Value>, rejected: &[Value]) -> String {
+pub(crate) fn collection(
+    name: &str,
+    generated: bool,
+    features: Vec<Value>,
+    rejected: &[Value],
+) -> String {
     let mut root = Map::new();
     root.insert("type".into(), json!("FeatureCollection"));
     root.insert("name".into(), json!(name));
@@ -478,7 +483,7 @@ fn collection(name: &str, generated: bool, features: Vec<Value>, rejected: &[Val
     text
 }
 
-fn props(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
+pub(crate) fn props(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 

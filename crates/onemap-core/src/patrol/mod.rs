@@ -1,8 +1,9 @@
 //! Patrol routes (issue 16): a route is waypoints a planner clicked, each a stop with a
 //! dwell time or a point passed through, joined along the fastest roads for the unit's mode
-//! ([`snap_route`]); what it is worth is [`score::score`]. Pure: the console draws and
-//! edits, the callers read and write files.
+//! ([`snap_route`]); what it is worth is [`score::score`]; [`file`] reads and writes
+//! `patrols.geojson` and exports GeoJSON, GPX and KML. Pure: the callers do the IO.
 
+pub mod file;
 pub mod route;
 pub mod score;
 
@@ -28,4 +29,6 @@ pub struct PatrolRoute {
     pub waypoints: Vec<Waypoint>,
     /// A loop: from the last waypoint back to the first.
     pub closed: bool,
+    /// Properties of its feature OneMap does not use, kept for the next save.
+    pub extra: crate::layers::Extra,
 }
