@@ -152,6 +152,23 @@ fn plan_writes_rings_coverage_gaps_and_suggestions() {
             .is_empty()
     );
 
+    // Each post's own rings beside the union, named by the post: every post on the network
+    // (P-12 is not), four limits each.
+    let own: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("post-rings.geojson")).expect("post rings"),
+    )
+    .expect("post rings are JSON");
+    let own = own["features"].as_array().expect("features");
+    let posts: std::collections::BTreeSet<&str> = own
+        .iter()
+        .filter_map(|f| f["properties"]["post_id"].as_str())
+        .collect();
+    assert!(
+        posts.contains("P-01") && !posts.contains("P-12"),
+        "{posts:?}"
+    );
+    assert_eq!(own.len(), posts.len() * 4);
+
     let csv = std::fs::read_to_string(dir.join("coverage.csv")).expect("csv");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 1 + 119 + 1, "header, 119 beats, the city");

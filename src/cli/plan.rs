@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use onemap_core::coord::LonLat;
-use onemap_core::layers::{Beat, Post, io::parse_beats, io::parse_posts};
+use onemap_core::layers::{Beat, Post, io::parse_beats, io::parse_plan_posts};
 use onemap_core::osm::OsmData;
 use onemap_core::routing::coverage::{Coverage, CoverageSetup, Demand, coverage, gaps};
 use onemap_core::routing::export::{
@@ -114,6 +114,8 @@ pub fn snap_posts(
 pub struct PlanResult {
     pub coverage: Coverage,
     pub rings: Vec<Vec<Polygon>>,
+    /// Each post's own rings, by its id (beside the union in `rings`).
+    pub post_rings: Vec<(String, Vec<Vec<Polygon>>)>,
     pub gaps: Vec<Piece>,
     pub suggested: Vec<(LonLat, f64)>,
     pub summary: String,
@@ -144,7 +146,7 @@ struct Inputs {
 }
 
 fn read_inputs(args: &PlanArgs) -> anyhow::Result<Inputs> {
-    let (posts, mut skipped) = read_layer(&args.posts, parse_posts)?;
+    let (posts, mut skipped) = read_layer(&args.posts, parse_plan_posts)?;
     if posts.is_empty() {
         bail!(
             "{}: no valid posts to plan from{}",
@@ -227,6 +229,7 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         RingRaster::for_origins(origins.len()),
     )
     .polygons;
+    let post_rings = post_rings(&graph, &mut ws, mode, &posts, args.turnout_s, &limits);
     let mut summary = String::new();
     let _ = writeln!(
         summary,
@@ -269,6 +272,7 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
     }
     Ok(PlanResult {
         rings,
+        post_rings,
         gaps: largest,
         coverage: cov,
         suggested,
@@ -276,6 +280,39 @@ pub fn plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<PlanResult> {
         graph,
         beats,
     })
+}
+
+/// Each post's own rings at `limits` (the posts off the network are left out, as in the
+/// union).
+fn post_rings(
+    graph: &RoadGraph,
+    ws: &mut Workspace,
+    mode: Mode,
+    posts: &[Post],
+    turnout_s: f32,
+    limits: &[f32],
+) -> Vec<(String, Vec<Vec<Polygon>>)> {
+    posts
+        .iter()
+        .filter_map(|p| {
+            let snap = graph.snap(p.pos, mode, MAX_SNAP_M).ok()?;
+            let origin = Origin {
+                snap,
+                delay_s: turnout_s,
+            };
+            let reaches = onemap_core::routing::isochrone::isochrones(
+                graph,
+                ws,
+                mode,
+                onemap_core::routing::Direction::Forward,
+                &[origin],
+                limits,
+            )
+            .ok()?;
+            let rings = rings_of(graph, reaches, RingRaster::for_origins(1)).polygons;
+            Some((p.id.to_string(), rings))
+        })
+        .collect()
 }
 
 /// One line per limit: the shares of roads, addresses and demand covered.
@@ -371,7 +408,8 @@ fn suggest(
         .collect()
 }
 
-/// `onemap plan`: compute and write `rings.geojson`, `coverage.csv`, `gaps.geojson`,
+/// `onemap plan`: compute and write `rings.geojson` (the union), `post-rings.geojson` (each
+/// post's own, with its id), `coverage.csv`, `gaps.geojson`,
 /// `summary.txt` (and `suggested-posts.geojson` with `--add-posts`) into the output folder.
 pub fn run_plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<String> {
     let result = plan(args, osm)?;
@@ -382,6 +420,14 @@ pub fn run_plan(args: &PlanArgs, osm: &OsmData) -> anyhow::Result<String> {
         (
             "rings.geojson",
             rings_geojson(&args.minutes, args.mode, &result.rings),
+        ),
+        (
+            "post-rings.geojson",
+            onemap_core::routing::export::post_rings_geojson(
+                &args.minutes,
+                args.mode,
+                &result.post_rings,
+            ),
         ),
         (
             "coverage.csv",

@@ -426,6 +426,54 @@ pub fn parse_posts(file: &str, text: &str) -> Parsed<Post> {
     )
 }
 
+/// Posts for planning (`onemap plan --posts`): any GeoJSON of points will do. Only the
+/// geometry is required; a missing `id` becomes `P-<n>` (n: the feature's position from 1),
+/// `name` the id, `kind` `quick_response`, `staffed_hours` `24/7`. A property that is there
+/// must still be valid, and is checked as in `posts.geojson`.
+pub fn parse_plan_posts(file: &str, text: &str) -> Parsed<Post> {
+    let index = std::cell::Cell::new(0usize);
+    parse_layer(
+        file,
+        text,
+        |p: &Post| p.id.to_string(),
+        |f, p| {
+            let n = index.get() + 1;
+            index.set(n);
+            let pos = point(f)?;
+            let id = match p.value("id") {
+                None => format!("P-{n}"),
+                Some(Value::Number(k)) => k.to_string(),
+                Some(_) => p.string("id")?,
+            };
+            let name = match p.value("name") {
+                None => id.clone(),
+                Some(_) => p.string("name")?,
+            };
+            let kind = match p.value("kind") {
+                None => PostKind::QuickResponse,
+                Some(_) => p.keyword("kind")?,
+            };
+            let staffed_hours = match p.value("staffed_hours") {
+                None => "24/7".to_string(),
+                Some(_) => p.string("staffed_hours")?,
+            };
+            if !valid_staffed_hours(&staffed_hours) {
+                return Err(format!(
+                    "\"staffed_hours\" is \"{staffed_hours}\"; expected \"24/7\" or \"HH:MM-HH:MM\""
+                ));
+            }
+            Ok(Post {
+                id: PostId(id.into()),
+                name,
+                kind,
+                pos,
+                staffed_hours,
+                extra: p.extra(),
+            })
+        },
+    )
+}
+
 pub fn parse_stations(file: &str, text: &str) -> Parsed<Station> {
     parse_layer(
         file,
@@ -580,6 +628,60 @@ mod tests {
     }
 
     const GOOD_CAMERA: &str = r#"{"type":"Feature","properties":{"id":"C1","name":"Gate","kind":"public","heading_deg":350,"fov_deg":40,"range_m":80,"status":"online","owner":"city","note":{"x":1}},"geometry":{"type":"Point","coordinates":[13.26,53.55]}}"#;
+
+    #[test]
+    fn plain_points_are_posts_for_planning_with_documented_defaults() {
+        let text = r#"{"type": "FeatureCollection", "features": [
+          {"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.26, 53.55]}, "properties": {}},
+          {"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.27, 53.56]}, "properties": null},
+          {"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.28, 53.57]}, "properties": {"id": 7, "kind": "checkpoint"}},
+          {"type": "Feature", "geometry": {"type": "Point", "coordinates": [13.29, 53.58]}, "properties": {"kind": "tower"}},
+          {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[13.2, 53.5], [13.3, 53.6]]}, "properties": {}}
+        ]}"#;
+        let parsed = parse_plan_posts("points.geojson", text);
+        let got: Vec<(String, String, PostKind, String)> = parsed
+            .items
+            .iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    p.name.clone(),
+                    p.kind,
+                    p.staffed_hours.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "P-1".into(),
+                    "P-1".into(),
+                    PostKind::QuickResponse,
+                    "24/7".into()
+                ),
+                (
+                    "P-2".into(),
+                    "P-2".into(),
+                    PostKind::QuickResponse,
+                    "24/7".into()
+                ),
+                ("7".into(), "7".into(), PostKind::Checkpoint, "24/7".into()),
+            ]
+        );
+        let problems: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("points.geojson: feature 3: \"kind\" is \"tower\""),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[1].contains("feature 4: geometry is LineString"),
+            "{}",
+            problems[1]
+        );
+    }
 
     #[test]
     fn good_camera_keeps_unknown_properties_in_order() {

@@ -48,6 +48,36 @@ pub fn rings_geojson(minutes: &[f64], mode: Mode, rings: &[Vec<Polygon>]) -> Str
         .unwrap_or_default()
 }
 
+/// Each post's own rings: one MultiPolygon per post and limit, with the post's id.
+pub fn post_rings_geojson(
+    minutes: &[f64],
+    mode: Mode,
+    rings: &[(String, Vec<Vec<Polygon>>)],
+) -> String {
+    let mut features = Vec::new();
+    for (id, by_limit) in rings {
+        for (polys, m) in by_limit.iter().zip(minutes) {
+            let mp: Vec<Value> = polys
+                .iter()
+                .map(|poly| {
+                    Value::Array(
+                        poly.iter()
+                            .map(|ring| Value::Array(ring.iter().map(|&p| coords(p)).collect()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            features.push(json!({
+                "type": "Feature",
+                "properties": {"post_id": id, "minutes": m, "mode": mode.name()},
+                "geometry": {"type": "MultiPolygon", "coordinates": mp},
+            }));
+        }
+    }
+    serde_json::to_string(&json!({"type": "FeatureCollection", "features": features}))
+        .unwrap_or_default()
+}
+
 /// Uncovered road pieces as a MultiLineString.
 pub fn gaps_geojson(minutes: f64, lines: &[[LonLat; 2]], km: f64) -> String {
     let lines: Vec<Value> = lines
