@@ -8,7 +8,7 @@ use crate::frame::Frame;
 use crate::model::Command;
 use crate::state::plan::minutes;
 use crate::ui::i18n::{Lang, T, tr};
-use crate::workers::routing::LIMITS_S;
+use crate::workers::routing::{LIMITS_S, PlanError, Skipped};
 
 pub fn mode_label(lang: Lang, mode: Mode) -> &'static str {
     tr(
@@ -20,6 +20,30 @@ pub fn mode_label(lang: Lang, mode: Mode) -> &'static str {
             Mode::Foot => T::ModeFoot,
         },
     )
+}
+
+/// "未能放置 — P-12：…" in the UI's language: which post, and why it is off the network.
+pub fn skipped_text(lang: Lang, s: &Skipped) -> String {
+    use onemap_core::routing::SnapError;
+    let mode =
+        |m: &str| Mode::from_name(m).map_or(m.to_owned(), |m| mode_label(lang, m).to_owned());
+    let why = match &s.error {
+        SnapError::OutsideData(_) => tr(lang, T::SnapOutside).to_owned(),
+        SnapError::NoRoadNear { mode: m, max_m, .. } => tr(lang, T::SnapNoRoad)
+            .replace("{mode}", &mode(m))
+            .replace("{m}", &format!("{max_m:.0}")),
+        SnapError::Disconnected {
+            mode: m,
+            near_m,
+            max_m,
+            ..
+        } => tr(lang, T::SnapDisconnected)
+            .replace("{mode}", &mode(m))
+            .replace("{near}", &format!("{near_m:.0}"))
+            .replace("{m}", &format!("{max_m:.0}")),
+    };
+    let colon = if lang == Lang::Zh { "：" } else { ": " };
+    format!("{} — {}{colon}{why}", tr(lang, T::NotPlaced), s.name)
 }
 
 pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
@@ -118,13 +142,22 @@ fn plan_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
             ui.label(RichText::new(format!("{}{origin}", tr(lang, T::RingsFor))).small());
             for s in &rings.skipped {
                 ui.label(
-                    RichText::new(format!("{} — {s}", tr(lang, T::NotPlaced)))
+                    RichText::new(skipped_text(lang, s))
                         .small()
                         .color(theme.status_warn),
                 );
             }
         }
-        Err(e) => {
+        Err(PlanError::NotPlaced(skipped)) => {
+            for s in skipped {
+                ui.label(
+                    RichText::new(skipped_text(lang, s))
+                        .small()
+                        .color(theme.problem),
+                );
+            }
+        }
+        Err(PlanError::Failed(e)) => {
             ui.label(RichText::new(e).small().color(theme.problem));
         }
     }

@@ -448,6 +448,9 @@ strings! {
     WallRoads => "道路", "roads";
     WallAddresses => "地址", "addresses";
     WallAsOf => "截至 {t}（{s} 秒前）", "As of {t} ({s} s ago)";
+    SnapOutside => "在道路数据范围之外", "outside the road data";
+    SnapNoRoad => "{m} 米内没有{mode}可走的道路（湖泊、田野或林地？）", "no road for {mode} within {m} m (a lake, a field or a forest?)";
+    SnapDisconnected => "最近的{mode}道路在 {near} 米外，未连入城市路网；{m} 米内没有连通的道路", "the nearest road for {mode} ({near} m away) is not connected to the city's network, and no connected road is within {m} m";
     WallViewHeat => "近 {d} 天热力", "Heat, last {d} days";
     WallToday => "今日（0 时起）", "Today (since 00:00)";
     WallViewFigures => "今日指标", "Today's figures";

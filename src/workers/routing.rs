@@ -59,7 +59,23 @@ pub struct RingsView {
     /// Road reached per limit, km.
     pub km: Vec<f64>,
     /// Origins that could not be placed on the network, with why.
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A post (or any origin) that could not be placed on the network: its name and why (the
+/// panel words it in the UI's language).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skipped {
+    pub name: String,
+    pub error: onemap_core::routing::SnapError,
+}
+
+/// Why the rings could not be drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanError {
+    /// None of the origins is on the network.
+    NotPlaced(Vec<Skipped>),
+    Failed(String),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -70,14 +86,14 @@ pub struct CoverageView {
     /// Road pieces not reached within the gap limit.
     pub gaps: Vec<[LonLat; 2]>,
     pub gap_km: f64,
-    pub skipped: Vec<String>,
+    pub skipped: Vec<Skipped>,
 }
 
 #[derive(Clone, Debug)]
 pub struct PlanOutput {
     pub id: u64,
     pub mode: Mode,
-    pub rings: Result<RingsView, String>,
+    pub rings: Result<RingsView, PlanError>,
     pub coverage: Option<Result<CoverageView, String>>,
     pub compute_ms: f64,
 }
@@ -344,7 +360,7 @@ fn snap_all(
     mode: Mode,
     turnout_s: f32,
     points: &[(String, LonLat)],
-) -> (Vec<Origin>, Vec<String>) {
+) -> (Vec<Origin>, Vec<Skipped>) {
     let mut origins = Vec::new();
     let mut skipped = Vec::new();
     for (name, p) in points {
@@ -353,19 +369,26 @@ fn snap_all(
                 snap,
                 delay_s: turnout_s,
             }),
-            Err(e) => skipped.push(format!("{name}: {e}")),
+            Err(error) => skipped.push(Skipped {
+                name: name.clone(),
+                error,
+            }),
         }
     }
     (origins, skipped)
 }
 
-fn rings_view(graph: &RoadGraph, ws: &mut Workspace, r: &PlanRequest) -> Result<RingsView, String> {
+fn rings_view(
+    graph: &RoadGraph,
+    ws: &mut Workspace,
+    r: &PlanRequest,
+) -> Result<RingsView, PlanError> {
     let (origins, skipped) = snap_all(graph, r.ring_mode, r.turnout_s, &r.ring_origins);
     if origins.is_empty() {
-        return Err(skipped.join("; "));
+        return Err(PlanError::NotPlaced(skipped));
     }
     let rings = rings(graph, ws, r.ring_mode, r.direction, &origins, &LIMITS_S)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| PlanError::Failed(e.to_string()))?;
     let raster = &rings.raster;
     let corner = |i: usize, j: usize| graph.proj.to_lonlat(raster.corner_m(i as f64, j as f64));
     let runs = raster
@@ -397,7 +420,8 @@ fn coverage_view(
         return Err(if skipped.is_empty() {
             "no posts".to_owned()
         } else {
-            skipped.join("; ")
+            let names: Vec<&str> = skipped.iter().map(|s| s.name.as_str()).collect();
+            format!("no post on the network: {}", names.join(", "))
         });
     }
     let cov = coverage(graph, ws, setup, &origins, &LIMITS_S).map_err(|e| e.to_string())?;
@@ -446,8 +470,26 @@ mod tests {
                 _ => {}
             }
         };
-        let err = out.rings.unwrap_err();
-        assert!(err.contains("lake: no car road within 300 m"), "{err}");
+        let Err(PlanError::NotPlaced(skipped)) = out.rings else {
+            panic!("the lake is not on the network")
+        };
+        assert_eq!(skipped[0].name, "lake");
+        assert!(
+            skipped[0]
+                .error
+                .to_string()
+                .contains("no car road within 300 m"),
+            "{:?}",
+            skipped[0].error
+        );
+        // Worded in the UI's language.
+        let zh = crate::panels::planning::skipped_text(crate::ui::i18n::Lang::Zh, &skipped[0]);
+        assert_eq!(
+            zh, "无法放到路网上 — lake：300 米内没有警车可走的道路（湖泊、田野或林地？）",
+            "{zh}"
+        );
+        let en = crate::panels::planning::skipped_text(crate::ui::i18n::Lang::En, &skipped[0]);
+        assert!(en.contains("no road for Patrol car within 300 m"), "{en}");
         // Two requests at once: the newer one is answered (the older may be dropped).
         planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));
         let good = planner.request(request(vec![(posts[0].id.to_string(), posts[0].pos)]));
