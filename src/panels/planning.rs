@@ -94,7 +94,7 @@ pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
             }
         });
         plan_figures_ui(ui, f);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui.button(tr(lang, T::CoverageTable)).clicked() {
                 s.table_open = true;
             }
