@@ -95,11 +95,23 @@ fn planner_mode_shows_city_coverage_table_and_exports() {
     let beat = &h.state().ops.layers.beats[first];
     let label = format!("{} {}", beat.id, beat.name);
     let id = beat.id.clone();
+    let corners = onemap_core::coord::BBox::from_points(beat.rings.iter().flatten().copied());
+    // Somewhere else first, so the flight is seen.
+    h.state_mut()
+        .push(Command::FlyTo(onemap_core::coord::LonLat::new(13.0, 53.3)));
+    h.run_steps(30);
     h.get_by_label(&label).click();
     h.run_steps(2);
     assert_eq!(
         h.state().selection,
         Some(onemap::model::Selection::Beat(id))
+    );
+    // And the map flies to the beat: all of it in view.
+    h.run_steps(60);
+    let view = h.state().last_map_frame().view.unwrap();
+    assert!(
+        view.contains(corners.min) && view.contains(corners.max),
+        "{view:?} holds {corners:?}"
     );
 
     h.state_mut().push(Command::ExportPlan);

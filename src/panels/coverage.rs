@@ -1,5 +1,5 @@
 //! The coverage table: per beat, the share of roads, addresses and demand reached within the
-//! chosen limit; sortable by any column; a row selects its beat.
+//! chosen limit; sortable by any column; a row selects its beat and flies to it.
 
 use onemap_core::routing::coverage::CoverageRow;
 
@@ -11,7 +11,7 @@ use crate::state::plan::minutes;
 use crate::ui::i18n::{T, tr};
 use crate::workers::routing::LIMITS_S;
 
-/// The coverage table, sortable by any column; a row selects its beat.
+/// The coverage table, sortable by any column; a row selects its beat and flies to it.
 pub fn coverage_window(ctx: &egui::Context, f: &Frame<'_>) {
     let plan = &f.state.plan;
     if !plan.settings.enabled || !plan.settings.table_open {
@@ -91,6 +91,11 @@ pub fn coverage_window(ctx: &egui::Context, f: &Frame<'_>) {
                             let Some(beat) = beats.get(i) else { continue };
                             if ui.link(format!("{} {}", beat.id, beat.name)).clicked() {
                                 f.send(Command::Select(Some(Selection::Beat(beat.id.clone()))));
+                                // And the map shows the whole beat.
+                                let b = onemap_core::coord::BBox::from_points(
+                                    beat.rings.iter().flatten().copied(),
+                                );
+                                f.send(Command::FitPoints(vec![b.min, b.max]));
                             }
                             let (r, a, d) = row.shares(k);
                             ui.monospace(format!("{:.2}", row.road_m / 1000.0));
