@@ -33,6 +33,14 @@ fn run_until_planned(h: &mut Harness<'static, OneMapApp>) {
 }
 
 fn planning_harness(name: &str) -> (Harness<'static, OneMapApp>, std::path::PathBuf) {
+    planning_harness_with(name, false)
+}
+
+/// With `plan_on_start`: as `onemap --plan` starts.
+fn planning_harness_with(
+    name: &str,
+    plan_on_start: bool,
+) -> (Harness<'static, OneMapApp>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("onemap-plan-ui-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -45,6 +53,7 @@ fn planning_harness(name: &str) -> (Harness<'static, OneMapApp>, std::path::Path
         AppOptions {
             layers_dir: Some(dir.clone()),
             plan_export_dir: dir.join("export"),
+            plan_on_start,
             ..AppOptions::default()
         },
     );
@@ -126,11 +135,11 @@ fn planner_mode_shows_city_coverage_table_and_exports() {
 
 #[test]
 fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
-    let (mut h, dir) = planning_harness("drag");
+    // Started as `onemap --plan`: planning and editing on, so a drag moves a post (it used
+    // to pan the map).
+    let (mut h, dir) = planning_harness_with("drag", true);
     h.run_steps(2);
-    let mut settings = h.state().plan.settings.clone();
-    settings.enabled = true;
-    h.state_mut().push(Command::SetPlan(settings));
+    assert!(h.state().plan.settings.enabled && h.state().edit_mode);
     let post = h.state().ops.layers.posts[0].clone();
     h.state_mut()
         .push(Command::PickSearchHit(onemap_core::search::SearchHit {

@@ -213,6 +213,8 @@ impl OneMapApp {
             state.history.analysis.keep_fresh = true;
         }
         state.plan.settings.enabled = options.plan_on_start;
+        // Planning moves posts: `--plan` turns editing on too, so a drag moves a post.
+        state.edit_mode |= options.plan_on_start;
         state.plan.export_dir = options.plan_export_dir;
         let now_ms = options.clock.now_ms();
         Ok(Self {
