@@ -205,20 +205,9 @@ fn path_pieces(
     (from, to): (&Snap, &Snap),
     total: f32,
 ) -> Option<Vec<Piece>> {
-    let target = &graph.segments[to.seg as usize];
-    let m = mode.index();
     let mut pieces = Vec::new();
     // Which end of the target's segment the route comes in by.
-    let ca = search.cost[target.a as usize];
-    let arrive_a = if to.frac <= 0.0 {
-        ca
-    } else if target.time_ab[m].is_finite() {
-        ca + to.frac * target.time_ab[m]
-    } else {
-        f32::INFINITY
-    };
-    let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
-    let end = if via_a { target.a } else { target.b };
+    let (end, via_a) = crate::routing::path::arrival_end(graph, mode, &search.cost, to, total);
     let nodes = search.path_to(end);
     let first = nodes[0];
     let start = &graph.segments[from.seg as usize];

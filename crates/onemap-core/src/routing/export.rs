@@ -27,16 +27,7 @@ pub fn rings_geojson(minutes: &[f64], mode: Mode, rings: &[Vec<Polygon>]) -> Str
         .iter()
         .zip(minutes)
         .map(|(polys, m)| {
-            let mp: Vec<Value> = polys
-                .iter()
-                .map(|poly| {
-                    Value::Array(
-                        poly.iter()
-                            .map(|ring| Value::Array(ring.iter().map(|&p| coords(p)).collect()))
-                            .collect(),
-                    )
-                })
-                .collect();
+            let mp = multipolygon(polys);
             json!({
                 "type": "Feature",
                 "properties": {"minutes": m, "mode": mode.name()},
@@ -48,6 +39,20 @@ pub fn rings_geojson(minutes: &[f64], mode: Mode, rings: &[Vec<Polygon>]) -> Str
         .unwrap_or_default()
 }
 
+/// Polygons with holes as MultiPolygon coordinates.
+fn multipolygon(polys: &[Polygon]) -> Vec<Value> {
+    polys
+        .iter()
+        .map(|poly| {
+            Value::Array(
+                poly.iter()
+                    .map(|ring| Value::Array(ring.iter().map(|&p| coords(p)).collect()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// Each post's own rings: one MultiPolygon per post and limit, with the post's id.
 pub fn post_rings_geojson(
     minutes: &[f64],
@@ -57,16 +62,7 @@ pub fn post_rings_geojson(
     let mut features = Vec::new();
     for (id, by_limit) in rings {
         for (polys, m) in by_limit.iter().zip(minutes) {
-            let mp: Vec<Value> = polys
-                .iter()
-                .map(|poly| {
-                    Value::Array(
-                        poly.iter()
-                            .map(|ring| Value::Array(ring.iter().map(|&p| coords(p)).collect()))
-                            .collect(),
-                    )
-                })
-                .collect();
+            let mp = multipolygon(polys);
             features.push(json!({
                 "type": "Feature",
                 "properties": {"post_id": id, "minutes": m, "mode": mode.name()},

@@ -85,9 +85,27 @@ pub fn route(
     if from.seg == to.seg && along_s(graph, mode, to.seg, from.frac, to.frac) <= total {
         return Some((vec![from.point, to.point], total));
     }
-    // Which end of the target's segment the route comes in by.
+    let (end, _) = arrival_end(graph, mode, &search.cost, to, total);
+    let nodes = search.path_to(end);
+    let mut line = Vec::with_capacity(nodes.len() + 2);
+    line.push(from.point);
+    line.extend(nodes.iter().map(|&v| graph.nodes[v as usize]));
+    line.push(to.point);
+    Some((line, total))
+}
+
+/// Which end of `to`'s segment a search with node costs `cost` arrives by, given its time to
+/// `to`: `(node, whether it is the segment's a end)`.
+pub fn arrival_end(
+    graph: &RoadGraph,
+    mode: Mode,
+    cost: &[f32],
+    to: &Snap,
+    total: f32,
+) -> (u32, bool) {
+    let target = &graph.segments[to.seg as usize];
     let m = mode.index();
-    let ca = search.cost[target.a as usize];
+    let ca = cost[target.a as usize];
     let arrive_a = if to.frac <= 0.0 {
         ca
     } else if target.time_ab[m].is_finite() {
@@ -96,13 +114,7 @@ pub fn route(
         f32::INFINITY
     };
     let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
-    let end = if via_a { target.a } else { target.b };
-    let nodes = search.path_to(end);
-    let mut line = Vec::with_capacity(nodes.len() + 2);
-    line.push(from.point);
-    line.extend(nodes.iter().map(|&v| graph.nodes[v as usize]));
-    line.push(to.point);
-    Some((line, total))
+    (if via_a { target.a } else { target.b }, via_a)
 }
 
 #[cfg(test)]
