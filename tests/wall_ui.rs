@@ -44,6 +44,8 @@ fn wall(
             },
             clock: floor.clock.clone(),
             wall: Some(layout),
+            // The demo's beats and stations (read only: a wall edits nothing).
+            layers_dir: Some(common::repo_path("layers")),
             ..AppOptions::default()
         },
         size,
@@ -100,6 +102,11 @@ fn every_view_is_legible_at_both_resolutions() {
                 texts(&s.shape, &mut found);
             }
             assert!(found.len() >= 5, "{view:?} at {w}: {found:?}");
+            if view == WallView::Map {
+                // Station districts, not hundreds of beat outlines.
+                let drawn = wall.state().last_ops_drawn().clone();
+                assert!(drawn.districts > 0 && drawn.beats == 0, "{drawn:?}");
+            }
             let small: Vec<_> = found
                 .iter()
                 .filter(|(size, _)| *size < min - 0.01)

@@ -188,9 +188,10 @@ impl OneMapApp {
         });
         let mut settings = options.settings;
         if let Some(layout) = &options.wall {
-            // The wall: live layers only, no cameras, beats, posts or stations; symbols sized
+            // The wall: live layers and station districts only, no cameras, beat outlines,
+            // posts or stations; symbols sized
             // for the farthest viewer (the smallest map text is 10 points on a console).
-            settings.show_beats = false;
+            settings.show_beats = true; // as station districts (the beats layer)
             settings.show_cameras = false;
             settings.show_posts = false;
             settings.show_stations = false;

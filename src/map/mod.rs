@@ -209,6 +209,8 @@ impl MapView {
                     if response.dragged() || response.is_pointer_button_down_on() {
                         commands.extend(drag_command(&ctx, kind, p, !drag_started));
                     }
+                } else if f.state.wall.is_some() {
+                    // The wall: nothing to click, and no small hover text.
                 } else if response.clicked()
                     && let Some(p) = response.interact_pointer_pos()
                 {

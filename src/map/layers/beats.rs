@@ -103,6 +103,15 @@ impl MapLayer for BeatsLayer {
             Some(Selection::Beat(id)) => Some(id.to_string()),
             _ => None,
         };
+        if state.wall.is_some() {
+            // The wall: the station districts at every zoom, never hundreds of beat outlines,
+            // and no small labels (its text is sized for the farthest viewer).
+            if !ops.districts.is_empty() {
+                self.draw_mesh(painter, projector, ops, None, theme, true);
+            }
+            drawn.districts = ops.districts.len();
+            return;
+        }
         if districts_shown(ops, &view) {
             self.draw_mesh(painter, projector, ops, selected_beat, theme, true);
             self.draw_district_labels(ctx, drawn);
