@@ -61,12 +61,13 @@ pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
                 }
             });
         ui.horizontal(|ui| {
-            ui.label(tr(lang, T::Turnout));
+            let label = ui.label(tr(lang, T::Turnout));
             ui.add(
                 egui::DragValue::new(&mut s.turnout_s)
                     .range(0.0..=300.0)
                     .speed(1.0),
-            );
+            )
+            .labelled_by(label.id);
         });
         ui.checkbox(&mut s.show_rings, tr(lang, T::Rings));
         ui.checkbox(&mut s.reverse, tr(lang, T::ReverseRings))
