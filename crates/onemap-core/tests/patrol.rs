@@ -221,7 +221,7 @@ fn legs_on_the_demo_city_are_the_fastest_and_unbroken() {
                 best = best.min(direct);
             }
             assert!(
-                (leg.travel_s - best).abs() <= 1e-3 * best + 0.01,
+                (leg.travel_s - best).abs() <= 1e-4 * best + 0.01,
                 "{mode:?} leg {k}: {} s, independently {best} s",
                 leg.travel_s
             );

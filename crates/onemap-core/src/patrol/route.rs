@@ -130,7 +130,7 @@ pub fn leg(
     // A*, toward the next waypoint's road position at the mode's top speed (slightly under,
     // for rounding); done once nothing left can arrive sooner than the best arrival so far.
     let goal = graph.proj.to_m(to.point);
-    let per_m = 0.999 / graph.max_speed_mps(mode) as f32;
+    let per_m = graph.astar_s_per_m(mode);
     let potential = |v: u32| {
         let p = graph.proj.to_m(graph.nodes[v as usize]);
         let (dx, dy) = (p[0] - goal[0], p[1] - goal[1]);

@@ -208,6 +208,22 @@ impl RoadGraph {
         self.vmax[mode.index()]
     }
 
+    /// Seconds per projected metre for an A* bound that never overstates a travel time:
+    /// under the mode's fastest speed, and under the local projection's overstatement, which
+    /// keeps the origin's metres per degree of longitude where, farther from the equator, a
+    /// degree is shorter (0.24 % across 0.1° of latitude at 53° N).
+    pub fn astar_s_per_m(&self, mode: Mode) -> f32 {
+        let at_origin = self.proj.origin.lat.to_radians().cos();
+        let farthest = self.bounds.min.lat.abs().max(self.bounds.max.lat.abs());
+        let there = farthest.to_radians().cos();
+        let over = if there.is_finite() && there > 0.0 {
+            (at_origin / there).max(1.0)
+        } else {
+            1.0
+        };
+        (0.999 / (self.max_speed_mps(mode) * over)) as f32
+    }
+
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }

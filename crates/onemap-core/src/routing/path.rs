@@ -22,8 +22,7 @@ pub fn shortest_path(
         return None;
     }
     let target = graph.proj.to_m(graph.nodes[to as usize]);
-    // Slightly under the true bound, for the projection's and the segments' rounding.
-    let per_m = 0.999 / graph.max_speed_mps(mode) as f32;
+    let per_m = graph.astar_s_per_m(mode);
     let potential = |v: u32| {
         let p = graph.proj.to_m(graph.nodes[v as usize]);
         let (dx, dy) = (p[0] - target[0], p[1] - target[1]);
@@ -95,7 +94,8 @@ pub fn route(
 }
 
 /// Which end of `to`'s segment a search with node costs `cost` arrives by, given its time to
-/// `to`: `(node, whether it is the segment's a end)`.
+/// `to`: `(node, whether it is the segment's a end)`. The end whose arrival is the sooner;
+/// on a tie, the one matching `total`.
 pub fn arrival_end(
     graph: &RoadGraph,
     mode: Mode,
@@ -105,15 +105,29 @@ pub fn arrival_end(
 ) -> (u32, bool) {
     let target = &graph.segments[to.seg as usize];
     let m = mode.index();
-    let ca = cost[target.a as usize];
-    let arrive_a = if to.frac <= 0.0 {
-        ca
-    } else if target.time_ab[m].is_finite() {
-        ca + to.frac * target.time_ab[m]
-    } else {
-        f32::INFINITY
+    let by = |c: f32, on_node: bool, t: f32, part: f32| {
+        if on_node {
+            c
+        } else if t.is_finite() {
+            c + part * t
+        } else {
+            f32::INFINITY
+        }
     };
-    let via_a = arrive_a.is_finite() && (arrive_a - total).abs() <= 1e-3 * total.max(1.0);
+    let arrive_a = by(
+        cost[target.a as usize],
+        to.frac <= 0.0,
+        target.time_ab[m],
+        to.frac,
+    );
+    let arrive_b = by(
+        cost[target.b as usize],
+        to.frac >= 1.0,
+        target.time_ba[m],
+        1.0 - to.frac,
+    );
+    let via_a = arrive_a.is_finite()
+        && (arrive_a < arrive_b || (arrive_a == arrive_b && (arrive_a - total).abs() <= 1e-3));
     (if via_a { target.a } else { target.b }, via_a)
 }
 
