@@ -50,3 +50,88 @@ pub fn export_plan(state: &mut AppState) {
         Err(err) => (format!("{}: {err:#}", state.tr(T::ExportFailed)), true),
     });
 }
+
+/// Save the patrol routes to `patrols.geojson` beside the layers; the outcome goes to the
+/// patrol panel's status line. A route of fewer than two waypoints is not a route yet: the
+/// save is refused, naming it.
+pub fn save_patrols(state: &mut AppState) {
+    let p = &state.patrol;
+    let short: Vec<&str> = p
+        .routes
+        .iter()
+        .filter(|r| r.waypoints.len() < 2)
+        .map(|r| r.name.as_str())
+        .collect();
+    let result = if short.is_empty() {
+        let text = onemap_core::patrol::file::write_patrols(&p.routes, &p.rejected);
+        write_atomically(&p.path, &text).map(|()| p.path.clone())
+    } else {
+        Err(anyhow::anyhow!(
+            "{}: {}",
+            short.join(", "),
+            state.tr(T::PatrolTooShort)
+        ))
+    };
+    state.patrol.status = Some(match result {
+        Ok(path) => {
+            state.patrol.saved();
+            (format!("{} {}", state.tr(T::Saved), path.display()), false)
+        }
+        Err(err) => (format!("{}: {err:#}", state.tr(T::SaveFailed)), true),
+    });
+}
+
+/// Export the edited route as laid now (GeoJSON road line and stops, GPX, KML) into the
+/// plan's export folder, with a short report of its score.
+pub fn export_patrol(state: &mut AppState) {
+    use onemap_core::patrol::file::{export_geojson, export_gpx, export_kml};
+    let result = (|| -> anyhow::Result<std::path::PathBuf> {
+        let p = &state.patrol;
+        let route = p
+            .route()
+            .ok_or_else(|| anyhow::anyhow!("no route chosen"))?;
+        let laid = p
+            .laid_now()
+            .ok_or_else(|| anyhow::anyhow!("the route is still being laid"))?;
+        let (snapped, score) = laid.result.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let dir = state.plan.export_dir.clone();
+        std::fs::create_dir_all(&dir)?;
+        let pair = [(route, snapped)];
+        let stem = route
+            .id
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_");
+        write_atomically(&dir.join(format!("{stem}.geojson")), &export_geojson(&pair))?;
+        write_atomically(&dir.join(format!("{stem}.gpx")), &export_gpx(&pair))?;
+        write_atomically(&dir.join(format!("{stem}.kml")), &export_kml(&pair))?;
+        let report = format!(
+            "# {}\n\n{} ({}), {} waypoints{}\n\n- length {:.2} km; travel {:.0} min, dwell {:.0} min, lap {:.0} min\n\
+             - hot spots stopped at 10–16 min: {} (weight {:.0}); longest wait between visits: {}\n\
+             - beats: {}; road no camera sees: {:.2} km\n",
+            route.name,
+            route.id,
+            route.mode.name(),
+            route.waypoints.len(),
+            if route.closed { ", a loop" } else { "" },
+            score.length_m / 1000.0,
+            score.travel_s / 60.0,
+            score.dwell_s / 60.0,
+            score.duration_s / 60.0,
+            score.hot_spots_koper,
+            score.hot_weight,
+            score
+                .longest_gap_s
+                .map_or("—".to_string(), |g| format!("{:.0} min", g / 60.0)),
+            score.beats.len(),
+            score.blind_m / 1000.0,
+        );
+        write_atomically(&dir.join(format!("{stem}-report.md")), &report)?;
+        Ok(std::fs::canonicalize(&dir).unwrap_or(dir))
+    })();
+    state.patrol.status = Some(match result {
+        Ok(dir) => (
+            format!("{} {}", state.tr(T::Exported), dir.display()),
+            false,
+        ),
+        Err(err) => (format!("{}: {err:#}", state.tr(T::ExportFailed)), true),
+    });
+}

@@ -35,6 +35,9 @@ pub enum Selection {
 pub enum Tool {
     AddCamera,
     AddPost,
+    /// Draw and edit patrol routes: a click adds a waypoint, a drag moves one or reshapes a
+    /// leg, a right click deletes one.
+    Patrol,
 }
 
 /// Everything the UI can ask for.
@@ -80,6 +83,12 @@ pub enum Command {
     // Planning.
     SetPlan(PlanSettings),
     ExportPlan,
+    /// Draw or edit a patrol route.
+    Patrol(crate::state::patrol::PatrolEdit),
+    /// Save the patrol routes to patrols.geojson.
+    SavePatrols,
+    /// Export the edited route (GeoJSON, GPX, KML) to the plan's export folder.
+    ExportPatrol,
     // Dispatch.
     /// Which unit kinds the recommendation ranks (by `UnitKind::index`).
     SetDispatchKinds([bool; 5]),

@@ -60,6 +60,8 @@ pub struct AppOptions {
     pub planner: bool,
     /// Open with planner mode on.
     pub plan_on_start: bool,
+    /// Open drawing this patrol route (its id).
+    pub patrol_on_start: Option<String>,
     /// Where the planner's export writes its files.
     pub plan_export_dir: PathBuf,
     /// Travel speeds for rings and coverage.
@@ -84,6 +86,7 @@ impl Default for AppOptions {
             initial_view: None,
             planner: true,
             plan_on_start: false,
+            patrol_on_start: None,
             plan_export_dir: PathBuf::from("plan-export"),
             speeds: onemap_core::routing::Speeds::default(),
             feed: FeedSource::Off,
@@ -217,6 +220,21 @@ impl OneMapApp {
         // Planning moves posts: `--plan` turns editing on too, so a drag moves a post.
         state.edit_mode |= options.plan_on_start;
         state.plan.export_dir = options.plan_export_dir;
+        if let Some(id) = &options.patrol_on_start {
+            match state.patrol.routes.iter().position(|r| &r.id == id) {
+                Some(i) => {
+                    state
+                        .patrol
+                        .apply(crate::state::patrol::PatrolEdit::Choose(i));
+                    state.tool = Some(crate::model::Tool::Patrol);
+                    state.edit_mode = true;
+                }
+                None => state.patrol.problems.push(format!(
+                    "--patrol {id}: no such route in {}",
+                    state.patrol.path.display()
+                )),
+            }
+        }
         let now_ms = options.clock.now_ms();
         Ok(Self {
             state,
@@ -376,6 +394,8 @@ impl OneMapApp {
                 self.state.status = Some(status);
             }
             Command::ExportPlan => crate::export::export_plan(&mut self.state),
+            Command::SavePatrols => crate::export::save_patrols(&mut self.state),
+            Command::ExportPatrol => crate::export::export_patrol(&mut self.state),
             Command::Replay(r) => self.replay(r),
             Command::ExportStats(kind) => self.export_stats(kind),
             other => match self.state.apply(other) {
@@ -434,6 +454,7 @@ impl OneMapApp {
                 PlannerEvent::Output(o) => self.state.plan.take_output(o),
                 PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o, self.now_ms),
                 PlannerEvent::LiveCoverage(c, ms) => self.take_live_coverage(*c, ms),
+                PlannerEvent::Patrol(laid) => self.state.patrol.take(*laid),
             }
         }
         let Some(routing) = &mut self.routing else {
@@ -450,6 +471,9 @@ impl OneMapApp {
                 let id = routing.request(request.clone());
                 self.state.plan.last_request = Some(PlanRequest { id, ..request });
             }
+        }
+        if let Some(request) = crate::state::patrol::patrol_request(&mut self.state) {
+            routing.patrol(request);
         }
         // A chosen unit that someone else sent is no longer a choice.
         let units = &self.state.live.feed.units;

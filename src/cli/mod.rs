@@ -4,6 +4,7 @@
 mod bench;
 mod console;
 mod layers;
+mod patrol;
 mod plan;
 
 use std::path::PathBuf;
@@ -85,6 +86,9 @@ pub struct Cli {
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
+    /// Open drawing this patrol route of patrols.geojson beside the layers (its id).
+    #[arg(long)]
+    patrol: Option<String>,
     /// The wall display (指挥大屏): full screen, kiosk, signed in as a `wall` identity (the
     /// embedded demo makes one), views in rotation.
     #[arg(long, conflicts_with = "plan")]
@@ -117,7 +121,7 @@ pub enum Cmd {
         /// Tiles sampled per zoom level.
         #[arg(long, default_value_t = 40)]
         samples: usize,
-        /// Only this part: "basemap", "layers", "routing", "dispatch", "patrol" or "startup" (the
+        /// Only this part: "basemap", "layers", "routing", "dispatch", "patrol", "optimise" or "startup" (the
         /// phases of opening the city, each with its time and memory).
         #[arg(long)]
         only: Option<String>,
@@ -131,6 +135,10 @@ pub enum Cmd {
         /// bench/mclp_spopt.py.
         #[arg(long)]
         mclp_out: Option<PathBuf>,
+        /// Optimise: write the patrol instances and OneMap's plans for
+        /// bench/patrol_optimise.py.
+        #[arg(long)]
+        patrol_out: Option<PathBuf>,
     },
     /// Generate sample operational layers from a city's OSM data into DIR.
     DemoLayers {
@@ -167,6 +175,50 @@ pub enum Cmd {
         /// Instead, place all the posts afresh where they cover the most (relocation).
         #[arg(long, conflicts_with = "add_posts")]
         relocate: bool,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Plan patrol loops: hot spots from a GeoJSON file of weighted points or from the
+    /// incident log; one loop per unit from the depot; writes patrols.geojson (the console's
+    /// layer), the roads as GeoJSON, GPX and KML, and report.md into OUT.
+    Patrol {
+        /// Hot spots: GeoJSON points, `weight` (default 1) and `name` optional.
+        #[arg(long, conflicts_with = "history")]
+        hotspots: Option<PathBuf>,
+        /// Hot spots from the incident log (the feed's SQLite database): clusters of 2 or more
+        /// incidents by 200 m square and category.
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// History: the last this many days.
+        #[arg(long, default_value_t = 28)]
+        days: u32,
+        /// History: only incidents in these local hours of the day, e.g. 18-23.
+        #[arg(long, value_parser = patrol::parse_hours)]
+        hours: Option<(u8, u8)>,
+        /// History: local time, minutes east of UTC.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        utc_offset_min: i32,
+        /// Where every loop starts and ends. Default: the first station of stations.geojson
+        /// beside the OSM extract.
+        #[arg(long, value_parser = parse_lat_lon)]
+        depot: Option<LonLat>,
+        #[arg(long, default_value_t = 1)]
+        units: usize,
+        /// The shift, minutes.
+        #[arg(long, default_value_t = 240.0)]
+        shift_min: f64,
+        /// The longest lap, minutes: every hot spot on a loop is seen again within it.
+        #[arg(long, default_value_t = 120.0)]
+        lap_min: f64,
+        /// Minutes stopped at each hot spot (the Koper window is 10 to 16).
+        #[arg(long, default_value_t = 12.0)]
+        dwell_min: f64,
+        #[arg(long, value_enum, default_value = "car")]
+        mode: ModeArg,
+        /// Also write this many plans in all (within 5 % of the best, sharing few legs), as
+        /// patrols-altK.*.
+        #[arg(long, default_value_t = 1)]
+        alternatives: usize,
         #[arg(long)]
         out: PathBuf,
     },
@@ -230,16 +282,17 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             origins,
             json_out,
             mclp_out,
+            patrol_out,
         }) => {
             let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
             if let Some(o) = only.as_deref()
                 && ![
-                    "basemap", "layers", "routing", "dispatch", "patrol", "startup",
+                    "basemap", "layers", "routing", "dispatch", "patrol", "optimise", "startup",
                 ]
                 .contains(&o)
             {
                 anyhow::bail!(
-                    "--only {o}: expected basemap, layers, routing, dispatch, patrol or startup"
+                    "--only {o}: expected basemap, layers, routing, dispatch, patrol, optimise or startup"
                 );
             }
             if only.as_deref() == Some("startup") {
@@ -273,6 +326,10 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             if part("patrol") {
                 println!();
                 bench::patrol::run_patrol(&osm_path)?;
+            }
+            if part("optimise") {
+                println!();
+                bench::optimise::run_optimise(&osm_path, patrol_out.as_deref())?;
             }
             return Ok(());
         }
@@ -319,6 +376,52 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             let osm = onemap::city::load_osm(&osm_path)?;
             let summary = plan::run_plan(&args, &osm)?;
             print!("{summary}");
+            println!("written to {}", out.display());
+            return Ok(());
+        }
+        Some(Cmd::Patrol {
+            hotspots,
+            history,
+            days,
+            hours,
+            utc_offset_min,
+            depot,
+            units,
+            shift_min,
+            lap_min,
+            dwell_min,
+            mode,
+            alternatives,
+            out,
+        }) => {
+            for (name, v, lo, hi) in [
+                ("--shift-min", shift_min, 10.0, 1440.0),
+                ("--lap-min", lap_min, 10.0, 1440.0),
+                ("--dwell-min", dwell_min, 0.0, 120.0),
+            ] {
+                if !(lo..=hi).contains(&v) {
+                    anyhow::bail!("{name} {v}: expected {lo} to {hi} minutes");
+                }
+            }
+            let args = patrol::PatrolArgs {
+                hotspots,
+                history,
+                days,
+                hours,
+                utc_offset_min,
+                stations: osm_path.with_file_name("stations.geojson"),
+                depot,
+                units,
+                shift_min,
+                lap_min,
+                dwell_min,
+                mode: mode.into(),
+                alternatives: alternatives.clamp(1, 10),
+                speeds: cli.speeds.clone(),
+                out: out.clone(),
+            };
+            let osm = onemap::city::load_osm(&osm_path)?;
+            print!("{}", patrol::run_patrol(&args, &osm)?);
             println!("written to {}", out.display());
             return Ok(());
         }

@@ -99,7 +99,24 @@ pub fn keys(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     let mut out = Vec::new();
     ctx.input(|i| {
         let cmd = i.modifiers.command;
-        if state.edit_mode {
+        if state.tool == Some(crate::model::Tool::Patrol) {
+            // Drawing a patrol: the keys edit the route.
+            use crate::state::patrol::PatrolEdit;
+            if cmd && !i.modifiers.shift && i.key_pressed(Key::Z) {
+                out.push(Command::Patrol(PatrolEdit::Undo));
+            }
+            if cmd && (i.key_pressed(Key::Y) || (i.modifiers.shift && i.key_pressed(Key::Z))) {
+                out.push(Command::Patrol(PatrolEdit::Redo));
+            }
+            if cmd && i.key_pressed(Key::S) {
+                out.push(Command::SavePatrols);
+            }
+            if (i.key_pressed(Key::Delete) || i.key_pressed(Key::Backspace))
+                && let Some(k) = state.patrol.waypoint
+            {
+                out.push(Command::Patrol(PatrolEdit::Delete(k)));
+            }
+        } else if state.edit_mode {
             if cmd && !i.modifiers.shift && i.key_pressed(Key::Z) {
                 out.push(Command::Undo);
             }

@@ -17,23 +17,36 @@ use walkers::{Map, MapMemory, Tiles, lon_lat};
 
 use crate::frame::Frame;
 use crate::model::{Command, Selection, Tool};
+use crate::state::patrol::PatrolEdit;
 use layer::{Drawn, LayerCtx, MapLayer};
 use layers::cameras::WEDGE_ZOOM;
 use overlays::MapFrame;
 
 /// Where the selected marker and its heading handle were last frame, so a press on them can
 /// start a drag that moves the feature instead of the map.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Handles {
     marker: Option<Pos2>,
     heading: Option<Pos2>,
+    /// The edited patrol route's waypoints, and its legs as drawn, in screen points.
+    waypoints: Vec<Pos2>,
+    legs: Vec<Vec<(Pos2, LonLat)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DragKind {
     Move,
     Heading,
+    /// A patrol waypoint; `inserted` when the drag began on a leg (the insert and the moves
+    /// are one edit).
+    Waypoint {
+        index: usize,
+        inserted: bool,
+    },
 }
+
+/// How near a waypoint or a leg a press must be to take it, points.
+const GRAB_PX: f32 = 10.0;
 
 pub struct MapView {
     memory: MapMemory,
@@ -167,7 +180,8 @@ impl MapView {
         let state = f.state;
         let centre = self.bounds.center();
         let my_position = lon_lat(centre.lon, centre.lat);
-        self.start_drag(ui, state.edit_mode);
+        let mut commands = Vec::new();
+        commands.extend(self.start_drag(ui, state));
         let dragging_feature = self.drag.is_some();
         let drag_started = ui.input(|i| i.pointer.primary_pressed());
         let pan_buttons = if dragging_feature {
@@ -175,7 +189,6 @@ impl MapView {
         } else {
             egui::DragPanButtons::PRIMARY
         };
-        let mut commands = Vec::new();
         let mut frame = MapFrame::default();
         let mut drawn = Drawn::default();
         let mut handles = Handles::default();
@@ -211,10 +224,16 @@ impl MapView {
                     }
                 } else if f.state.wall.is_some() {
                     // The wall: nothing to click, and no small hover text.
+                } else if response.secondary_clicked()
+                    && f.state.tool == Some(Tool::Patrol)
+                    && let Some(p) = response.interact_pointer_pos()
+                    && let Some(k) = nearest_within(&handles.waypoints, p)
+                {
+                    commands.push(Command::Patrol(PatrolEdit::Delete(k)));
                 } else if response.clicked()
                     && let Some(p) = response.interact_pointer_pos()
                 {
-                    commands.push(click_command(&ctx, layers, p));
+                    commands.push(click_command(&ctx, layers, p, &handles));
                 } else if let Some(p) = response.hover_pos()
                     && let Some(text) = hover_text(&ctx, layers, p)
                 {
@@ -227,30 +246,106 @@ impl MapView {
         commands
     }
 
-    /// A press on the selected marker or its heading handle drags the feature, not the map.
-    fn start_drag(&mut self, ui: &Ui, edit_mode: bool) {
+    /// A press on the selected marker or its heading handle drags the feature, not the map;
+    /// drawing a patrol, a press on a waypoint drags it and one on a leg drags a new
+    /// waypoint out of it (the command that inserts it is returned).
+    fn start_drag(&mut self, ui: &Ui, state: &crate::state::AppState) -> Vec<Command> {
         let (pressed, press_origin) =
             ui.input(|i| (i.pointer.primary_down(), i.pointer.press_origin()));
         if !pressed {
             self.drag = None;
-        } else if self.drag.is_none()
-            && edit_mode
-            && let Some(origin) = press_origin
-        {
-            let near = |p: Option<Pos2>| p.is_some_and(|p| p.distance(origin) <= 12.0);
-            if near(self.handles.heading) {
-                self.drag = Some(DragKind::Heading);
-            } else if near(self.handles.marker) {
-                self.drag = Some(DragKind::Move);
-            }
+            return Vec::new();
         }
+        let Some(origin) = press_origin else {
+            return Vec::new();
+        };
+        if self.drag.is_some() || !state.edit_mode {
+            return Vec::new();
+        }
+        if state.tool == Some(Tool::Patrol) {
+            if let Some(index) = nearest_within(&self.handles.waypoints, origin) {
+                self.drag = Some(DragKind::Waypoint {
+                    index,
+                    inserted: false,
+                });
+                return vec![
+                    Command::Patrol(PatrolEdit::SelectWaypoint(Some(index))),
+                    Command::Patrol(PatrolEdit::Mark),
+                ];
+            }
+            // The leg and the place on it nearest the press.
+            let found = self.handles.legs.iter().enumerate().find_map(|(k, line)| {
+                line.windows(2).find_map(|w| {
+                    let (a, b) = (w[0].0, w[1].0);
+                    let ab = b - a;
+                    let t = ((origin - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+                    (origin.distance(a + t * ab) <= GRAB_PX).then(|| {
+                        let (ga, gb) = (w[0].1, w[1].1);
+                        let t = f64::from(t);
+                        let at = LonLat::new(
+                            ga.lon + t * (gb.lon - ga.lon),
+                            ga.lat + t * (gb.lat - ga.lat),
+                        );
+                        (k, at)
+                    })
+                })
+            });
+            let Some((leg, at)) = found else {
+                return Vec::new();
+            };
+            self.drag = Some(DragKind::Waypoint {
+                index: leg + 1,
+                inserted: true,
+            });
+            return vec![Command::Patrol(PatrolEdit::Insert { index: leg + 1, at })];
+        }
+        let near = |p: Option<Pos2>| p.is_some_and(|p| p.distance(origin) <= 12.0);
+        if near(self.handles.heading) {
+            self.drag = Some(DragKind::Heading);
+        } else if near(self.handles.marker) {
+            self.drag = Some(DragKind::Move);
+        }
+        Vec::new()
     }
 }
 
-/// Where the selected camera or post and its heading handle are, for next frame's press test.
+/// The index of the point of `points` nearest `p`, within [`GRAB_PX`].
+fn nearest_within(points: &[Pos2], p: Pos2) -> Option<usize> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(k, q)| (k, q.distance(p)))
+        .filter(|(_, d)| *d <= GRAB_PX)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
+}
+
+/// Where the selected camera or post and its heading handle are, and the edited patrol
+/// route's waypoints and legs, for next frame's press test.
 fn selected_handles(ctx: &LayerCtx<'_>) -> Handles {
     let state = ctx.frame.state;
     let mut handles = Handles::default();
+    if state.tool == Some(Tool::Patrol)
+        && let Some(route) = state.patrol.route()
+    {
+        handles.waypoints = route
+            .waypoints
+            .iter()
+            .map(|w| draw::screen(ctx.projector, w.at))
+            .collect();
+        if let Some((snapped, _)) = state.patrol.laid_any() {
+            handles.legs = snapped
+                .legs
+                .iter()
+                .map(|l| {
+                    l.line
+                        .iter()
+                        .map(|p| (draw::screen(ctx.projector, *p), *p))
+                        .collect()
+                })
+                .collect();
+        }
+    }
     if let Some(c) = state.selected_camera() {
         handles.marker = Some(draw::screen(ctx.projector, c.pos));
         if ctx.projector.zoom() >= WEDGE_ZOOM {
@@ -264,6 +359,12 @@ fn selected_handles(ctx: &LayerCtx<'_>) -> Handles {
 
 fn drag_command(ctx: &LayerCtx<'_>, kind: DragKind, p: Pos2, continues: bool) -> Option<Command> {
     match kind {
+        // The drag began with a mark (or an insert): every step continues that edit.
+        DragKind::Waypoint { index, .. } => Some(Command::Patrol(PatrolEdit::Move {
+            index,
+            to: draw::geo(ctx.projector, p),
+            continues: true,
+        })),
         DragKind::Move => Some(Command::MoveSelected {
             to: draw::geo(ctx.projector, p),
             continues,
@@ -311,7 +412,12 @@ fn hit(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Option<Sele
     layers.iter().rev().find_map(|l| l.hit_test(ctx, p))
 }
 
-fn click_command(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> Command {
+fn click_command(
+    ctx: &LayerCtx<'_>,
+    layers: &[Box<dyn MapLayer>],
+    p: Pos2,
+    handles: &Handles,
+) -> Command {
     let state = ctx.frame.state;
     let at = draw::geo(ctx.projector, p);
     if state.intake.as_ref().is_some_and(|f| f.picking) {
@@ -320,6 +426,10 @@ fn click_command(ctx: &LayerCtx<'_>, layers: &[Box<dyn MapLayer>], p: Pos2) -> C
     match (state.edit_mode, state.tool) {
         (true, Some(Tool::AddCamera)) => Command::AddCamera(at),
         (true, Some(Tool::AddPost)) => Command::AddPost(at),
+        (true, Some(Tool::Patrol)) => match nearest_within(&handles.waypoints, p) {
+            Some(k) => Command::Patrol(PatrolEdit::SelectWaypoint(Some(k))),
+            None => Command::Patrol(PatrolEdit::Add(at)),
+        },
         _ => {
             // A planner clicks places: rings from the point, not the beat around it (the
             // point's inspector names its beat).

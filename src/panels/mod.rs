@@ -8,6 +8,7 @@ pub(crate) mod feed_band;
 pub(crate) mod inspector;
 pub(crate) mod intake;
 pub mod notices;
+pub mod patrol;
 pub(crate) mod planning;
 pub(crate) mod queue;
 pub(crate) mod replay;

@@ -15,6 +15,12 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
     ui.add_space(4.0);
     search_ui(ui, f);
     ui.separator();
+    // Drawing a patrol: the route and its score lead the panel.
+    let drawing = state.tool == Some(Tool::Patrol);
+    if drawing {
+        super::patrol::patrol_ui(ui, f);
+        ui.separator();
+    }
     ui.heading(f.tr(T::Layers));
     if state.ops.layers.generated {
         ui.label(
@@ -56,6 +62,10 @@ pub fn side_panel_ui(ui: &mut Ui, f: &Frame<'_>) {
     ui.separator();
     super::planning::planning_ui(ui, f);
     ui.separator();
+    if !drawing {
+        super::patrol::patrol_ui(ui, f);
+        ui.separator();
+    }
     egui::CollapsingHeader::new(f.tr(T::Legend))
         .default_open(true)
         .show(ui, |ui| {

@@ -235,6 +235,9 @@ pub struct Analysis {
     pub truncated: bool,
     /// Kept fresh whatever is on screen (the wall rotates to its heat map).
     pub keep_fresh: bool,
+    /// The patrol editor scores routes against the period's hot spots: fetched while it is
+    /// open.
+    pub for_patrol: bool,
     pub figures: Option<Box<FiguresAnswer>>,
     pub grid: Option<Arc<HeatGrid>>,
     pub hot_by_count: Vec<HotSpot>,
@@ -314,7 +317,7 @@ impl Analysis {
     }
 
     fn needed(&self) -> bool {
-        self.settings.heat_on || self.stats_open || self.keep_fresh
+        self.settings.heat_on || self.stats_open || self.keep_fresh || self.for_patrol
     }
 
     /// The queries for the period ending at `at_ms`, when it is not fetched yet, has moved

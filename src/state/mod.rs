@@ -7,6 +7,7 @@
 pub mod dispatch;
 pub mod history;
 pub mod intake;
+pub mod patrol;
 pub mod plan;
 pub mod related;
 
@@ -45,6 +46,8 @@ pub struct AppState {
     pub status: Option<(String, bool)>,
     pub live: LiveState,
     pub plan: PlanState,
+    /// Patrol routes drawn by planners.
+    pub patrol: patrol::PatrolState,
     pub dispatch: DispatchState,
     /// Replay, the selected unit's track, the heat map and the statistics.
     pub history: HistoryState,
@@ -66,6 +69,7 @@ pub enum ViewChange {
 
 impl AppState {
     pub fn new(city: Arc<City>, settings: Settings, ops: OpState, live: LiveState) -> Self {
+        let patrol = patrol::PatrolState::load(ops.save_target().join("patrols.geojson"));
         Self {
             city,
             wall: None,
@@ -82,6 +86,7 @@ impl AppState {
             status: None,
             live,
             plan: PlanState::default(),
+            patrol,
             dispatch: DispatchState::default(),
             history: HistoryState::default(),
             intake: None,
@@ -195,6 +200,9 @@ impl AppState {
             Command::Redo => {
                 self.ops.redo();
             }
+            Command::Patrol(edit) => {
+                self.patrol.apply(edit);
+            }
             Command::SetPlan(settings) => {
                 if settings.enabled && !self.plan.settings.enabled {
                     // Planning moves posts: dragging needs edit mode.
@@ -231,6 +239,8 @@ impl AppState {
             | Command::FitPoints(_)
             | Command::Save
             | Command::ExportPlan
+            | Command::SavePatrols
+            | Command::ExportPatrol
             | Command::DispatchChosen
             | Command::Acknowledge(_)
             | Command::Send(_)

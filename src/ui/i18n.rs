@@ -464,6 +464,37 @@ strings! {
     WallUncovered => "阴影：{m} 分钟内无空闲警力可达", "Shaded: no available unit within {m} min";
     WallHeatButton => "热力图", "Heat map";
     WallHeatCount => "{n} 起警情", "{n} incidents";
+    PatrolTitle => "巡逻路线", "Patrol routes";
+    PatrolDraw => "绘制巡逻路线", "Draw patrol routes";
+    PatrolHint => "单击地图添加航点；拖动航点或路段调整；右键单击航点删除", "Click the map to add a waypoint; drag a waypoint or a leg to reshape; right-click a waypoint to delete it";
+    PatrolRoute => "路线", "Route";
+    PatrolUndo => "撤销路线编辑", "Undo route edit";
+    PatrolRedo => "重做路线编辑", "Redo route edit";
+    PatrolNone => "（无路线）", "(no route)";
+    PatrolNew => "新建路线", "New route";
+    PatrolName => "名称", "Name";
+    PatrolLoop => "环线", "Loop";
+    PatrolWaypoint => "航点 {n}", "Waypoint {n}";
+    PatrolWaypoints => "共 {n} 个航点", "{n} waypoints";
+    PatrolDwell => "停留（分钟）", "Dwell (min)";
+    PatrolDeleteWaypoint => "删除航点", "Delete waypoint";
+    PatrolDeleteRoute => "删除路线", "Delete route";
+    PatrolSave => "保存路线", "Save routes";
+    PatrolExport => "导出 GeoJSON/GPX/KML", "Export GeoJSON/GPX/KML";
+    PatrolTooShort => "少于两个航点，尚不成路线", "fewer than two waypoints, not a route yet";
+    PatrolLaying => "正在沿道路计算…", "Laying the route on the roads…";
+    PatrolScore => "路线评分", "Route score";
+    PatrolBefore => "修改前", "Before the edit";
+    PatrolNoHot => "暂无热点（来自警情历史）", "No hot spots yet (from the incident history)";
+    PatrolHotCount => "对照 {n} 个历史热点", "Against {n} hot spots from the history";
+    PatrolUnreachable => "{mode}无法从航点 {a} 到达航点 {b}", "No {mode} route from waypoint {a} to waypoint {b}";
+    ScoreLength => "长度", "Length";
+    ScoreLap => "一圈用时", "Lap";
+    ScoreTravelDwell => "行驶 / 停留", "Travel / dwell";
+    ScoreHot => "热点停 10–16 分 · 权重", "Hot spots 10–16 min · weight";
+    ScoreGap => "热点最长间隔", "Longest hot-spot wait";
+    ScoreBeats => "经过网格", "Beats";
+    ScoreBlind => "无摄像头路段", "Unseen by cameras";
 }
 
 #[cfg(test)]

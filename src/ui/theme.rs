@@ -171,6 +171,8 @@ pub struct UiTheme {
     pub notice_size: f32,
     /// The chosen unit's route on the map.
     pub route: Color32,
+    /// A patrol route being drawn, and its waypoints.
+    pub patrol: Color32,
     /// Beats that lose coverage if the chosen unit leaves.
     pub impact: Color32,
     /// Beat outlines, one colour per responsible station (cycled).
@@ -245,6 +247,7 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             title_size: 18.0,
             notice_size: 14.0,
             route: Color32::from_rgb(0, 184, 255),
+            patrol: Color32::from_rgb(190, 60, 210),
             impact: Color32::from_rgb(230, 0, 130),
             beat_palette: BEATS_DAY,
             beat_label: rgb(40, 40, 60),
@@ -300,6 +303,7 @@ pub fn ui_theme(kind: ThemeKind) -> UiTheme {
             title_size: 18.0,
             notice_size: 14.0,
             route: Color32::from_rgb(0, 184, 255),
+            patrol: Color32::from_rgb(190, 60, 210),
             impact: Color32::from_rgb(230, 0, 130),
             beat_palette: BEATS_NIGHT,
             beat_label: rgb(220, 225, 235),

@@ -5,4 +5,5 @@
 
 pub mod alert;
 pub mod dispatch;
+pub mod patrol;
 pub mod routing;

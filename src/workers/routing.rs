@@ -16,6 +16,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::dispatch::{DispatchOutput, DispatchRequest, DispatchWorker};
+use super::patrol::{PatrolRequest, PatrolWorker};
 use onemap_core::coord::LonLat;
 use onemap_core::layers::{Beat, OpLayers};
 use onemap_core::osm::OsmData;
@@ -109,6 +110,8 @@ pub enum PlannerEvent {
     Dispatch(Box<DispatchOutput>),
     /// Live coverage from the available units, and how long it took, ms.
     LiveCoverage(Box<onemap_core::routing::live_coverage::LiveCoverage>, f64),
+    /// The edited patrol route laid on the roads and scored.
+    Patrol(Box<crate::state::patrol::Laid>),
 }
 
 /// One slot per kind of work: a newer request replaces one not yet started.
@@ -118,6 +121,7 @@ struct Slots {
     dispatch: Option<DispatchRequest>,
     /// Available units' places and modes, for live coverage.
     live: Option<Vec<(LonLat, Mode)>>,
+    patrol: Option<PatrolRequest>,
 }
 
 #[derive(Default)]
@@ -214,6 +218,14 @@ impl Planner {
         self.mailbox.wake.notify_one();
     }
 
+    /// Queue laying and scoring the edited patrol route (replacing one not yet started).
+    pub fn patrol(&mut self, request: PatrolRequest) {
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.patrol = Some(request);
+        }
+        self.mailbox.wake.notify_one();
+    }
+
     /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
     pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
         self.next_id += 1;
@@ -228,6 +240,7 @@ impl Planner {
 
 enum Work {
     Plan(PlanRequest),
+    Patrol(PatrolRequest),
     Dispatch(DispatchRequest),
     Live(Vec<(LonLat, Mode)>),
 }
@@ -251,6 +264,7 @@ fn worker(
     let mut setups: Vec<(Mode, CoverageSetup)> = Vec::new();
     let mut ws = Workspace::new(graph);
     let mut dispatcher = DispatchWorker::new(graph);
+    let mut patroller: Option<PatrolWorker> = None;
     let make_setup = |mode: Mode| {
         CoverageSetup::new(
             graph,
@@ -278,6 +292,9 @@ fn worker(
             loop {
                 if let Some(r) = slot.dispatch.take() {
                     break Work::Dispatch(r);
+                }
+                if let Some(r) = slot.patrol.take() {
+                    break Work::Patrol(r);
                 }
                 if let Some(r) = slot.plan.take() {
                     break Work::Plan(r);
@@ -310,6 +327,15 @@ fn worker(
                     .send(PlannerEvent::LiveCoverage(Box::new(live), ms))
                     .is_err()
                 {
+                    return;
+                }
+                repaint();
+                continue;
+            }
+            Work::Patrol(r) => {
+                let p = patroller.get_or_insert_with(|| PatrolWorker::new(graph, &index));
+                let laid = p.handle(graph, r);
+                if tx.send(PlannerEvent::Patrol(Box::new(laid))).is_err() {
                     return;
                 }
                 repaint();

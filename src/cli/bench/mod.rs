@@ -4,6 +4,7 @@
 pub mod basemap;
 pub mod dispatch;
 pub mod layers;
+pub mod optimise;
 pub mod patrol;
 pub mod routing;
 pub mod startup;

@@ -1,11 +1,12 @@
 //! The map's layers, drawn bottom to top in [`stack`] order: rings and gaps, beats, the heat
-//! map, the wall's coverage shading, cameras, posts and stations, the dispatch route, the selected unit's track, live
+//! map, the wall's coverage shading, cameras, posts and stations, the dispatch route, the patrol route being drawn, the selected unit's track, live
 //! units and incidents.
 
 pub mod beats;
 pub mod cameras;
 pub mod heat;
 pub mod live;
+pub mod patrol;
 pub mod posts;
 pub mod rings;
 pub mod route;
@@ -24,6 +25,7 @@ pub fn stack() -> Vec<Box<dyn MapLayer>> {
         Box::new(cameras::CamerasLayer::default()),
         Box::new(posts::PostsLayer::default()),
         Box::new(route::RouteLayer),
+        Box::new(patrol::PatrolLayer),
         Box::new(track::TrackLayer),
         Box::new(live::LiveLayer),
     ]

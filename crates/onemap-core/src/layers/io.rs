@@ -71,7 +71,7 @@ impl<'a> Props<'a> {
         }
     }
 
-    fn number(
+    pub(crate) fn number(
         &mut self,
         key: &'static str,
         range: (f64, f64, bool),
@@ -142,7 +142,7 @@ pub(crate) fn geometry<'a>(feature: &'a Value, expected: &str) -> Result<&'a Val
         .ok_or_else(|| "geometry has no coordinates".to_string())
 }
 
-fn point(feature: &Value) -> Result<LonLat, String> {
+pub(crate) fn point(feature: &Value) -> Result<LonLat, String> {
     position(geometry(feature, "Point")?, "point")
 }
 

@@ -4,6 +4,7 @@
 //! `patrols.geojson` and exports GeoJSON, GPX and KML. Pure: the callers do the IO.
 
 pub mod file;
+pub mod hotspots;
 pub mod optimise;
 pub mod route;
 pub mod score;

@@ -486,9 +486,9 @@ fn rounds(p: &Problem, opts: &Options) -> usize {
     if opts.iterations > 0 {
         opts.iterations
     } else if p.n <= 60 {
-        400
+        2000
     } else {
-        (40_000 / p.n).clamp(20, 200)
+        (150_000 / p.n).clamp(100, 1000)
     }
 }
 

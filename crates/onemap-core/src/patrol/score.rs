@@ -134,7 +134,11 @@ pub fn score(
     koper.sort_unstable();
     koper.dedup();
     s.hot_spots_koper = koper.len();
-    s.hot_weight = koper.iter().map(|&h| setup.hot_spots[h].weight).sum();
+    s.hot_weight = koper
+        .iter()
+        .map(|&h| setup.hot_spots[h].weight)
+        .sum::<f64>()
+        .max(0.0);
     s.longest_gap_s = longest_gap(&s.visits, route.closed, s.duration_s);
     s
 }
@@ -163,14 +167,15 @@ pub fn segment_beats(graph: &RoadGraph, beats: &LayerIndex) -> Vec<Option<u32>> 
 }
 
 /// Whether each segment of `graph` is blind: no online camera has its midpoint within its
-/// range and field of view.
+/// range and field of view (an R-tree of the online cameras, so 100,000 of them are fine).
 pub fn blind_segments(graph: &RoadGraph, cameras: &[Camera]) -> Vec<bool> {
-    let online: Vec<&Camera> = cameras.iter().filter(|c| c.is_online()).collect();
+    let layers = crate::layers::OpLayers {
+        cameras: cameras.iter().filter(|c| c.is_online()).cloned().collect(),
+        ..Default::default()
+    };
+    let index = LayerIndex::new(&layers, graph.proj.origin);
     (0..graph.segments.len() as u32)
-        .map(|seg| {
-            let p = graph.point_on(seg, 0.5);
-            !online.iter().any(|c| sees(c, p))
-        })
+        .map(|seg| index.cameras_seeing(graph.point_on(seg, 0.5)).is_empty())
         .collect()
 }
 

@@ -1,0 +1,101 @@
+//! The patrol route being drawn: its legs as the roads they take (the worker's latest
+//! answer), its waypoints numbered (stops filled, points passed through hollow, the selected
+//! one ringed), and the hot spots it is scored against.
+
+use egui::{Align2, Color32, FontId, Pos2, Shape, Stroke};
+
+use crate::map::draw::screen;
+use crate::map::layer::{Drawn, LayerCtx, MapLayer};
+use crate::state::patrol::editing;
+
+#[derive(Default)]
+pub struct PatrolLayer;
+
+/// A waypoint's radius on screen, points.
+pub const WAYPOINT_PX: f32 = 9.0;
+
+impl MapLayer for PatrolLayer {
+    fn draw(&mut self, ctx: &LayerCtx<'_>, _drawn: &mut Drawn) {
+        let state = ctx.frame.state;
+        if !editing(state) {
+            return;
+        }
+        let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+        let p = &state.patrol;
+        let hot = Color32::from_rgb(255, 140, 0);
+        for h in p.hot_spots.iter() {
+            let at = screen(projector, h.at);
+            let r = 3.0 + (h.weight as f32).sqrt().min(6.0);
+            painter.add(Shape::convex_polygon(
+                vec![
+                    at + egui::vec2(0.0, -r),
+                    at + egui::vec2(r, 0.0),
+                    at + egui::vec2(0.0, r),
+                    at + egui::vec2(-r, 0.0),
+                ],
+                hot.gamma_multiply(0.8),
+                Stroke::new(1.0, Color32::from_black_alpha(160)),
+            ));
+        }
+        // The other routes, thin, named half-way round (they often share a start).
+        for (name, legs) in &p.others {
+            for leg in legs {
+                let pts: Vec<Pos2> = leg.iter().map(|q| screen(projector, *q)).collect();
+                painter.add(Shape::line(
+                    pts,
+                    Stroke::new(2.5, theme.patrol.gamma_multiply(0.55)),
+                ));
+            }
+            if let Some(mid) = legs.get(legs.len() / 2).and_then(|l| l.get(l.len() / 2)) {
+                let at = screen(projector, *mid) + egui::vec2(8.0, -8.0);
+                painter.text(
+                    at,
+                    Align2::LEFT_BOTTOM,
+                    name,
+                    FontId::proportional(12.0),
+                    theme.patrol,
+                );
+            }
+        }
+        let Some(route) = p.route() else { return };
+        if let Some((snapped, _)) = p.laid_any() {
+            for leg in &snapped.legs {
+                let pts: Vec<Pos2> = leg.line.iter().map(|q| screen(projector, *q)).collect();
+                painter.add(Shape::line(
+                    pts.clone(),
+                    Stroke::new(7.0, Color32::from_black_alpha(110)),
+                ));
+                painter.add(Shape::line(pts, Stroke::new(4.0, theme.patrol)));
+            }
+        }
+        let font = FontId::proportional(11.0);
+        for (k, w) in route.waypoints.iter().enumerate() {
+            let at = screen(projector, w.at);
+            if w.dwell_s > 0.0 {
+                painter.circle(
+                    at,
+                    WAYPOINT_PX,
+                    theme.patrol,
+                    Stroke::new(2.0, Color32::WHITE),
+                );
+                painter.text(
+                    at,
+                    Align2::CENTER_CENTER,
+                    (k + 1).to_string(),
+                    font.clone(),
+                    Color32::WHITE,
+                );
+            } else {
+                painter.circle(
+                    at,
+                    WAYPOINT_PX * 0.6,
+                    Color32::WHITE,
+                    Stroke::new(2.5, theme.patrol),
+                );
+            }
+            if p.waypoint == Some(k) {
+                painter.circle_stroke(at, WAYPOINT_PX + 4.0, Stroke::new(2.5, theme.selection));
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The patrol section of the side panel: the draw tool, the routes, the edited route's mode,
+//! loop and waypoint dwell, undo and redo, save and export, and its score, live as the
+//! route is drawn (with the figures before the last edit beside them).
+
+use egui::{RichText, Ui};
+use onemap_core::patrol::score::Score;
+use onemap_core::patrol::{PatrolRoute, RouteError};
+use onemap_core::routing::Mode;
+
+use super::planning::mode_label;
+use crate::frame::Frame;
+use crate::model::{Command, Tool};
+use crate::state::patrol::PatrolEdit;
+use crate::ui::i18n::{Lang, T, tr};
+
+pub fn patrol_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let (lang, theme) = (f.lang(), f.theme);
+    let state = f.state;
+    let p = &state.patrol;
+    let edit = |e: PatrolEdit| f.send(Command::Patrol(e));
+    ui.label(RichText::new(tr(lang, T::PatrolTitle)).strong());
+    let mut drawing = state.tool == Some(Tool::Patrol);
+    if ui.checkbox(&mut drawing, tr(lang, T::PatrolDraw)).changed() {
+        if drawing && !state.edit_mode {
+            f.send(Command::SetEditMode(true));
+        }
+        f.send(Command::SetTool(drawing.then_some(Tool::Patrol)));
+    }
+    if drawing {
+        ui.label(
+            RichText::new(tr(lang, T::PatrolHint))
+                .small()
+                .color(theme.muted_text),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        let chosen = p
+            .route()
+            .map_or_else(|| tr(lang, T::PatrolNone).to_owned(), |r| r.name.clone());
+        egui::ComboBox::from_label(tr(lang, T::PatrolRoute))
+            .selected_text(chosen)
+            .show_ui(ui, |ui| {
+                for (i, r) in p.routes.iter().enumerate() {
+                    if ui.selectable_label(p.current == Some(i), &r.name).clicked() {
+                        edit(PatrolEdit::Choose(i));
+                    }
+                }
+            });
+        if ui.button(tr(lang, T::PatrolNew)).clicked() {
+            edit(PatrolEdit::New);
+            if state.tool != Some(Tool::Patrol) {
+                f.send(Command::SetEditMode(true));
+                f.send(Command::SetTool(Some(Tool::Patrol)));
+            }
+        }
+    });
+    if let Some(route) = p.route() {
+        route_ui(ui, f, route);
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(p.can_undo(), egui::Button::new(tr(lang, T::PatrolUndo)))
+            .clicked()
+        {
+            edit(PatrolEdit::Undo);
+        }
+        if ui
+            .add_enabled(p.can_redo(), egui::Button::new(tr(lang, T::PatrolRedo)))
+            .clicked()
+        {
+            edit(PatrolEdit::Redo);
+        }
+        let save = if p.dirty {
+            format!("{} •", tr(lang, T::PatrolSave))
+        } else {
+            tr(lang, T::PatrolSave).to_owned()
+        };
+        if ui.button(save).clicked() {
+            f.send(Command::SavePatrols);
+        }
+        if ui
+            .add_enabled(
+                p.laid_now().is_some_and(|l| l.result.is_ok()),
+                egui::Button::new(tr(lang, T::PatrolExport)),
+            )
+            .clicked()
+        {
+            f.send(Command::ExportPatrol);
+        }
+    });
+    for problem in &p.problems {
+        ui.label(RichText::new(problem).small().color(theme.problem));
+    }
+    if let Some((text, error)) = &p.status {
+        let colour = if *error {
+            theme.problem
+        } else {
+            theme.muted_text
+        };
+        ui.label(RichText::new(text).small().color(colour));
+    }
+}
+
+fn route_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
+    let lang = f.lang();
+    let p = &f.state.patrol;
+    let edit = |e: PatrolEdit| f.send(Command::Patrol(e));
+    ui.horizontal(|ui| {
+        let label = ui.label(tr(lang, T::PatrolName));
+        let mut name = route.name.clone();
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut name).desired_width(140.0))
+            .labelled_by(label.id);
+        if r.changed() && !name.trim().is_empty() {
+            edit(PatrolEdit::Rename(name));
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        let mut mode = route.mode;
+        egui::ComboBox::from_label(tr(lang, T::TravelMode))
+            .selected_text(mode_label(lang, mode))
+            .show_ui(ui, |ui| {
+                for m in Mode::ALL {
+                    ui.selectable_value(&mut mode, m, mode_label(lang, m));
+                }
+            });
+        if mode != route.mode {
+            edit(PatrolEdit::SetMode(mode));
+        }
+        let mut closed = route.closed;
+        if ui.checkbox(&mut closed, tr(lang, T::PatrolLoop)).changed() {
+            edit(PatrolEdit::SetClosed(closed));
+        }
+    });
+    if let Some(k) = p.waypoint
+        && let Some(w) = route.waypoints.get(k)
+    {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(lang, T::PatrolWaypoint).replace("{n}", &(k + 1).to_string()));
+            let label = ui.label(tr(lang, T::PatrolDwell));
+            let mut minutes = f64::from(w.dwell_s) / 60.0;
+            let r = ui
+                .add(
+                    egui::DragValue::new(&mut minutes)
+                        .range(0.0..=240.0)
+                        .speed(0.5)
+                        .max_decimals(1),
+                )
+                .labelled_by(label.id);
+            if r.changed() {
+                edit(PatrolEdit::SetDwell {
+                    index: k,
+                    dwell_s: (minutes * 60.0) as f32,
+                });
+            }
+            if ui.button(tr(lang, T::PatrolDeleteWaypoint)).clicked() {
+                edit(PatrolEdit::Delete(k));
+            }
+        });
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(
+                tr(lang, T::PatrolWaypoints).replace("{n}", &route.waypoints.len().to_string()),
+            )
+            .small(),
+        );
+        if ui.small_button(tr(lang, T::PatrolDeleteRoute)).clicked() {
+            edit(PatrolEdit::DeleteRoute);
+        }
+    });
+    score_ui(ui, f, route);
+}
+
+fn minutes(s: f64) -> String {
+    format!("{:.0}", s / 60.0)
+}
+
+/// The score, as the worker laid the route now (or why it cannot be laid).
+fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
+    let (lang, theme) = (f.lang(), f.theme);
+    let p = &f.state.patrol;
+    if route.waypoints.len() < 2 {
+        return;
+    }
+    let Some(laid) = p.laid.as_ref() else {
+        ui.label(
+            RichText::new(tr(lang, T::PatrolLaying))
+                .small()
+                .color(theme.muted_text),
+        );
+        return;
+    };
+    let current = laid.revision == p.revision;
+    let score = match &laid.result {
+        Ok((_, s)) => s,
+        Err(e) => {
+            ui.label(RichText::new(route_error_text(lang, e)).color(theme.problem));
+            return;
+        }
+    };
+    ui.label(RichText::new(tr(lang, T::PatrolScore)).strong());
+    let min = tr(lang, T::Minutes);
+    let rows = |s: &Score| -> Vec<(T, String)> {
+        vec![
+            (T::ScoreLength, format!("{:.2} km", s.length_m / 1000.0)),
+            (T::ScoreLap, format!("{} {min}", minutes(s.duration_s))),
+            (
+                T::ScoreTravelDwell,
+                format!("{} / {} {min}", minutes(s.travel_s), minutes(s.dwell_s)),
+            ),
+            (
+                T::ScoreHot,
+                format!("{} · {:.0}", s.hot_spots_koper, s.hot_weight),
+            ),
+            (
+                T::ScoreGap,
+                s.longest_gap_s
+                    .map_or("—".into(), |g| format!("{} {min}", minutes(g))),
+            ),
+            (T::ScoreBeats, s.beats.len().to_string()),
+            (T::ScoreBlind, format!("{:.2} km", s.blind_m / 1000.0)),
+        ]
+    };
+    let now = rows(score);
+    egui::Grid::new("patrol-score")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (key, value) in &now {
+                ui.label(tr(lang, *key));
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+    // The figures before the last edit, where they differ: what the edit did.
+    if let Some(before) = p.before.as_ref() {
+        let changed: Vec<String> = rows(before)
+            .into_iter()
+            .zip(&now)
+            .filter(|((_, was), (_, is))| was != is)
+            .map(|((key, was), _)| format!("{} {was}", tr(lang, key)))
+            .collect();
+        if !changed.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "{}: {}",
+                    tr(lang, T::PatrolBefore),
+                    changed.join(" · ")
+                ))
+                .small()
+                .color(theme.muted_text),
+            );
+        }
+    }
+    let beats = &f.state.ops.layers.beats;
+    let mut per_beat: Vec<&(u32, f64)> = score.beats.iter().collect();
+    per_beat.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let names: Vec<String> = per_beat
+        .iter()
+        .take(4)
+        .filter_map(|(b, m)| {
+            beats
+                .get(*b as usize)
+                .map(|beat| format!("{} {:.1} km", beat.name, m / 1000.0))
+        })
+        .collect();
+    if !names.is_empty() {
+        ui.label(
+            RichText::new(names.join(" · "))
+                .small()
+                .color(theme.muted_text),
+        );
+    }
+    if p.hot_spots.is_empty() {
+        ui.label(
+            RichText::new(tr(lang, T::PatrolNoHot))
+                .small()
+                .color(theme.muted_text),
+        );
+    } else {
+        ui.label(
+            RichText::new(
+                tr(lang, T::PatrolHotCount).replace("{n}", &p.hot_spots.len().to_string()),
+            )
+            .small()
+            .color(theme.muted_text),
+        );
+    }
+    if !current {
+        ui.label(
+            RichText::new(tr(lang, T::PatrolLaying))
+                .small()
+                .color(theme.muted_text),
+        );
+    }
+}
+
+/// Why the route cannot be laid, in the UI's language, naming the waypoint.
+pub fn route_error_text(lang: Lang, e: &RouteError) -> String {
+    match e {
+        RouteError::Snap { index, source } => {
+            let skipped = crate::workers::routing::Skipped {
+                name: tr(lang, T::PatrolWaypoint).replace("{n}", &(index + 1).to_string()),
+                error: source.clone(),
+            };
+            super::planning::skipped_text(lang, &skipped)
+        }
+        RouteError::Unreachable { mode, from, to } => tr(lang, T::PatrolUnreachable)
+            .replace("{mode}", mode_label(lang, *mode))
+            .replace("{a}", &(from + 1).to_string())
+            .replace("{b}", &(to + 1).to_string()),
+    }
+}

@@ -1,0 +1,513 @@
+//! The patrol routes a planner draws: the routes of `patrols.geojson`, the one being edited,
+//! its waypoint selected, undo and redo, and the routing worker's latest answer for it (the
+//! route laid on the roads and its score). Editing is pure state; laying and scoring are the
+//! worker's ([`crate::workers::patrol`]); saving and exporting are the shell's.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use onemap_core::coord::LonLat;
+use onemap_core::layers::Camera;
+use onemap_core::patrol::hotspots::clusters;
+use onemap_core::patrol::score::{HotSpot, Score};
+use onemap_core::patrol::{PatrolRoute, RouteError, SnappedRoute, Waypoint};
+use onemap_core::routing::Mode;
+use serde_json::Value;
+
+use super::AppState;
+use crate::model::Tool;
+use crate::workers::patrol::PatrolRequest;
+
+/// Edits kept for undo, at most.
+pub const UNDO_DEPTH: usize = 100;
+/// A new stop's dwell: the middle of the Koper window (10–16 min), seconds.
+pub const DEFAULT_DWELL_S: f32 = 720.0;
+/// Waypoints a route may have (the file's limit).
+pub const MAX_WAYPOINTS: usize = onemap_core::patrol::file::MAX_WAYPOINTS;
+
+/// One change to the routes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatrolEdit {
+    /// Start a new route (and edit it).
+    New,
+    /// Edit this route.
+    Choose(usize),
+    /// Add a waypoint after the last (a new route when none is edited).
+    Add(LonLat),
+    /// Put a waypoint at `index`, pushing the rest along (a leg dragged).
+    Insert {
+        index: usize,
+        at: LonLat,
+    },
+    /// Move a waypoint; `continues` merges it with the drag's earlier steps for undo.
+    Move {
+        index: usize,
+        to: LonLat,
+        continues: bool,
+    },
+    Delete(usize),
+    SelectWaypoint(Option<usize>),
+    SetDwell {
+        index: usize,
+        dwell_s: f32,
+    },
+    SetMode(Mode),
+    SetClosed(bool),
+    Rename(String),
+    DeleteRoute,
+    Undo,
+    Redo,
+    /// A drag of a waypoint begins: what is there now is what undo brings back.
+    Mark,
+}
+
+/// The worker's answer for one revision of the edited route.
+#[derive(Clone, Debug)]
+pub struct Laid {
+    pub revision: u64,
+    pub result: Result<(SnappedRoute, Score), RouteError>,
+    pub compute_ms: f64,
+    /// The other routes' road lines (their names and legs), when they were asked for.
+    pub others: Option<Vec<(String, Vec<Vec<LonLat>>)>>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Snapshot {
+    routes: Vec<PatrolRoute>,
+    current: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct PatrolState {
+    pub routes: Vec<PatrolRoute>,
+    /// Rejected features of the file, written back on save.
+    pub rejected: Vec<Value>,
+    /// What was wrong with the file, one line each (feature and reason).
+    pub problems: Vec<String>,
+    pub current: Option<usize>,
+    pub waypoint: Option<usize>,
+    undo: VecDeque<Snapshot>,
+    redo: Vec<Snapshot>,
+    /// Bumped by every change of the routes.
+    pub revision: u64,
+    /// The revision last sent to the worker.
+    pub requested: Option<u64>,
+    /// Bumped when the routes other than the edited one may have changed (another chosen,
+    /// one added or deleted, undo, redo); they are laid again.
+    others_revision: u64,
+    others_requested: Option<u64>,
+    /// The other routes on the roads, drawn thin beside the edited one.
+    pub others: Vec<(String, Vec<Vec<LonLat>>)>,
+    pub laid: Option<Laid>,
+    /// The laid route before the current drag or edit began (for the before/after figures).
+    pub before: Option<Score>,
+    /// What the edited route is scored against.
+    pub hot_spots: Arc<Vec<HotSpot>>,
+    /// The history records the hot spots were made from (their revision).
+    pub hot_from: Option<u64>,
+    pub dirty: bool,
+    /// Where the routes are saved.
+    pub path: PathBuf,
+    /// The last save's or export's outcome, and whether it failed.
+    pub status: Option<(String, bool)>,
+    /// The cameras as the worker last got them, by the layers' revision.
+    cameras: Option<(u64, Arc<Vec<Camera>>)>,
+}
+
+impl PatrolState {
+    pub fn load(path: PathBuf) -> Self {
+        let mut s = Self {
+            path,
+            ..Self::default()
+        };
+        match std::fs::read_to_string(&s.path) {
+            Ok(text) => {
+                let name = s.path.display().to_string();
+                let parsed = onemap_core::patrol::file::parse_patrols(&name, &text);
+                s.routes = parsed.items;
+                s.rejected = parsed.rejected;
+                s.problems = parsed.problems.iter().map(ToString::to_string).collect();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => s.problems.push(format!("{}: {e}", s.path.display())),
+        }
+        s
+    }
+
+    pub fn route(&self) -> Option<&PatrolRoute> {
+        self.current.and_then(|i| self.routes.get(i))
+    }
+
+    /// The laid route and score of the edited route as it is now (`None` while the worker
+    /// has not answered this revision).
+    pub fn laid_now(&self) -> Option<&Laid> {
+        self.laid.as_ref().filter(|l| l.revision == self.revision)
+    }
+
+    /// The latest laid route, even of an earlier revision (drawn while the new one is laid).
+    pub fn laid_any(&self) -> Option<&(SnappedRoute, Score)> {
+        self.laid.as_ref().and_then(|l| l.result.as_ref().ok())
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            routes: self.routes.clone(),
+            current: self.current,
+        }
+    }
+
+    fn changed(&mut self) {
+        self.revision += 1;
+        self.dirty = true;
+    }
+
+    fn new_id(&self) -> String {
+        (1..)
+            .map(|k| format!("PATROL-{k}"))
+            .find(|id| !self.routes.iter().any(|r| &r.id == id))
+            .unwrap_or_default()
+    }
+
+    fn edited(&mut self) -> Option<&mut PatrolRoute> {
+        self.current.and_then(|i| self.routes.get_mut(i))
+    }
+
+    /// Apply one edit; whether the routes changed.
+    pub fn apply(&mut self, edit: PatrolEdit) -> bool {
+        match edit {
+            PatrolEdit::Choose(i) => {
+                if i < self.routes.len() {
+                    self.current = Some(i);
+                    self.waypoint = None;
+                    self.revision += 1;
+                    self.others_revision += 1;
+                }
+                return false;
+            }
+            PatrolEdit::SelectWaypoint(w) => {
+                self.waypoint = w.filter(|&w| self.route().is_some_and(|r| w < r.waypoints.len()));
+                return false;
+            }
+            PatrolEdit::Undo | PatrolEdit::Redo => return self.step(edit == PatrolEdit::Undo),
+            PatrolEdit::Mark => {
+                if self.undo.len() == UNDO_DEPTH {
+                    self.undo.pop_front();
+                }
+                self.undo.push_back(self.snapshot());
+                self.redo.clear();
+                self.before = self.laid_any().map(|l| l.1.clone());
+                return false;
+            }
+            _ => {}
+        }
+        let continues = matches!(
+            edit,
+            PatrolEdit::Move {
+                continues: true,
+                ..
+            }
+        );
+        let snapshot = self.snapshot();
+        let before_laid = self.laid_any().map(|l| l.1.clone());
+        let structural = matches!(edit, PatrolEdit::New | PatrolEdit::DeleteRoute);
+        let ok = self.change(edit);
+        if ok {
+            if structural {
+                self.others_revision += 1;
+            }
+            if !continues {
+                if self.undo.len() == UNDO_DEPTH {
+                    self.undo.pop_front();
+                }
+                self.undo.push_back(snapshot);
+                self.redo.clear();
+                self.before = before_laid;
+            }
+            self.changed();
+        }
+        ok
+    }
+
+    fn change(&mut self, edit: PatrolEdit) -> bool {
+        match edit {
+            PatrolEdit::New => {
+                let id = self.new_id();
+                let mode = self.route().map_or(Mode::Car, |r| r.mode);
+                self.routes.push(PatrolRoute {
+                    name: id.clone(),
+                    id,
+                    mode,
+                    waypoints: Vec::new(),
+                    closed: true,
+                    extra: Default::default(),
+                });
+                self.current = Some(self.routes.len() - 1);
+                self.waypoint = None;
+                true
+            }
+            PatrolEdit::Add(at) => {
+                if self.route().is_none() {
+                    self.change(PatrolEdit::New);
+                }
+                let Some(r) = self.edited() else { return false };
+                if r.waypoints.len() >= MAX_WAYPOINTS {
+                    return false;
+                }
+                r.waypoints.push(Waypoint {
+                    at,
+                    dwell_s: DEFAULT_DWELL_S,
+                });
+                let n = r.waypoints.len();
+                self.waypoint = Some(n - 1);
+                true
+            }
+            PatrolEdit::Insert { index, at } => {
+                let Some(r) = self.edited() else { return false };
+                if index > r.waypoints.len() || r.waypoints.len() >= MAX_WAYPOINTS {
+                    return false;
+                }
+                // A point dragged out of a leg shapes the route; it is not a stop.
+                r.waypoints.insert(index, Waypoint { at, dwell_s: 0.0 });
+                self.waypoint = Some(index);
+                true
+            }
+            PatrolEdit::Move { index, to, .. } => {
+                let Some(w) = self.edited().and_then(|r| r.waypoints.get_mut(index)) else {
+                    return false;
+                };
+                w.at = to;
+                true
+            }
+            PatrolEdit::Delete(index) => {
+                let Some(r) = self.edited() else { return false };
+                if index >= r.waypoints.len() {
+                    return false;
+                }
+                r.waypoints.remove(index);
+                self.waypoint = None;
+                true
+            }
+            PatrolEdit::SetDwell { index, dwell_s } => {
+                let Some(w) = self.edited().and_then(|r| r.waypoints.get_mut(index)) else {
+                    return false;
+                };
+                w.dwell_s = dwell_s.clamp(0.0, 4.0 * 3600.0);
+                true
+            }
+            PatrolEdit::SetMode(mode) => self.edited().map(|r| r.mode = mode).is_some(),
+            PatrolEdit::SetClosed(closed) => self.edited().map(|r| r.closed = closed).is_some(),
+            PatrolEdit::Rename(name) => self.edited().map(|r| r.name = name).is_some(),
+            PatrolEdit::DeleteRoute => {
+                let Some(i) = self.current else { return false };
+                self.routes.remove(i);
+                self.current = None;
+                self.waypoint = None;
+                true
+            }
+            PatrolEdit::Choose(_)
+            | PatrolEdit::SelectWaypoint(_)
+            | PatrolEdit::Undo
+            | PatrolEdit::Redo
+            | PatrolEdit::Mark => false,
+        }
+    }
+
+    /// Undo (or redo) the last edit; whether there was one.
+    fn step(&mut self, undo: bool) -> bool {
+        let popped = if undo {
+            self.undo.pop_back()
+        } else {
+            self.redo.pop()
+        };
+        let Some(s) = popped else { return false };
+        let now = self.snapshot();
+        if undo {
+            self.redo.push(now);
+        } else {
+            self.undo.push_back(now);
+        }
+        self.routes = s.routes;
+        self.current = s.current.filter(|&i| i < self.routes.len());
+        self.waypoint = None;
+        self.others_revision += 1;
+        self.changed();
+        true
+    }
+
+    /// Saved: the file now holds the routes.
+    pub fn saved(&mut self) {
+        self.dirty = false;
+    }
+
+    /// The worker answered: keep it if it is for the newest revision sent.
+    pub fn take(&mut self, mut laid: Laid) {
+        if let Some(others) = laid.others.take() {
+            self.others = others;
+        }
+        if self
+            .laid
+            .as_ref()
+            .is_none_or(|l| laid.revision >= l.revision)
+        {
+            self.laid = Some(laid);
+        }
+    }
+}
+
+/// Whether the patrol editor is in use: its tool, or planning with a route chosen.
+pub fn editing(state: &AppState) -> bool {
+    state.tool == Some(Tool::Patrol)
+        || (state.plan.settings.enabled && state.patrol.current.is_some())
+}
+
+/// The request that lays and scores the edited route as it is now, if the worker has not
+/// been asked for it yet. The hot spots are the history's clusters (2 or more incidents of a
+/// category in a 200 m square) of the analysis period, refreshed when its records change.
+pub fn patrol_request(state: &mut AppState) -> Option<PatrolRequest> {
+    state.history.analysis.for_patrol = editing(state);
+    if !editing(state) {
+        return None;
+    }
+    let analysis = &state.history.analysis;
+    if analysis.current.is_some() && state.patrol.hot_from != Some(analysis.revision) {
+        let records: Vec<_> = analysis.shown_records().cloned().collect();
+        let found = clusters(&records, state.settings.utc_offset_min, None, 2);
+        state.patrol.hot_spots = Arc::new(found.iter().map(|c| c.spot).collect());
+        state.patrol.hot_from = Some(analysis.revision);
+        state.patrol.revision += 1;
+    }
+    let revision = state.patrol.revision;
+    let route = state.patrol.route()?.clone();
+    if state.patrol.requested == Some(revision) || route.waypoints.is_empty() {
+        return None;
+    }
+    let ops_revision = state.ops.revision;
+    let cameras = match &state.patrol.cameras {
+        Some((rev, cams)) if *rev == ops_revision => cams.clone(),
+        _ => {
+            let cams = Arc::new(state.ops.layers.cameras.clone());
+            state.patrol.cameras = Some((ops_revision, cams.clone()));
+            cams
+        }
+    };
+    state.patrol.requested = Some(revision);
+    let p = &mut state.patrol;
+    let others = (p.others_requested != Some(p.others_revision)).then(|| {
+        p.others_requested = Some(p.others_revision);
+        p.routes
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| Some(*i) != p.current && r.waypoints.len() >= 2)
+            .map(|(_, r)| r.clone())
+            .collect()
+    });
+    Some(PatrolRequest {
+        revision,
+        route,
+        hot_spots: p.hot_spots.clone(),
+        cameras,
+        others,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(x: f64) -> LonLat {
+        LonLat::new(13.26 + x * 0.001, 53.55)
+    }
+
+    #[test]
+    fn clicks_make_a_route_and_every_edit_undoes() {
+        let mut s = PatrolState::default();
+        assert!(s.apply(PatrolEdit::Add(p(0.0))));
+        assert!(s.apply(PatrolEdit::Add(p(1.0))));
+        assert!(s.apply(PatrolEdit::Add(p(2.0))));
+        assert_eq!(s.routes.len(), 1);
+        assert_eq!(s.route().unwrap().waypoints.len(), 3);
+        assert_eq!(s.route().unwrap().id, "PATROL-1");
+        // A drag is one edit, however many steps.
+        s.apply(PatrolEdit::Move {
+            index: 1,
+            to: p(1.1),
+            continues: false,
+        });
+        s.apply(PatrolEdit::Move {
+            index: 1,
+            to: p(1.2),
+            continues: true,
+        });
+        s.apply(PatrolEdit::Move {
+            index: 1,
+            to: p(1.3),
+            continues: true,
+        });
+        assert_eq!(s.route().unwrap().waypoints[1].at, p(1.3));
+        assert!(s.apply(PatrolEdit::Undo));
+        assert_eq!(s.route().unwrap().waypoints[1].at, p(1.0));
+        assert!(s.apply(PatrolEdit::Redo));
+        assert_eq!(s.route().unwrap().waypoints[1].at, p(1.3));
+        // A leg dragged inserts a pass-through point; delete and dwell.
+        s.apply(PatrolEdit::Insert {
+            index: 1,
+            at: p(0.5),
+        });
+        assert_eq!(s.route().unwrap().waypoints[1].dwell_s, 0.0);
+        s.apply(PatrolEdit::SetDwell {
+            index: 0,
+            dwell_s: 600.0,
+        });
+        s.apply(PatrolEdit::Delete(3));
+        let r = s.route().unwrap();
+        assert_eq!(r.waypoints.len(), 3);
+        assert_eq!(r.waypoints[0].dwell_s, 600.0);
+        for _ in 0..3 {
+            assert!(s.apply(PatrolEdit::Undo));
+        }
+        assert_eq!(s.route().unwrap().waypoints.len(), 3);
+        assert_eq!(s.route().unwrap().waypoints[1].at, p(1.3));
+        // Back to nothing, and no further.
+        while s.apply(PatrolEdit::Undo) {}
+        assert!(s.routes.is_empty());
+        assert!(!s.can_undo() && s.can_redo());
+    }
+
+    #[test]
+    fn undo_is_bounded() {
+        let mut s = PatrolState::default();
+        for k in 0..(UNDO_DEPTH + 50) {
+            s.apply(PatrolEdit::Add(p(k as f64 * 0.01)));
+        }
+        let mut n = 0;
+        while s.apply(PatrolEdit::Undo) {
+            n += 1;
+        }
+        assert_eq!(n, UNDO_DEPTH);
+    }
+
+    #[test]
+    fn answers_for_older_revisions_are_not_shown_as_current() {
+        let mut s = PatrolState::default();
+        s.apply(PatrolEdit::Add(p(0.0)));
+        let rev = s.revision;
+        s.apply(PatrolEdit::Add(p(1.0)));
+        s.take(Laid {
+            revision: rev,
+            result: Ok(Default::default()),
+            compute_ms: 1.0,
+            others: None,
+        });
+        assert!(s.laid_now().is_none());
+        assert!(s.laid_any().is_some());
+    }
+}

@@ -1,0 +1,164 @@
+//! Drawing a patrol route in the real console: clicks on the map add waypoints that the
+//! routing worker lays on the roads and scores; dragging a waypoint changes the route and its
+//! score; undo brings it back; the route is saved to patrols.geojson and read back.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed set-up is a failed test
+
+mod common;
+
+use std::time::Duration;
+
+use common::{demo_city, repo_path};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use onemap::app::{AppOptions, OneMapApp};
+use onemap::model::Tool;
+use onemap::ui::i18n::{Lang, T, tr};
+
+fn zh(key: T) -> &'static str {
+    tr(Lang::Zh, key)
+}
+
+fn click_map(h: &mut Harness<'static, OneMapApp>, at: egui::Pos2) {
+    h.hover_at(at);
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.run_steps(1);
+    }
+    // Far enough apart in time not to be a double click (which zooms).
+    h.run_steps(30);
+}
+
+/// Step until the worker has laid the route as it is now; its length, metres.
+fn laid_length(h: &mut Harness<'static, OneMapApp>) -> f64 {
+    for _ in 0..600 {
+        h.step();
+        if let Some(laid) = h.state().patrol.laid_now() {
+            let (_, score) = laid
+                .result
+                .as_ref()
+                .expect("the route is laid on the roads");
+            let m = score.length_m;
+            h.run_steps(1);
+            return m;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the worker never laid the route");
+}
+
+#[test]
+fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
+    let dir = std::env::temp_dir().join(format!("onemap-patrol-ui-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["beats", "cameras", "posts", "stations"] {
+        let file = format!("{f}.geojson");
+        std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
+    }
+    let mut h = common::harness_with(
+        demo_city(),
+        AppOptions {
+            layers_dir: Some(dir.clone()),
+            plan_export_dir: dir.join("export"),
+            plan_on_start: true,
+            ..AppOptions::default()
+        },
+    );
+    h.run_steps(3);
+    // The map on the town centre at street level (the first post's place).
+    let post = h.state().ops.layers.posts[0].pos;
+    h.state_mut().push(onemap::model::Command::FlyTo(post));
+    h.run_steps(3);
+    h.get_by_label(zh(T::PatrolDraw)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().tool, Some(Tool::Patrol));
+
+    // Three clicks around the middle of the map: a loop of three stops.
+    let right = onemap::layouts::console::RIGHT_WIDTH;
+    let centre = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
+    let points = [
+        centre + egui::vec2(-150.0, -90.0),
+        centre + egui::vec2(140.0, -110.0),
+        centre + egui::vec2(0.0, 150.0),
+    ];
+    for p in points {
+        click_map(&mut h, p);
+    }
+    let route = h
+        .state()
+        .patrol
+        .route()
+        .cloned()
+        .expect("a route was started");
+    assert_eq!(route.waypoints.len(), 3, "one waypoint per click");
+    assert!(route.closed, "a new route is a loop");
+    let first = laid_length(&mut h);
+    assert!(first > 100.0, "the loop runs along the roads: {first} m");
+    let legs = h.state().patrol.laid_any().unwrap().0.legs.len();
+    assert_eq!(legs, 3, "three legs, the last back to the start");
+    // The score is in the side panel.
+    h.get_by_label(zh(T::PatrolScore));
+    h.get_by_label(zh(T::ScoreLength));
+
+    // Drag the second waypoint 160 px east: the route and its score change.
+    common::drag(
+        &mut h,
+        points[1],
+        points[1] + egui::vec2(160.0, 60.0),
+        6,
+        |h| {
+            std::thread::sleep(Duration::from_millis(5));
+            h.step();
+        },
+    );
+    h.run_steps(2);
+    let moved = h.state().patrol.route().unwrap().waypoints[1].at;
+    assert!(
+        moved.lon > route.waypoints[1].at.lon,
+        "the waypoint moved east"
+    );
+    let second = laid_length(&mut h);
+    assert!(
+        (second - first).abs() > 50.0,
+        "the score follows: {first} m → {second} m"
+    );
+    assert_eq!(
+        h.state().patrol.waypoint,
+        Some(1),
+        "the dragged waypoint is selected"
+    );
+    // The figures before the drag are shown beside the new ones.
+    let before = h.state().patrol.before.as_ref().map(|s| s.length_m);
+    assert_eq!(before, Some(first));
+
+    // One undo (Ctrl+Z while drawing) takes the whole drag back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().patrol.route().unwrap().waypoints[1].at,
+        route.waypoints[1].at
+    );
+    let undone = laid_length(&mut h);
+    assert!(
+        (undone - first).abs() < 1e-6,
+        "{undone} m after undo, {first} m before the drag"
+    );
+
+    // Saved (Ctrl+S while drawing), and read back as it was.
+    assert!(h.state().patrol.dirty);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run_steps(2);
+    let text = std::fs::read_to_string(dir.join("patrols.geojson")).unwrap();
+    let parsed = onemap_core::patrol::file::parse_patrols("patrols.geojson", &text);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.items.len(), 1);
+    assert_eq!(parsed.items[0].waypoints.len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
