@@ -162,3 +162,77 @@ fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
     assert_eq!(parsed.items[0].waypoints.len(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A commander assigns the drawn route to a unit over the real feed; the unit's reports
+/// (as its device sends them) move the patrol on, and the console shows where it has got.
+#[test]
+fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
+    use onemap::model::{Command, Selection};
+    use onemap::state::patrol::PatrolEdit;
+    use onemap_core::feed::lifecycle::ReportPosition;
+    use onemap_core::feed::{Command as FeedCommand, UnitId};
+
+    let dir = std::env::temp_dir().join(format!("onemap-patrol-assign-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["beats", "cameras", "posts", "stations"] {
+        let file = format!("{f}.geojson");
+        std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
+    }
+    let floor = common::floor::floor("patrol-assign", 2, 0);
+    let mut h = floor.console_with_layers("commander", Some(dir.clone()));
+    let post = h.state().ops.layers.posts[0].pos;
+    h.state_mut().push(Command::FlyTo(post));
+    h.run_steps(3);
+    h.get_by_label(zh(T::PatrolDraw)).click();
+    h.run_steps(2);
+    let right = onemap::layouts::console::RIGHT_WIDTH;
+    let centre = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
+    for p in [centre + egui::vec2(-150.0, -90.0), centre + egui::vec2(140.0, 100.0)] {
+        click_map(&mut h, p);
+    }
+    laid_length(&mut h);
+    let unit = UnitId("U-00".into());
+    h.state_mut()
+        .push(Command::Patrol(PatrolEdit::AssignTo(Some(unit.clone()))));
+    h.run_steps(2);
+    h.get_by_label(zh(T::PatrolAssign)).click_accesskit();
+    common::step_until(&mut h, "the server's patrol", |app| {
+        app.live.feed.units[&unit].patrol.is_some()
+    });
+    let patrol = h.state().live.feed.units[&unit].patrol.clone().unwrap();
+    assert_eq!(patrol.plan.stops.len(), 2);
+    assert_eq!(patrol.by, "commander");
+
+    // The unit's device reports from the first stop, stays its 12 minutes, reports again.
+    let report = |at: onemap_core::feed::Position| {
+        FeedCommand::ReportPosition(ReportPosition {
+            unit_id: unit.clone(),
+            position: at,
+            heading_deg: 0.0,
+            speed_kmh: 0.0,
+            fix_at_ms: floor.clock.now_ms(),
+            stale_at_ms: None,
+        })
+    };
+    floor.publish(report(patrol.plan.stops[0].at));
+    floor.clock.advance(721_000);
+    floor.publish(report(patrol.plan.stops[0].at));
+    common::step_until(&mut h, "the patrol moved on", |app| {
+        app.live.feed.units[&unit].patrol.as_ref().is_some_and(|p| p.next == 1)
+    });
+    h.state_mut()
+        .push(Command::Select(Some(Selection::Unit(unit.clone()))));
+    h.run_steps(3);
+    let progress = {
+        let app = h.state();
+        onemap::state::patrol::progress(&app.state, &app.live.feed.units[&unit], floor.clock.now_ms())
+            .unwrap()
+    };
+    assert_eq!(progress.next, Some((2, 2)));
+    assert_eq!(progress.missed, 0);
+    let off = progress.off_route_m.expect("the route is laid here");
+    assert!(off < 5.0, "at a stop, on the route: {off} m");
+    h.get_by_label(&zh(T::PatrolNext).replace("{k}", "2").replace("{n}", "2"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -279,6 +279,66 @@ fn unit_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::UnitId) {
         let p = u.position.lonlat();
         row(ui, f, T::Position, format!("{:.6}, {:.6}", p.lat, p.lon));
     });
+    if let Some(progress) = crate::state::patrol::progress(f.state, u, f.at_ms) {
+        patrol_progress_ui(ui, f, u, &progress);
+    }
+}
+
+/// A patrolling unit: its route, the next stop, late or on time, stops missed, laps, and how
+/// far off the route it is.
+fn patrol_progress_ui(
+    ui: &mut Ui,
+    f: &Frame<'_>,
+    u: &onemap_core::feed::Unit,
+    p: &crate::state::patrol::Progress,
+) {
+    let theme = f.theme;
+    ui.label(RichText::new(format!("{} · {}", f.tr(T::PatrolProgress), p.name)).strong());
+    let next = match p.next {
+        Some((k, n)) => {
+            let mut s = f
+                .tr(T::PatrolNext)
+                .replace("{k}", &k.to_string())
+                .replace("{n}", &n.to_string());
+            if p.at_stop {
+                s.push_str(f.tr(T::PatrolAtStop));
+            }
+            s
+        }
+        None => f.tr(T::PatrolDone).to_owned(),
+    };
+    ui.label(next);
+    if let Some(late) = p.late_s {
+        let (text, colour) = if late > 120.0 {
+            let m = format!("{:.0}", late / 60.0);
+            (f.tr(T::PatrolLate).replace("{m}", &m), theme.status_warn)
+        } else {
+            (f.tr(T::PatrolOnTime).to_owned(), theme.muted_text)
+        };
+        ui.label(RichText::new(text).color(colour));
+    }
+    let mut facts = vec![f.tr(T::PatrolLaps).replace("{n}", &p.laps.to_string())];
+    if p.missed > 0 {
+        facts.push(f.tr(T::PatrolMissed).replace("{n}", &p.missed.to_string()));
+    }
+    if let Some(m) = p.off_route_m {
+        facts.push(f.tr(T::PatrolOffRoute).replace("{m}", &format!("{m:.0}")));
+    }
+    let warn = p.missed > 0 || p.off_route_m.is_some_and(|m| m > 200.0);
+    let colour = if warn {
+        theme.status_warn
+    } else {
+        theme.muted_text
+    };
+    ui.label(RichText::new(facts.join(" · ")).small().color(colour));
+    if f.state.live.may("assign_patrol").is_ok() && ui.small_button(f.tr(T::PatrolEnd)).clicked() {
+        f.send(Command::Send(onemap_core::feed::Command::AssignPatrol(
+            onemap_core::feed::patrol::AssignPatrol {
+                unit_id: u.id.clone(),
+                patrol: None,
+            },
+        )));
+    }
 }
 
 fn incident_ui(ui: &mut Ui, f: &Frame<'_>, id: &onemap_core::feed::IncidentId) {

@@ -88,6 +88,7 @@ pub fn patrol_ui(ui: &mut Ui, f: &Frame<'_>) {
             f.send(Command::ExportPatrol);
         }
     });
+    assign_ui(ui, f);
     for problem in &p.problems {
         ui.label(RichText::new(problem).small().color(theme.problem));
     }
@@ -310,5 +311,49 @@ pub fn route_error_text(lang: Lang, e: &RouteError) -> String {
             .replace("{mode}", mode_label(lang, *mode))
             .replace("{a}", &(from + 1).to_string())
             .replace("{b}", &(to + 1).to_string()),
+    }
+}
+
+/// Give a unit the edited route as laid now (a command to the server, for commanders and
+/// planners; others see why not).
+fn assign_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let lang = f.lang();
+    let state = f.state;
+    if !state.live.is_on() || state.patrol.route().is_none() {
+        return;
+    }
+    let mut chosen = state.patrol.assign_to.clone();
+    let units = &state.live.feed.units;
+    ui.horizontal_wrapped(|ui| {
+        let shown = chosen
+            .as_ref()
+            .and_then(|u| units.get(u))
+            .map_or_else(String::new, |u| u.call_sign.clone());
+        egui::ComboBox::from_label(tr(lang, T::PatrolAssignTo))
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                let mut list: Vec<_> = units.values().collect();
+                list.sort_by(|a, b| a.call_sign.cmp(&b.call_sign));
+                for u in list {
+                    let mark = if u.patrol.is_some() { " ⟳" } else { "" };
+                    let label = format!("{}{mark}", u.call_sign);
+                    ui.selectable_value(&mut chosen, Some(u.id.clone()), label);
+                }
+            });
+        let allowed = state.live.may("assign_patrol").is_ok();
+        let command = chosen
+            .as_ref()
+            .and_then(|u| crate::state::patrol::assign_command(state, u));
+        let button = egui::Button::new(tr(lang, T::PatrolAssign));
+        if ui
+            .add_enabled(allowed && command.is_some(), button)
+            .clicked()
+            && let Some(c) = command
+        {
+            f.send(Command::Send(c));
+        }
+    });
+    if chosen != state.patrol.assign_to {
+        f.send(Command::Patrol(PatrolEdit::AssignTo(chosen)));
     }
 }

@@ -191,6 +191,7 @@ mod tests {
             fix_at_ms: fix,
             stale_at_ms: None,
             posted: None,
+            patrol: None,
         }
     }
 

@@ -730,6 +730,7 @@ mod tests {
             fix_at_ms: t,
             stale_at_ms: None,
             posted: None,
+            patrol: None,
         }
     }
 

@@ -60,6 +60,18 @@ pub enum PatrolEdit {
     Redo,
     /// A drag of a waypoint begins: what is there now is what undo brings back.
     Mark,
+    /// The unit the route is to be assigned to.
+    AssignTo(Option<onemap_core::feed::UnitId>),
+}
+
+/// A route not being edited, laid on the roads: drawn thin, and followed when a unit patrols
+/// it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherRoute {
+    pub id: String,
+    pub name: String,
+    /// Each leg's line and travel time, seconds.
+    pub legs: Vec<(Vec<LonLat>, f64)>,
 }
 
 /// The worker's answer for one revision of the edited route.
@@ -68,8 +80,8 @@ pub struct Laid {
     pub revision: u64,
     pub result: Result<(SnappedRoute, Score), RouteError>,
     pub compute_ms: f64,
-    /// The other routes' road lines (their names and legs), when they were asked for.
-    pub others: Option<Vec<(String, Vec<Vec<LonLat>>)>>,
+    /// The other routes on the roads, when they were asked for.
+    pub others: Option<Vec<OtherRoute>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -98,7 +110,7 @@ pub struct PatrolState {
     others_revision: u64,
     others_requested: Option<u64>,
     /// The other routes on the roads, drawn thin beside the edited one.
-    pub others: Vec<(String, Vec<Vec<LonLat>>)>,
+    pub others: Vec<OtherRoute>,
     pub laid: Option<Laid>,
     /// The laid route before the current drag or edit began (for the before/after figures).
     pub before: Option<Score>,
@@ -111,6 +123,8 @@ pub struct PatrolState {
     pub path: PathBuf,
     /// The last save's or export's outcome, and whether it failed.
     pub status: Option<(String, bool)>,
+    /// The unit chosen to take the edited route.
+    pub assign_to: Option<onemap_core::feed::UnitId>,
     /// The cameras as the worker last got them, by the layers' revision.
     cameras: Option<(u64, Arc<Vec<Camera>>)>,
 }
@@ -198,6 +212,10 @@ impl PatrolState {
                 return false;
             }
             PatrolEdit::Undo | PatrolEdit::Redo => return self.step(edit == PatrolEdit::Undo),
+            PatrolEdit::AssignTo(unit) => {
+                self.assign_to = unit;
+                return false;
+            }
             PatrolEdit::Mark => {
                 if self.undo.len() == UNDO_DEPTH {
                     self.undo.pop_front();
@@ -317,7 +335,8 @@ impl PatrolState {
             | PatrolEdit::SelectWaypoint(_)
             | PatrolEdit::Undo
             | PatrolEdit::Redo
-            | PatrolEdit::Mark => false,
+            | PatrolEdit::Mark
+            | PatrolEdit::AssignTo(_) => false,
         }
     }
 
@@ -417,6 +436,112 @@ pub fn patrol_request(state: &mut AppState) -> Option<PatrolRequest> {
         cameras,
         others,
     })
+}
+
+/// The command that gives `unit` the edited route as laid now (its stops on the roads), if it
+/// is laid.
+pub fn assign_command(
+    state: &AppState,
+    unit: &onemap_core::feed::UnitId,
+) -> Option<onemap_core::feed::Command> {
+    use onemap_core::feed::patrol::{AssignPatrol, PatrolPlan, PatrolStop};
+    let route = state.patrol.route()?;
+    let (snapped, _) = state.patrol.laid_now()?.result.as_ref().ok()?;
+    let stops = route
+        .waypoints
+        .iter()
+        .zip(&snapped.snaps)
+        .map(|(w, s)| PatrolStop {
+            at: s.point.into(),
+            dwell_s: f64::from(w.dwell_s),
+        })
+        .collect();
+    Some(onemap_core::feed::Command::AssignPatrol(AssignPatrol {
+        unit_id: unit.clone(),
+        patrol: Some(PatrolPlan {
+            route_id: route.id.clone(),
+            name: route.name.clone(),
+            mode: route.mode.name().to_owned(),
+            closed: route.closed,
+            stops,
+        }),
+    }))
+}
+
+/// How a patrolling unit is doing, as a console shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub name: String,
+    /// The stop it makes for (1-based) of how many; `None` when an open route is done.
+    pub next: Option<(usize, usize)>,
+    pub at_stop: bool,
+    pub laps: u32,
+    pub missed: u32,
+    /// Seconds behind the plan for the next stop (negative: ahead), when the route's
+    /// travel times are known here.
+    pub late_s: Option<f64>,
+    /// How far the unit is from the route's roads, metres, when its line is known here.
+    pub off_route_m: Option<f64>,
+}
+
+/// The progress of `unit`'s patrol at `now_ms`: the server's (next stop, laps, missed) with
+/// lateness and distance off the route from the route as laid here.
+pub fn progress(state: &AppState, unit: &onemap_core::feed::Unit, now_ms: i64) -> Option<Progress> {
+    let p = unit.patrol.as_ref()?;
+    let n = p.plan.stops.len();
+    // The route's legs here: the edited one, or another laid one, by id.
+    let legs: Option<Vec<(Vec<LonLat>, f64)>> =
+        match (state.patrol.route(), state.patrol.laid_any()) {
+            (Some(r), Some((snapped, _))) if r.id == p.plan.route_id => Some(
+                snapped
+                    .legs
+                    .iter()
+                    .map(|l| (l.line.clone(), l.travel_s))
+                    .collect(),
+            ),
+            _ => state
+                .patrol
+                .others
+                .iter()
+                .find(|o| o.id == p.plan.route_id)
+                .map(|o| o.legs.clone()),
+        }
+        .filter(|legs| legs.len() + 1 >= n);
+    let late_s = legs.as_ref().filter(|_| !p.done()).map(|legs| {
+        let due: f64 = (0..p.next)
+            .map(|k| p.plan.stops[k].dwell_s + legs.get(k).map_or(0.0, |l| l.1))
+            .sum();
+        (now_ms - p.lap_started_ms) as f64 / 1000.0 - due
+    });
+    let here = unit.position.lonlat();
+    let off_route_m = legs.as_ref().map(|legs| {
+        legs.iter()
+            .flat_map(|(line, _)| line.windows(2))
+            .map(|w| distance_to_segment_m(here, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min)
+    });
+    Some(Progress {
+        name: p.plan.name.clone(),
+        next: (!p.done()).then_some((p.next + 1, n)),
+        at_stop: p.arrived_at_ms.is_some(),
+        laps: p.laps,
+        missed: p.missed,
+        late_s,
+        off_route_m: off_route_m.filter(|m| m.is_finite()),
+    })
+}
+
+/// Metres from `p` to the segment `a`–`b` (locally flat).
+fn distance_to_segment_m(p: LonLat, a: LonLat, b: LonLat) -> f64 {
+    let proj = onemap_core::spatial::LocalProjection::new(a);
+    let (p, b) = (proj.to_m(p), proj.to_m(b));
+    let len2 = b[0] * b[0] + b[1] * b[1];
+    let t = if len2 > 0.0 {
+        ((p[0] * b[0] + p[1] * b[1]) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p[0] - t * b[0]).hypot(p[1] - t * b[1])
 }
 
 #[cfg(test)]

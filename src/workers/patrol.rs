@@ -12,7 +12,7 @@ use onemap_core::patrol::{PatrolRoute, snap_route};
 use onemap_core::routing::{RoadGraph, Search};
 use onemap_core::spatial::LayerIndex;
 
-use crate::state::patrol::Laid;
+use crate::state::patrol::{Laid, OtherRoute};
 
 /// The edited route as it is now, and what it is scored against.
 #[derive(Clone, Debug)]
@@ -65,10 +65,15 @@ impl PatrolWorker {
                 .iter()
                 .filter_map(|o| {
                     let laid = snap_route(graph, &mut self.search, o).ok()?;
-                    Some((
-                        o.name.clone(),
-                        laid.legs.into_iter().map(|l| l.line).collect(),
-                    ))
+                    Some(OtherRoute {
+                        id: o.id.clone(),
+                        name: o.name.clone(),
+                        legs: laid
+                            .legs
+                            .into_iter()
+                            .map(|l| (l.line, l.travel_s))
+                            .collect(),
+                    })
                 })
                 .collect()
         });

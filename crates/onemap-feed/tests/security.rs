@@ -214,6 +214,22 @@ fn fixture(server: &ServerHandle, kind: &str, unit: &str) -> Command {
             text: "a second caller".into(),
             callback: None,
         }),
+        "assign_patrol" => {
+            run(vec![sign_on(unit)]);
+            Command::AssignPatrol(onemap_core::feed::patrol::AssignPatrol {
+                unit_id: u,
+                patrol: Some(onemap_core::feed::patrol::PatrolPlan {
+                    route_id: "PATROL-1".into(),
+                    name: "Innenstadt".into(),
+                    mode: "car".into(),
+                    closed: true,
+                    stops: vec![onemap_core::feed::patrol::PatrolStop {
+                        at: place(),
+                        dwell_s: 720.0,
+                    }],
+                }),
+            })
+        }
         other => panic!("no fixture for {other}: add one when a command is added"),
     }
 }

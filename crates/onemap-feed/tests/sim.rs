@@ -370,3 +370,99 @@ fn the_remote_simulator_is_an_ordinary_producer() {
     assert!(report.accepted > 0, "{report}");
     server.stop();
 }
+
+#[test]
+fn a_unit_given_a_patrol_drives_it_and_stops_at_each_stop() {
+    use onemap_core::feed::patrol::{AssignPatrol, PatrolPlan, PatrolStop};
+    let cfg = SimConfig {
+        seed: 7,
+        units: 3,
+        incidents_per_hour: 0.0,
+        initial_incidents: 0,
+        auto_dispatch_after_ms: None,
+        ..SimConfig::default()
+    };
+    let t0 = 1_795_400_000_000;
+    let mut state = FeedState::default();
+    let w = world();
+    let graph = w.graph.clone();
+    let (mut sim, first) = Sim::new(cfg, w, &state, t0);
+    let mut applier = Applier::default();
+    applier.run(first, &mut state, t0);
+    let unit = state
+        .units
+        .values()
+        .find(|u| u.kind == onemap_core::feed::UnitKind::PatrolCar)
+        .unwrap()
+        .id
+        .clone();
+    // Three stops in the town centre, on the roads (as a console sends them): 2 minutes at
+    // the first, a point passed through, 1 minute at the third.
+    let stop = |lon: f64, lat: f64, dwell_s: f64| {
+        let at = onemap_core::coord::LonLat::new(lon, lat);
+        let on_road = graph
+            .snap(at, onemap_core::routing::Mode::Car, 300.0)
+            .unwrap()
+            .point;
+        PatrolStop {
+            at: on_road.into(),
+            dwell_s,
+        }
+    };
+    let plan = PatrolPlan {
+        route_id: "PATROL-1".into(),
+        name: "Innenstadt".into(),
+        mode: "car".into(),
+        closed: true,
+        stops: vec![
+            stop(13.2615, 53.5575, 120.0),
+            stop(13.2700, 53.5560, 0.0),
+            stop(13.2560, 53.5530, 60.0),
+        ],
+    };
+    let assign = Command::AssignPatrol(AssignPatrol {
+        unit_id: unit.clone(),
+        patrol: Some(plan),
+    });
+    // A device may not assign patrols; the rules accept a well-formed one.
+    assert!(decide(&state, &assign, t0, "planner").is_ok());
+    applier.run(vec![assign], &mut state, t0);
+    assert_eq!(state.units[&unit].patrol.as_ref().unwrap().next, 0);
+    let mut seen_next = vec![0usize];
+    let mut dwell_start = None;
+    let mut dwelt_ms = 0;
+    for k in 1..=3600 {
+        let now = t0 + k * 1000;
+        let commands = sim.step(now, &state);
+        applier.run(commands, &mut state, now);
+        let p = state.units[&unit].patrol.as_ref().unwrap();
+        if *seen_next.last().unwrap() != p.next {
+            seen_next.push(p.next);
+        }
+        // The dwell at the first stop: from the arrival it ended with to the step on.
+        match (p.next, p.arrived_at_ms, dwell_start) {
+            (0, Some(at), _) if p.laps == 0 => dwell_start = Some(at),
+            (1 | 2, _, Some(at)) if dwelt_ms == 0 => dwelt_ms = now - at,
+            _ => {}
+        }
+        if p.laps >= 1 && p.next == 1 {
+            break;
+        }
+    }
+    let p = state.units[&unit].patrol.as_ref().unwrap();
+    assert!(p.laps >= 1, "a lap done: stops in order {seen_next:?}");
+    assert_eq!(&seen_next[..4], &[0, 1, 2, 0], "the stops in order");
+    assert_eq!(p.missed, 0, "no stop missed");
+    assert!(
+        (120_000..=122_000).contains(&dwelt_ms),
+        "stayed 2 minutes at the first stop: {dwelt_ms} ms"
+    );
+    assert_eq!(state.units[&unit].status, UnitStatus::Available);
+    // Ended: the unit patrols freely again.
+    let end = Command::AssignPatrol(AssignPatrol {
+        unit_id: unit.clone(),
+        patrol: None,
+    });
+    applier.run(vec![end], &mut state, t0 + 3_700_000);
+    assert!(state.units[&unit].patrol.is_none());
+}

@@ -38,15 +38,19 @@ impl MapLayer for PatrolLayer {
             ));
         }
         // The other routes, thin, named half-way round (they often share a start).
-        for (name, legs) in &p.others {
-            for leg in legs {
+        for other in &p.others {
+            let (name, legs) = (&other.name, &other.legs);
+            for (leg, _) in legs {
                 let pts: Vec<Pos2> = leg.iter().map(|q| screen(projector, *q)).collect();
                 painter.add(Shape::line(
                     pts,
                     Stroke::new(2.5, theme.patrol.gamma_multiply(0.55)),
                 ));
             }
-            if let Some(mid) = legs.get(legs.len() / 2).and_then(|l| l.get(l.len() / 2)) {
+            if let Some(mid) = legs
+                .get(legs.len() / 2)
+                .and_then(|l| l.0.get(l.0.len() / 2))
+            {
                 let at = screen(projector, *mid) + egui::vec2(8.0, -8.0);
                 painter.text(
                     at,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{
     Category, IncidentId, IncidentStatus, Note, Position, Posting, UnitId, UnitKind, UnitStatus,
 };
+pub use super::patrol::AssignPatrol;
 
 /// Send a unit; `rank` is its place in the recommendation the commander chose from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,6 +205,7 @@ impl Command {
             Command::UpdateIncident(c) => (Some(&c.incident_id), None),
             Command::AddNote(c) => (Some(&c.incident_id), None),
             Command::LinkCall(c) => (Some(&c.incident_id), None),
+            Command::AssignPatrol(c) => (None, Some(&c.unit_id)),
         }
     }
 }

@@ -7,8 +7,9 @@
 
 use super::command::invalid;
 pub use super::command::{
-    Acknowledge, AddNote, Command, CreateIncident, Dispatch, LinkCall, MoveUp, Reassign, Refusal,
-    ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn, UpdateIncident,
+    Acknowledge, AddNote, AssignPatrol, Command, CreateIncident, Dispatch, LinkCall, MoveUp,
+    Reassign, Refusal, ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
+    UpdateIncident,
 };
 use super::model::{
     Acknowledged, Incident, IncidentId, IncidentStatus, Note, Position, Unit, UnitId, UnitPosition,
@@ -70,6 +71,7 @@ pub fn decide(
         Command::UpdateIncident(c) => rules.update_incident(c),
         Command::AddNote(c) => rules.add_note(c),
         Command::LinkCall(c) => rules.link_call(c),
+        Command::AssignPatrol(c) => rules.assign_patrol(c),
     }
 }
 
@@ -350,6 +352,7 @@ impl Rules<'_> {
             fix_at_ms,
             stale_at_ms: c.stale_at_ms,
             posted: None,
+            patrol: None,
         })])
     }
 
@@ -399,13 +402,50 @@ impl Rules<'_> {
             // The same fix again (a retry): nothing changes.
             return Ok(Vec::new());
         }
-        Ok(vec![ServerEvent::UnitPosition(UnitPosition {
+        let mut events = vec![ServerEvent::UnitPosition(UnitPosition {
             id: c.unit_id.clone(),
             position: c.position,
             heading_deg: c.heading_deg % 360.0,
             speed_kmh: c.speed_kmh,
             fix_at_ms: c.fix_at_ms,
             stale_at_ms: c.stale_at_ms,
+        })];
+        // A patrolling unit's own reports move its patrol on (while it is free to patrol).
+        if u.status == UnitStatus::Available
+            && let Some(p) = &u.patrol
+            && let Some(next) = p.advance(c.position, c.fix_at_ms, c.speed_kmh)
+        {
+            events.push(ServerEvent::UnitPatrol(super::patrol::UnitPatrol {
+                id: c.unit_id.clone(),
+                patrol: Some(next),
+            }));
+        }
+        Ok(events)
+    }
+
+    fn assign_patrol(&self, c: &AssignPatrol) -> Result<Vec<ServerEvent>, Refusal> {
+        let u = self.unit(&c.unit_id)?;
+        let patrol = match &c.patrol {
+            None if u.patrol.is_none() => return Ok(Vec::new()),
+            None => None,
+            Some(plan) => {
+                super::patrol::check_plan(plan)?;
+                Some(super::patrol::Patrol {
+                    plan: plan.clone(),
+                    assigned_at_ms: self.now_ms,
+                    by: self.by.to_owned(),
+                    next: 0,
+                    arrived_at_ms: None,
+                    lap_started_ms: self.now_ms,
+                    laps: 0,
+                    missed: 0,
+                    last_missed: None,
+                })
+            }
+        };
+        Ok(vec![ServerEvent::UnitPatrol(super::patrol::UnitPatrol {
+            id: c.unit_id.clone(),
+            patrol,
         })])
     }
 

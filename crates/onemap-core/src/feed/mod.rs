@@ -26,6 +26,7 @@ macro_rules! with_commands {
             UpdateIncident(UpdateIncident) = "update_incident",
             AddNote(AddNote) = "add_note",
             LinkCall(LinkCall) = "link_call",
+            AssignPatrol(AssignPatrol) = "assign_patrol",
         }
     };
 }
@@ -35,6 +36,7 @@ pub mod command;
 pub mod history;
 pub mod lifecycle;
 pub mod model;
+pub mod patrol;
 pub mod period;
 pub mod policy;
 pub mod state;

@@ -439,6 +439,9 @@ pub struct Unit {
     /// A move-up: the post this available unit was sent to stand by at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posted: Option<Posting>,
+    /// The patrol it was given, and how far it has got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol: Option<Box<super::patrol::Patrol>>,
 }
 
 /// How long a fix is taken as current when its source gave no `stale_at_ms`.

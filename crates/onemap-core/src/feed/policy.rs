@@ -43,6 +43,7 @@ pub const POLICY: &[(&str, [Grant; 8])] = &[
     ("update_incident", [No, Yes, Yes, No, No, No, No, No]),
     ("add_note", [No, Yes, Yes, No, No, No, No, No]),
     ("link_call", [No, Yes, Yes, No, No, No, No, No]),
+    ("assign_patrol", [No, Yes, No, Yes, No, No, No, No]),
 ];
 
 /// The grant of `role` for messages of `kind`; a kind not in [`POLICY`] is denied.

@@ -77,6 +77,11 @@ impl FeedState {
                     u.posted = s.post.clone();
                 }
             }
+            ServerEvent::UnitPatrol(p) => {
+                if let Some(u) = self.units.get_mut(&p.id) {
+                    u.patrol = p.patrol.clone().map(Box::new);
+                }
+            }
             ServerEvent::UnitJoined(u) => {
                 self.units.insert(u.id.clone(), u.clone());
             }

@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::{
-    Acknowledge, AddNote, Command, CreateIncident, Dispatch, LinkCall, MoveUp, Reassign, Refusal,
-    ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn, UpdateIncident,
+    Acknowledge, AddNote, AssignPatrol, Command, CreateIncident, Dispatch, LinkCall, MoveUp,
+    Reassign, Refusal, ReportPosition, SetIncidentStatus, SetUnitStatus, SignOff, SignOn,
+    UpdateIncident,
 };
 use super::history::{FiguresAnswer, HistoryQuery, IncidentRecord, Track};
 use super::model::{AuditEntry, Incident, IncidentId, RequestId, ShownUnit, Unit, UnitId};
@@ -86,6 +87,8 @@ pub enum ServerEvent {
     IncidentArchived(IdBody<IncidentId>),
     UnitPosition(UnitPosition),
     UnitStatus(UnitStatusChange),
+    /// A unit's patrol assigned, ended, or further along.
+    UnitPatrol(super::patrol::UnitPatrol),
     /// A unit joins the feed (start of shift), with its full record.
     UnitJoined(Unit),
     /// A unit leaves the feed (end of shift).
@@ -113,6 +116,7 @@ impl ServerEvent {
             ServerEvent::IncidentArchived(_) => "incident_archived",
             ServerEvent::UnitPosition(_) => "unit_position",
             ServerEvent::UnitStatus(_) => "unit_status",
+            ServerEvent::UnitPatrol(_) => "unit_patrol",
             ServerEvent::UnitJoined(_) => "unit_joined",
             ServerEvent::UnitRemoved(_) => "unit_removed",
             ServerEvent::CommandResult(_) => "command_result",
@@ -134,6 +138,7 @@ impl ServerEvent {
                 | ServerEvent::IncidentArchived(_)
                 | ServerEvent::UnitPosition(_)
                 | ServerEvent::UnitStatus(_)
+                | ServerEvent::UnitPatrol(_)
                 | ServerEvent::UnitJoined(_)
                 | ServerEvent::UnitRemoved(_)
         )

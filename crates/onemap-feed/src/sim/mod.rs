@@ -86,6 +86,12 @@ enum Task {
     },
     /// A move-up: drive to the post and stand by there.
     Standby(String),
+    /// A patrol: drive to its next stop (`(route, lap, stop)`) and stay there until the server
+    /// moves the patrol on; `at` is the stop's place on the road, where the unit stops.
+    Patrolling {
+        stop: (String, u32, usize),
+        at: LonLat,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -266,6 +272,10 @@ impl Sim {
         let g = &self.world.graph;
         let a = u.path[u.leg];
         let Some(&b) = u.path.get(u.leg + 1) else {
+            // At a patrol stop: on the road beside it, where the driver pulls in.
+            if let Task::Patrolling { at, .. } = u.task {
+                return (at, 0.0, 0.0);
+            }
             return (g.nodes[a as usize], 0.0, 0.0);
         };
         let t = edge_time(g, u.mode, a, b).unwrap_or(1.0).max(1e-3);
@@ -530,6 +540,23 @@ impl Sim {
             && (unit.posted.is_none() || unit.status != UnitStatus::Available)
         {
             self.units[k].task = Task::Patrol;
+        }
+        // A patrol: make for its next stop; stay there until the server moves it on.
+        let patrol = unit
+            .patrol
+            .as_ref()
+            .filter(|p| unit.status == UnitStatus::Available && unit.posted.is_none() && !p.done());
+        match (patrol, &self.units[k].task) {
+            (Some(p), task) => {
+                let stop = (p.plan.route_id.clone(), p.laps, p.next);
+                let same = matches!(task, Task::Patrolling { stop: s, .. } if *s == stop);
+                if !same {
+                    let at = p.plan.stops[p.next].at.lonlat();
+                    self.drive_to(k, at, Task::Patrolling { stop, at });
+                }
+            }
+            (None, Task::Patrolling { .. }) => self.units[k].task = Task::Patrol,
+            (None, _) => {}
         }
     }
 

@@ -488,6 +488,7 @@ mod tests {
             fix_at_ms: 0,
             stale_at_ms: None,
             posted: None,
+            patrol: None,
         };
         let events = [Envelope::new(5, 100, ServerEvent::UnitJoined(unit))];
         let answers = [Answer {
