@@ -188,7 +188,10 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     h.run_steps(2);
     let right = onemap::layouts::console::RIGHT_WIDTH;
     let centre = egui::pos2(270.0 + (1400.0 - 270.0 - right) / 2.0, 450.0);
-    for p in [centre + egui::vec2(-150.0, -90.0), centre + egui::vec2(140.0, 100.0)] {
+    for p in [
+        centre + egui::vec2(-150.0, -90.0),
+        centre + egui::vec2(140.0, 100.0),
+    ] {
         click_map(&mut h, p);
     }
     laid_length(&mut h);
@@ -219,15 +222,22 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     floor.clock.advance(721_000);
     floor.publish(report(patrol.plan.stops[0].at));
     common::step_until(&mut h, "the patrol moved on", |app| {
-        app.live.feed.units[&unit].patrol.as_ref().is_some_and(|p| p.next == 1)
+        app.live.feed.units[&unit]
+            .patrol
+            .as_ref()
+            .is_some_and(|p| p.next == 1)
     });
     h.state_mut()
         .push(Command::Select(Some(Selection::Unit(unit.clone()))));
     h.run_steps(3);
     let progress = {
         let app = h.state();
-        onemap::state::patrol::progress(&app.state, &app.live.feed.units[&unit], floor.clock.now_ms())
-            .unwrap()
+        onemap::state::patrol::progress(
+            &app.state,
+            &app.live.feed.units[&unit],
+            floor.clock.now_ms(),
+        )
+        .unwrap()
     };
     assert_eq!(progress.next, Some((2, 2)));
     assert_eq!(progress.missed, 0);
