@@ -84,7 +84,7 @@ pub enum Command {
     SetPlan(PlanSettings),
     ExportPlan,
     /// Draw or edit a patrol route.
-    Patrol(crate::state::patrol::PatrolEdit),
+    Patrol(PatrolEdit),
     /// Save the patrol routes to patrols.geojson.
     SavePatrols,
     /// Export the edited route (GeoJSON, GPX, KML) to the plan's export folder.
@@ -358,4 +358,42 @@ impl Default for PlanSettings {
             descending: false,
         }
     }
+}
+
+/// One change to the routes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatrolEdit {
+    /// Start a new route (and edit it).
+    New,
+    /// Edit this route.
+    Choose(usize),
+    /// Add a waypoint after the last (a new route when none is edited).
+    Add(LonLat),
+    /// Put a waypoint at `index`, pushing the rest along (a leg dragged).
+    Insert {
+        index: usize,
+        at: LonLat,
+    },
+    /// Move a waypoint; `continues` merges it with the drag's earlier steps for undo.
+    Move {
+        index: usize,
+        to: LonLat,
+        continues: bool,
+    },
+    Delete(usize),
+    SelectWaypoint(Option<usize>),
+    SetDwell {
+        index: usize,
+        dwell_s: f32,
+    },
+    SetMode(Mode),
+    SetClosed(bool),
+    Rename(String),
+    DeleteRoute,
+    Undo,
+    Redo,
+    /// A drag of a waypoint begins: what is there now is what undo brings back.
+    Mark,
+    /// The unit the route is to be assigned to.
+    AssignTo(Option<UnitId>),
 }

@@ -258,3 +258,69 @@ fn plan_relocate_places_every_post_afresh_and_beats_the_current_placement() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn patrol_plans_loops_from_a_hot_spot_file_and_names_a_bad_feature() {
+    let dir = std::env::temp_dir().join(format!("onemap-cli-patrol-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Eight hot spots around the town centre, and one with a negative weight.
+    let mut features = Vec::new();
+    for k in 0..8 {
+        let (lon, lat) = (
+            13.250 + 0.004 * f64::from(k % 4),
+            53.553 + 0.006 * f64::from(k / 4),
+        );
+        features.push(format!(
+            r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{"weight":{}}}}}"#,
+            k + 1
+        ));
+    }
+    features.push(r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[13.26,53.56]},"properties":{"weight":-2}}"#.into());
+    let spots = dir.join("spots.geojson");
+    std::fs::write(
+        &spots,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (ok, text) = onemap(&[
+        "patrol",
+        "--hotspots",
+        spots.to_str().unwrap(),
+        "--units",
+        "2",
+        "--lap-min",
+        "90",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("skipped") && report.contains("weight"),
+        "the bad feature is named: {report}"
+    );
+    let plan = std::fs::read_to_string(out.join("patrols.geojson")).unwrap();
+    let parsed = onemap_core::patrol::file::parse_patrols("patrols.geojson", &plan);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.items.len(), 2, "a loop per unit");
+    let stops: usize = parsed.items.iter().map(|r| r.waypoints.len() - 1).sum();
+    assert_eq!(
+        stops, 8,
+        "90-minute laps hold all eight spots between two units"
+    );
+    assert!(parsed.items.iter().all(|r| r.closed));
+    for f in [
+        "patrols.gpx",
+        "patrols.kml",
+        "patrols-roads.geojson",
+        "report.md",
+    ] {
+        assert!(out.join(f).is_file(), "{f} written");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -181,47 +181,7 @@ pub enum Cmd {
     /// Plan patrol loops: hot spots from a GeoJSON file of weighted points or from the
     /// incident log; one loop per unit from the depot; writes patrols.geojson (the console's
     /// layer), the roads as GeoJSON, GPX and KML, and report.md into OUT.
-    Patrol {
-        /// Hot spots: GeoJSON points, `weight` (default 1) and `name` optional.
-        #[arg(long, conflicts_with = "history")]
-        hotspots: Option<PathBuf>,
-        /// Hot spots from the incident log (the feed's SQLite database): clusters of 2 or more
-        /// incidents by 200 m square and category.
-        #[arg(long)]
-        history: Option<PathBuf>,
-        /// History: the last this many days.
-        #[arg(long, default_value_t = 28)]
-        days: u32,
-        /// History: only incidents in these local hours of the day, e.g. 18-23.
-        #[arg(long, value_parser = patrol::parse_hours)]
-        hours: Option<(u8, u8)>,
-        /// History: local time, minutes east of UTC.
-        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
-        utc_offset_min: i32,
-        /// Where every loop starts and ends. Default: the first station of stations.geojson
-        /// beside the OSM extract.
-        #[arg(long, value_parser = parse_lat_lon)]
-        depot: Option<LonLat>,
-        #[arg(long, default_value_t = 1)]
-        units: usize,
-        /// The shift, minutes.
-        #[arg(long, default_value_t = 240.0)]
-        shift_min: f64,
-        /// The longest lap, minutes: every hot spot on a loop is seen again within it.
-        #[arg(long, default_value_t = 120.0)]
-        lap_min: f64,
-        /// Minutes stopped at each hot spot (the Koper window is 10 to 16).
-        #[arg(long, default_value_t = 12.0)]
-        dwell_min: f64,
-        #[arg(long, value_enum, default_value = "car")]
-        mode: ModeArg,
-        /// Also write this many plans in all (within 5 % of the best, sharing few legs), as
-        /// patrols-altK.*.
-        #[arg(long, default_value_t = 1)]
-        alternatives: usize,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Patrol(patrol::PatrolCli),
     /// Write the road graph as CSV (nodes.csv, edges.csv) for independent tools.
     ExportGraph {
         #[arg(long)]
@@ -379,51 +339,9 @@ pub fn run(cli: Cli, started: Instant) -> anyhow::Result<()> {
             println!("written to {}", out.display());
             return Ok(());
         }
-        Some(Cmd::Patrol {
-            hotspots,
-            history,
-            days,
-            hours,
-            utc_offset_min,
-            depot,
-            units,
-            shift_min,
-            lap_min,
-            dwell_min,
-            mode,
-            alternatives,
-            out,
-        }) => {
-            for (name, v, lo, hi) in [
-                ("--shift-min", shift_min, 10.0, 1440.0),
-                ("--lap-min", lap_min, 10.0, 1440.0),
-                ("--dwell-min", dwell_min, 0.0, 120.0),
-            ] {
-                if !(lo..=hi).contains(&v) {
-                    anyhow::bail!("{name} {v}: expected {lo} to {hi} minutes");
-                }
-            }
-            let args = patrol::PatrolArgs {
-                hotspots,
-                history,
-                days,
-                hours,
-                utc_offset_min,
-                stations: osm_path.with_file_name("stations.geojson"),
-                depot,
-                units,
-                shift_min,
-                lap_min,
-                dwell_min,
-                mode: mode.into(),
-                alternatives: alternatives.clamp(1, 10),
-                speeds: cli.speeds.clone(),
-                out: out.clone(),
-            };
-            let osm = onemap::city::load_osm(&osm_path)?;
-            print!("{}", patrol::run_patrol(&args, &osm)?);
-            println!("written to {}", out.display());
-            return Ok(());
+        Some(Cmd::Patrol(args)) => {
+            let speeds = cli.speeds.clone();
+            return patrol::command(args, &osm_path, speeds);
         }
         Some(Cmd::ExportGraph { out }) => {
             let osm = onemap::city::load_osm(&osm_path)?;

@@ -24,6 +24,84 @@ use onemap_feed::store::SqliteHistory;
 use onemap::city::load_speeds;
 use onemap::ops::write_atomically;
 
+/// `onemap patrol`'s options.
+#[derive(clap::Args, Debug)]
+pub struct PatrolCli {
+    /// Hot spots: GeoJSON points, `weight` (default 1) and `name` optional.
+    #[arg(long, conflicts_with = "history")]
+    pub hotspots: Option<PathBuf>,
+    /// Hot spots from the incident log (the feed's SQLite database): clusters of 2 or more
+    /// incidents by 200 m square and category.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// History: the last this many days.
+    #[arg(long, default_value_t = 28)]
+    pub days: u32,
+    /// History: only incidents in these local hours of the day, e.g. 18-23.
+    #[arg(long, value_parser = parse_hours)]
+    pub hours: Option<(u8, u8)>,
+    /// History: local time, minutes east of UTC.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub utc_offset_min: i32,
+    /// Where every loop starts and ends. Default: the first station of stations.geojson
+    /// beside the OSM extract.
+    #[arg(long, value_parser = super::parse_lat_lon)]
+    pub depot: Option<LonLat>,
+    #[arg(long, default_value_t = 1)]
+    pub units: usize,
+    /// The shift, minutes.
+    #[arg(long, default_value_t = 240.0)]
+    pub shift_min: f64,
+    /// The longest lap, minutes: every hot spot on a loop is seen again within it.
+    #[arg(long, default_value_t = 120.0)]
+    pub lap_min: f64,
+    /// Minutes stopped at each hot spot (the Koper window is 10 to 16).
+    #[arg(long, default_value_t = 12.0)]
+    pub dwell_min: f64,
+    #[arg(long, value_enum, default_value = "car")]
+    pub mode: super::ModeArg,
+    /// Also write this many plans in all (within 5 % of the best, sharing few legs), as
+    /// patrols-altK.*.
+    #[arg(long, default_value_t = 1)]
+    pub alternatives: usize,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Check the options, plan, write and print the report.
+pub fn command(a: PatrolCli, osm_path: &Path, speeds: Option<PathBuf>) -> anyhow::Result<()> {
+    for (name, v, lo, hi) in [
+        ("--shift-min", a.shift_min, 10.0, 1440.0),
+        ("--lap-min", a.lap_min, 10.0, 1440.0),
+        ("--dwell-min", a.dwell_min, 0.0, 120.0),
+    ] {
+        if !(lo..=hi).contains(&v) {
+            bail!("{name} {v}: expected {lo} to {hi} minutes");
+        }
+    }
+    let args = PatrolArgs {
+        hotspots: a.hotspots,
+        history: a.history,
+        days: a.days,
+        hours: a.hours,
+        utc_offset_min: a.utc_offset_min,
+        stations: osm_path.with_file_name("stations.geojson"),
+        depot: a.depot,
+        units: a.units,
+        shift_min: a.shift_min,
+        lap_min: a.lap_min,
+        dwell_min: a.dwell_min,
+        mode: a.mode.into(),
+        alternatives: a.alternatives.clamp(1, 10),
+        speeds,
+        out: a.out.clone(),
+    };
+    let osm = onemap::city::load_osm(osm_path)?;
+    print!("{}", run_patrol(&args, &osm)?);
+    println!("written to {}", a.out.display());
+    Ok(())
+}
+
 /// Hot spots planned for at most (the heaviest).
 pub const MAX_SPOTS: usize = 500;
 

@@ -162,18 +162,7 @@ impl AppState {
             Command::SetTool(tool) => self.tool = tool,
             Command::AddCamera(pos) => self.add_camera(pos),
             Command::AddPost(pos) => self.add_post(pos),
-            Command::EditFeature(after) => {
-                let before = match &after {
-                    Editable::Camera(c) => self.ops.camera(&c.id).cloned().map(Editable::Camera),
-                    Editable::Post(p) => self.ops.post(&p.id).cloned().map(Editable::Post),
-                };
-                if before.is_some() {
-                    self.ops.apply(Edit {
-                        before,
-                        after: Some(after),
-                    });
-                }
-            }
+            Command::EditFeature(after) => self.edit_feature(after),
             Command::MoveSelected { to, continues } => self.edit_selected(
                 |e| match e {
                     Editable::Camera(c) => c.pos = to,
@@ -252,6 +241,20 @@ impl AppState {
             | Command::LinkCall(_) => {}
         }
         ViewChange::None
+    }
+
+    /// Replace a camera or post with the inspector's version (undoable).
+    fn edit_feature(&mut self, after: Editable) {
+        let before = match &after {
+            Editable::Camera(c) => self.ops.camera(&c.id).cloned().map(Editable::Camera),
+            Editable::Post(p) => self.ops.post(&p.id).cloned().map(Editable::Post),
+        };
+        if before.is_some() {
+            self.ops.apply(Edit {
+                before,
+                after: Some(after),
+            });
+        }
     }
 
     /// The new call's form: opened, edited, given a place on the map.

@@ -11,13 +11,14 @@ use onemap_core::coord::LonLat;
 use onemap_core::layers::Camera;
 use onemap_core::patrol::hotspots::clusters;
 use onemap_core::patrol::score::{HotSpot, Score};
-use onemap_core::patrol::{PatrolRoute, RouteError, SnappedRoute, Waypoint};
+use onemap_core::patrol::{PatrolRoute, SnappedRoute, Waypoint};
 use onemap_core::routing::Mode;
 use serde_json::Value;
 
 use super::AppState;
+pub use crate::model::PatrolEdit;
 use crate::model::Tool;
-use crate::workers::patrol::PatrolRequest;
+pub use crate::workers::patrol::{Laid, OtherRoute, PatrolRequest};
 
 /// Edits kept for undo, at most.
 pub const UNDO_DEPTH: usize = 100;
@@ -25,64 +26,6 @@ pub const UNDO_DEPTH: usize = 100;
 pub const DEFAULT_DWELL_S: f32 = 720.0;
 /// Waypoints a route may have (the file's limit).
 pub const MAX_WAYPOINTS: usize = onemap_core::patrol::file::MAX_WAYPOINTS;
-
-/// One change to the routes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PatrolEdit {
-    /// Start a new route (and edit it).
-    New,
-    /// Edit this route.
-    Choose(usize),
-    /// Add a waypoint after the last (a new route when none is edited).
-    Add(LonLat),
-    /// Put a waypoint at `index`, pushing the rest along (a leg dragged).
-    Insert {
-        index: usize,
-        at: LonLat,
-    },
-    /// Move a waypoint; `continues` merges it with the drag's earlier steps for undo.
-    Move {
-        index: usize,
-        to: LonLat,
-        continues: bool,
-    },
-    Delete(usize),
-    SelectWaypoint(Option<usize>),
-    SetDwell {
-        index: usize,
-        dwell_s: f32,
-    },
-    SetMode(Mode),
-    SetClosed(bool),
-    Rename(String),
-    DeleteRoute,
-    Undo,
-    Redo,
-    /// A drag of a waypoint begins: what is there now is what undo brings back.
-    Mark,
-    /// The unit the route is to be assigned to.
-    AssignTo(Option<onemap_core::feed::UnitId>),
-}
-
-/// A route not being edited, laid on the roads: drawn thin, and followed when a unit patrols
-/// it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OtherRoute {
-    pub id: String,
-    pub name: String,
-    /// Each leg's line and travel time, seconds.
-    pub legs: Vec<(Vec<LonLat>, f64)>,
-}
-
-/// The worker's answer for one revision of the edited route.
-#[derive(Clone, Debug)]
-pub struct Laid {
-    pub revision: u64,
-    pub result: Result<(SnappedRoute, Score), RouteError>,
-    pub compute_ms: f64,
-    /// The other routes on the roads, when they were asked for.
-    pub others: Option<Vec<OtherRoute>>,
-}
 
 #[derive(Clone, Debug, Default)]
 struct Snapshot {

@@ -12,7 +12,9 @@ use onemap_core::patrol::{PatrolRoute, snap_route};
 use onemap_core::routing::{RoadGraph, Search};
 use onemap_core::spatial::LayerIndex;
 
-use crate::state::patrol::{Laid, OtherRoute};
+use onemap_core::coord::LonLat;
+use onemap_core::patrol::score::Score;
+use onemap_core::patrol::{RouteError, SnappedRoute};
 
 /// The edited route as it is now, and what it is scored against.
 #[derive(Clone, Debug)]
@@ -24,6 +26,26 @@ pub struct PatrolRequest {
     pub cameras: Arc<Vec<Camera>>,
     /// The other routes, to be laid for drawing, when they changed.
     pub others: Option<Vec<PatrolRoute>>,
+}
+
+/// A route not being edited, laid on the roads: drawn thin, and followed when a unit patrols
+/// it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherRoute {
+    pub id: String,
+    pub name: String,
+    /// Each leg's line and travel time, seconds.
+    pub legs: Vec<(Vec<LonLat>, f64)>,
+}
+
+/// The worker's answer for one revision of the edited route.
+#[derive(Clone, Debug)]
+pub struct Laid {
+    pub revision: u64,
+    pub result: Result<(SnappedRoute, Score), RouteError>,
+    pub compute_ms: f64,
+    /// The other routes on the roads, when they were asked for.
+    pub others: Option<Vec<OtherRoute>>,
 }
 
 pub struct PatrolWorker {

@@ -111,7 +111,7 @@ pub enum PlannerEvent {
     /// Live coverage from the available units, and how long it took, ms.
     LiveCoverage(Box<onemap_core::routing::live_coverage::LiveCoverage>, f64),
     /// The edited patrol route laid on the roads and scored.
-    Patrol(Box<crate::state::patrol::Laid>),
+    Patrol(Box<super::patrol::Laid>),
 }
 
 /// One slot per kind of work: a newer request replaces one not yet started.
@@ -245,6 +245,29 @@ enum Work {
     Live(Vec<(LonLat, Mode)>),
 }
 
+/// The next piece of work, most urgent first (dispatch, the edited patrol, rings and
+/// coverage, live coverage), waiting for one; `None` when the mailbox is gone.
+fn next_work(mailbox: &Mailbox) -> Option<Work> {
+    let Ok(mut slot) = mailbox.request.lock() else {
+        return None;
+    };
+    loop {
+        if let Some(r) = slot.dispatch.take() {
+            return Some(Work::Dispatch(r));
+        }
+        if let Some(r) = slot.patrol.take() {
+            return Some(Work::Patrol(r));
+        }
+        if let Some(r) = slot.plan.take() {
+            return Some(Work::Plan(r));
+        }
+        if let Some(units) = slot.live.take() {
+            return Some(Work::Live(units));
+        }
+        slot = mailbox.wake.wait(slot).ok()?;
+    }
+}
+
 fn worker(
     osm: &OsmData,
     graph: &RoadGraph,
@@ -285,28 +308,8 @@ fn worker(
     }
     repaint();
     loop {
-        let request = {
-            let Ok(mut slot) = mailbox.request.lock() else {
-                return;
-            };
-            loop {
-                if let Some(r) = slot.dispatch.take() {
-                    break Work::Dispatch(r);
-                }
-                if let Some(r) = slot.patrol.take() {
-                    break Work::Patrol(r);
-                }
-                if let Some(r) = slot.plan.take() {
-                    break Work::Plan(r);
-                }
-                if let Some(units) = slot.live.take() {
-                    break Work::Live(units);
-                }
-                slot = match mailbox.wake.wait(slot) {
-                    Ok(s) => s,
-                    Err(_) => return,
-                };
-            }
+        let Some(request) = next_work(mailbox) else {
+            return;
         };
         let request = match request {
             Work::Plan(r) => r,

@@ -4,9 +4,18 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    Category, IncidentId, IncidentStatus, Note, Position, Posting, UnitId, UnitKind, UnitStatus,
+    Category, IncidentId, IncidentStatus, Note, PatrolPlan, Position, Posting, UnitId, UnitKind,
+    UnitStatus,
 };
-pub use super::patrol::AssignPatrol;
+
+/// Give `unit_id` this patrol, or (`patrol: null`) end its patrol.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignPatrol {
+    pub unit_id: UnitId,
+    #[serde(default)]
+    pub patrol: Option<PatrolPlan>,
+}
 
 /// Send a unit; `rank` is its place in the recommendation the commander chose from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -441,7 +441,7 @@ pub struct Unit {
     pub posted: Option<Posting>,
     /// The patrol it was given, and how far it has got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patrol: Option<Box<super::patrol::Patrol>>,
+    pub patrol: Option<Box<Patrol>>,
 }
 
 /// How long a fix is taken as current when its source gave no `stale_at_ms`.
@@ -603,4 +603,58 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// One stop of a patrol: where (a point on the road) and how long to stay.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatrolStop {
+    pub at: Position,
+    #[serde(default)]
+    pub dwell_s: f64,
+}
+
+/// The route as assigned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatrolPlan {
+    pub route_id: String,
+    pub name: String,
+    /// How the unit travels it (`car`, `motorbike`, `ebike`, `foot`): consoles lay it on the
+    /// roads the same way from the stops.
+    pub mode: String,
+    #[serde(default)]
+    pub closed: bool,
+    pub stops: Vec<PatrolStop>,
+}
+
+/// A unit's patrol and how far it has got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patrol {
+    pub plan: PatrolPlan,
+    pub assigned_at_ms: i64,
+    /// Who assigned it.
+    pub by: String,
+    /// The stop the unit makes for next (`stops.len()`: an open route is done).
+    pub next: usize,
+    /// When the unit reached `next` and began its dwell, if it is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrived_at_ms: Option<i64>,
+    /// When the lap under way began (the assignment, or the last lap's end).
+    pub lap_started_ms: i64,
+    pub laps: u32,
+    /// Stops skipped so far, and the last one skipped.
+    pub missed: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_missed: Option<usize>,
+}
+
+/// The event: a unit's patrol as it now stands (`None`: it has none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitPatrol {
+    pub id: UnitId,
+    #[serde(default)]
+    pub patrol: Option<Patrol>,
 }

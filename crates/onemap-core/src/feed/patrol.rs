@@ -11,10 +11,10 @@
 //! the stops between are missed. Driving past a later stop skips nothing. Only while the unit is available: a dispatch pauses the
 //! patrol, which goes on from the same stop when the unit is free again.
 
-use serde::{Deserialize, Serialize};
-
+pub use super::command::AssignPatrol;
 use super::command::{Refusal, invalid};
-use super::model::{Position, UnitId};
+use super::model::Position;
+pub use super::model::{Patrol, PatrolPlan, PatrolStop, UnitPatrol};
 use crate::coord::haversine_m;
 
 /// A unit this close to a stop (its road position) is there, metres.
@@ -24,60 +24,6 @@ pub const STANDING_KMH: f64 = 5.0;
 /// Stops in one patrol, at most (a message stays well under the 16 KiB limit).
 pub const MAX_STOPS: usize = 100;
 const MAX_NAME: usize = 80;
-
-/// One stop of a patrol: where (a point on the road) and how long to stay.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatrolStop {
-    pub at: Position,
-    #[serde(default)]
-    pub dwell_s: f64,
-}
-
-/// The route as assigned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatrolPlan {
-    pub route_id: String,
-    pub name: String,
-    /// How the unit travels it (`car`, `motorbike`, `ebike`, `foot`): consoles lay it on the
-    /// roads the same way from the stops.
-    pub mode: String,
-    #[serde(default)]
-    pub closed: bool,
-    pub stops: Vec<PatrolStop>,
-}
-
-/// Give `unit_id` this patrol, or (`patrol: null`) end its patrol.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssignPatrol {
-    pub unit_id: UnitId,
-    #[serde(default)]
-    pub patrol: Option<PatrolPlan>,
-}
-
-/// A unit's patrol and how far it has got.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Patrol {
-    pub plan: PatrolPlan,
-    pub assigned_at_ms: i64,
-    /// Who assigned it.
-    pub by: String,
-    /// The stop the unit makes for next (`stops.len()`: an open route is done).
-    pub next: usize,
-    /// When the unit reached `next` and began its dwell, if it is there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arrived_at_ms: Option<i64>,
-    /// When the lap under way began (the assignment, or the last lap's end).
-    pub lap_started_ms: i64,
-    pub laps: u32,
-    /// Stops skipped so far, and the last one skipped.
-    pub missed: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_missed: Option<usize>,
-}
 
 impl Patrol {
     pub fn done(&self) -> bool {
@@ -132,15 +78,6 @@ impl Patrol {
             self.lap_started_ms = fix_ms;
         }
     }
-}
-
-/// The event: a unit's patrol as it now stands (`None`: it has none).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UnitPatrol {
-    pub id: UnitId,
-    #[serde(default)]
-    pub patrol: Option<Patrol>,
 }
 
 /// Why a plan cannot be a patrol, naming the field.

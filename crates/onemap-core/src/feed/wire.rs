@@ -88,7 +88,7 @@ pub enum ServerEvent {
     UnitPosition(UnitPosition),
     UnitStatus(UnitStatusChange),
     /// A unit's patrol assigned, ended, or further along.
-    UnitPatrol(super::patrol::UnitPatrol),
+    UnitPatrol(super::model::UnitPatrol),
     /// A unit joins the feed (start of shift), with its full record.
     UnitJoined(Unit),
     /// A unit leaves the feed (end of shift).
