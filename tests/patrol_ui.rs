@@ -53,15 +53,21 @@ fn laid_length(h: &mut Harness<'static, OneMapApp>) -> f64 {
     panic!("the worker never laid the route");
 }
 
-#[test]
-fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
-    let dir = std::env::temp_dir().join(format!("onemap-patrol-ui-{}", std::process::id()));
+/// A fresh folder holding a copy of the demo layers.
+fn layers_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("onemap-patrol-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["beats", "cameras", "posts", "stations"] {
         let file = format!("{f}.geojson");
         std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
     }
+    dir
+}
+
+#[test]
+fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
+    let dir = layers_dir("ui");
     let mut h = common::harness_with(
         demo_city(),
         AppOptions {
@@ -172,13 +178,7 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     use onemap_core::feed::lifecycle::ReportPosition;
     use onemap_core::feed::{Command as FeedCommand, UnitId};
 
-    let dir = std::env::temp_dir().join(format!("onemap-patrol-assign-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in ["beats", "cameras", "posts", "stations"] {
-        let file = format!("{f}.geojson");
-        std::fs::copy(repo_path(&format!("layers/{file}")), dir.join(&file)).unwrap();
-    }
+    let dir = layers_dir("assign");
     let floor = common::floor::floor("patrol-assign", 2, 0);
     let mut h = floor.console_with_layers("commander", Some(dir.clone()));
     let post = h.state().ops.layers.posts[0].pos;

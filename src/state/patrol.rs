@@ -122,6 +122,17 @@ impl PatrolState {
         }
     }
 
+    /// Keep `snapshot` (the routes before an edit) for undo, at most [`UNDO_DEPTH`], and
+    /// the laid route's score before it for the panel's "before" figures.
+    fn remember(&mut self, snapshot: Snapshot, before: Option<Score>) {
+        if self.undo.len() == UNDO_DEPTH {
+            self.undo.pop_front();
+        }
+        self.undo.push_back(snapshot);
+        self.redo.clear();
+        self.before = before;
+    }
+
     fn changed(&mut self) {
         self.revision += 1;
         self.dirty = true;
@@ -160,12 +171,8 @@ impl PatrolState {
                 return false;
             }
             PatrolEdit::Mark => {
-                if self.undo.len() == UNDO_DEPTH {
-                    self.undo.pop_front();
-                }
-                self.undo.push_back(self.snapshot());
-                self.redo.clear();
-                self.before = self.laid_any().map(|l| l.1.clone());
+                let before = self.laid_any().map(|l| l.1.clone());
+                self.remember(self.snapshot(), before);
                 return false;
             }
             _ => {}
@@ -186,12 +193,7 @@ impl PatrolState {
                 self.others_revision += 1;
             }
             if !continues {
-                if self.undo.len() == UNDO_DEPTH {
-                    self.undo.pop_front();
-                }
-                self.undo.push_back(snapshot);
-                self.redo.clear();
-                self.before = before_laid;
+                self.remember(snapshot, before_laid);
             }
             self.changed();
         }

@@ -126,7 +126,6 @@ pub fn leg(
         seeds(graph, mode, Direction::Forward, from),
         f32::INFINITY,
     );
-    let target = &graph.segments[to.seg as usize];
     // A*, toward the next waypoint's road position at the mode's top speed (slightly under,
     // for rounding); done once nothing left can arrive sooner than the best arrival so far.
     let goal = graph.proj.to_m(to.point);
@@ -136,23 +135,13 @@ pub fn leg(
         let (dx, dy) = (p[0] - goal[0], p[1] - goal[1]);
         (dx * dx + dy * dy).sqrt() as f32 * per_m
     };
-    let m = mode.index();
     let direct = if from.seg == to.seg {
         along_s(graph, mode, to.seg, from.frac, to.frac)
     } else {
         f32::INFINITY
     };
     let arrive = |cost: &[f32]| {
-        let via_a = if to.frac <= 0.0 {
-            cost[target.a as usize]
-        } else {
-            cost[target.a as usize] + to.frac * target.time_ab[m]
-        };
-        let via_b = if to.frac >= 1.0 {
-            cost[target.b as usize]
-        } else {
-            cost[target.b as usize] + (1.0 - to.frac) * target.time_ba[m]
-        };
+        let (via_a, via_b) = crate::routing::path::arrivals(graph, mode, cost, to);
         direct.min(via_a).min(via_b)
     };
     search.settle_until(graph, mode, Direction::Forward, potential, |cost, key| {

@@ -93,16 +93,9 @@ pub fn route(
     Some((line, total))
 }
 
-/// Which end of `to`'s segment a search with node costs `cost` arrives by, given its time to
-/// `to`: `(node, whether it is the segment's a end)`. The end whose arrival is the sooner;
-/// on a tie, the one matching `total`.
-pub fn arrival_end(
-    graph: &RoadGraph,
-    mode: Mode,
-    cost: &[f32],
-    to: &Snap,
-    total: f32,
-) -> (u32, bool) {
+/// When a search with node costs `cost` arrives at `to` by each end of its segment: along it
+/// from its a end, and from its b end (infinite where the mode may not go that way).
+pub fn arrivals(graph: &RoadGraph, mode: Mode, cost: &[f32], to: &Snap) -> (f32, f32) {
     let target = &graph.segments[to.seg as usize];
     let m = mode.index();
     let by = |c: f32, on_node: bool, t: f32, part: f32| {
@@ -114,18 +107,34 @@ pub fn arrival_end(
             f32::INFINITY
         }
     };
-    let arrive_a = by(
-        cost[target.a as usize],
-        to.frac <= 0.0,
-        target.time_ab[m],
-        to.frac,
-    );
-    let arrive_b = by(
-        cost[target.b as usize],
-        to.frac >= 1.0,
-        target.time_ba[m],
-        1.0 - to.frac,
-    );
+    (
+        by(
+            cost[target.a as usize],
+            to.frac <= 0.0,
+            target.time_ab[m],
+            to.frac,
+        ),
+        by(
+            cost[target.b as usize],
+            to.frac >= 1.0,
+            target.time_ba[m],
+            1.0 - to.frac,
+        ),
+    )
+}
+
+/// Which end of `to`'s segment a search with node costs `cost` arrives by, given its time to
+/// `to`: `(node, whether it is the segment's a end)`. The end whose arrival is the sooner;
+/// on a tie, the one matching `total`.
+pub fn arrival_end(
+    graph: &RoadGraph,
+    mode: Mode,
+    cost: &[f32],
+    to: &Snap,
+    total: f32,
+) -> (u32, bool) {
+    let target = &graph.segments[to.seg as usize];
+    let (arrive_a, arrive_b) = arrivals(graph, mode, cost, to);
     let via_a = arrive_a.is_finite()
         && (arrive_a < arrive_b || (arrive_a == arrive_b && (arrive_a - total).abs() <= 1e-3));
     (if via_a { target.a } else { target.b }, via_a)
