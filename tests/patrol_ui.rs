@@ -112,6 +112,22 @@ fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
     // The score is in the side panel.
     h.get_by_label(zh(T::PatrolScore));
     h.get_by_label(zh(T::ScoreLength));
+    h.get_by_label(zh(T::ScoreSites));
+    h.get_by_label(zh(T::ScorePai));
+    // The loop in the city centre passes within 3 minutes of a post: the time near each is
+    // scored, against the posts layer.
+    let (_, score) = h.state().patrol.laid_any().unwrap();
+    assert!(
+        !score.sites.is_empty(),
+        "no post within 3 minutes of the loop"
+    );
+    let posts = h.state().ops.layers.posts.len();
+    assert!(
+        score
+            .sites
+            .iter()
+            .all(|s| s.site < posts && s.within_s[1] >= s.within_s[0])
+    );
 
     // Drag the second waypoint 160 px east: the route and its score change.
     common::drag(

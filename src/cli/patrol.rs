@@ -9,8 +9,9 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use onemap_core::coord::LonLat;
-use onemap_core::layers::io::parse_stations;
+use onemap_core::layers::io::{parse_beats, parse_stations};
 use onemap_core::osm::OsmData;
+use onemap_core::patrol::cover::{beats_area_m2, graph_area_m2};
 use onemap_core::patrol::file::{export_geojson, export_gpx, export_kml, write_patrols};
 use onemap_core::patrol::hotspots::{Hours, clusters, daily_hours, merge_near, parse_hot_spots};
 use onemap_core::patrol::optimise::{self, Options, Plan, Problem};
@@ -287,6 +288,14 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
         vec![plan.clone()]
     };
     let hot: Vec<HotSpot> = kept.iter().map(|s| s.1).collect();
+    // The PAI counts every hot spot's weight at its place, over the beats beside the
+    // stations file (the roads' box without them).
+    let incidents: Vec<(LonLat, f64)> = hot.iter().map(|h| (h.at, h.weight)).collect();
+    let study_m2 = std::fs::read_to_string(args.stations.with_file_name("beats.geojson"))
+        .ok()
+        .map(|text| beats_area_m2(&parse_beats("beats.geojson", &text).items))
+        .filter(|a| *a > 0.0)
+        .unwrap_or_else(|| graph_area_m2(&graph));
     let mut search = Search::with_parents(&graph);
     let mut report = String::new();
     writeln!(
@@ -316,8 +325,9 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
         write_plan(&args.out, &suffix, &routes, &snapped)?;
         let setup = ScoreSetup {
             hot_spots: &hot,
-            seg_beat: &[],
-            blind: &[],
+            incidents: &incidents,
+            study_m2,
+            ..Default::default()
         };
         summarise(
             &mut report,
@@ -431,20 +441,21 @@ fn summarise(
     }
     writeln!(
         report,
-        "| unit | stops | lap | road km | weight | Koper stops |"
+        "| unit | stops | lap | road km | weight | Koper stops | PAI |"
     )?;
-    writeln!(report, "|---|---|---|---|---|---|")?;
+    writeln!(report, "|---|---|---|---|---|---|---|")?;
     for (r, s) in routes.iter().zip(snapped) {
         let sc = score(graph, r, s, setup);
         writeln!(
             report,
-            "| {} | {} | {:.0} min | {:.1} | {:.0} | {} |",
+            "| {} | {} | {:.0} min | {:.1} | {:.0} | {} | {} |",
             r.name,
             r.waypoints.len() - 1,
             sc.duration_s / 60.0,
             sc.length_m / 1000.0,
             sc.hot_weight,
-            sc.hot_spots_koper
+            sc.hot_spots_koper,
+            sc.pai.pai.map_or("—".into(), |p| format!("{p:.1}"))
         )?;
     }
     writeln!(

@@ -221,6 +221,11 @@ fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
             ),
             (T::ScoreBeats, s.beats.len().to_string()),
             (T::ScoreBlind, format!("{:.2} km", s.blind_m / 1000.0)),
+            (T::ScoreSites, sites_summary(s)),
+            (
+                T::ScorePai,
+                s.pai.pai.map_or("—".into(), |p| format!("{p:.1}")),
+            ),
         ]
     };
     let now = rows(score);
@@ -273,6 +278,7 @@ fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
                 .color(theme.muted_text),
         );
     }
+    sites_ui(ui, f, score);
     if p.hot_spots.is_empty() {
         ui.label(
             RichText::new(tr(lang, T::PatrolNoHot))
@@ -295,6 +301,53 @@ fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
                 .color(theme.muted_text),
         );
     }
+}
+
+/// How many posts the lap comes within 3 minutes of, and the best shares of the lap within
+/// 1 and 3 minutes of one.
+fn sites_summary(s: &Score) -> String {
+    if s.sites.is_empty() {
+        return "—".into();
+    }
+    let best = |k: usize| {
+        s.sites
+            .iter()
+            .map(|h| s.site_share(h)[k])
+            .fold(0.0, f64::max)
+    };
+    format!(
+        "{} · {:.0}% / {:.0}%",
+        s.sites.len(),
+        100.0 * best(0),
+        100.0 * best(1)
+    )
+}
+
+/// The posts the lap stays nearest, with the share of it within 1 and 3 minutes of each.
+fn sites_ui(ui: &mut Ui, f: &Frame<'_>, score: &Score) {
+    let (lang, theme) = (f.lang(), f.theme);
+    let posts = &f.state.ops.layers.posts;
+    let mut held: Vec<(String, [f64; 2])> = score
+        .sites
+        .iter()
+        .filter_map(|h| Some((posts.get(h.site)?.name.clone(), score.site_share(h))))
+        .collect();
+    held.sort_by(|a, b| b.1[1].total_cmp(&a.1[1]).then(b.1[0].total_cmp(&a.1[0])));
+    let text = if held.is_empty() {
+        if posts.is_empty() {
+            return;
+        }
+        tr(lang, T::PatrolSitesNone).to_string()
+    } else {
+        held.iter()
+            .take(4)
+            .map(|(name, [one, three])| {
+                format!("{name} {:.0}% / {:.0}%", 100.0 * one, 100.0 * three)
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    ui.label(RichText::new(text).small().color(theme.muted_text));
 }
 
 /// Why the route cannot be laid, in the UI's language, naming the waypoint.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use onemap_core::coord::LonLat;
-use onemap_core::layers::Camera;
+use onemap_core::patrol::cover::beats_area_m2;
 use onemap_core::patrol::hotspots::clusters;
 use onemap_core::patrol::score::{HotSpot, Score};
 use onemap_core::patrol::{PatrolRoute, SnappedRoute, Waypoint};
@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::AppState;
 pub use crate::model::PatrolEdit;
 use crate::model::Tool;
+use crate::workers::patrol::ScoredAgainst;
 pub use crate::workers::patrol::{Laid, OtherRoute, PatrolRequest};
 
 /// Edits kept for undo, at most.
@@ -59,6 +60,8 @@ pub struct PatrolState {
     pub before: Option<Score>,
     /// What the edited route is scored against.
     pub hot_spots: Arc<Vec<HotSpot>>,
+    /// The history's incidents (weight 1 each), for the PAI.
+    pub incidents: Arc<Vec<(LonLat, f64)>>,
     /// The history records the hot spots were made from (their revision).
     pub hot_from: Option<u64>,
     pub dirty: bool,
@@ -68,8 +71,8 @@ pub struct PatrolState {
     pub status: Option<(String, bool)>,
     /// The unit chosen to take the edited route.
     pub assign_to: Option<onemap_core::feed::UnitId>,
-    /// The cameras as the worker last got them, by the layers' revision.
-    cameras: Option<(u64, Arc<Vec<Camera>>)>,
+    /// The layers as the worker last got them, by the layers' revision.
+    layers: Option<(u64, Arc<ScoredAgainst>)>,
 }
 
 impl PatrolState {
@@ -346,6 +349,8 @@ pub fn patrol_request(state: &mut AppState) -> Option<PatrolRequest> {
         let records: Vec<_> = analysis.shown_records().cloned().collect();
         let found = clusters(&records, state.settings.utc_offset_min, None, 2);
         state.patrol.hot_spots = Arc::new(found.iter().map(|c| c.spot).collect());
+        state.patrol.incidents =
+            Arc::new(records.iter().map(|r| (r.location.lonlat(), 1.0)).collect());
         state.patrol.hot_from = Some(analysis.revision);
         state.patrol.revision += 1;
     }
@@ -355,12 +360,17 @@ pub fn patrol_request(state: &mut AppState) -> Option<PatrolRequest> {
         return None;
     }
     let ops_revision = state.ops.revision;
-    let cameras = match &state.patrol.cameras {
-        Some((rev, cams)) if *rev == ops_revision => cams.clone(),
+    let layers = match &state.patrol.layers {
+        Some((rev, layers)) if *rev == ops_revision => layers.clone(),
         _ => {
-            let cams = Arc::new(state.ops.layers.cameras.clone());
-            state.patrol.cameras = Some((ops_revision, cams.clone()));
-            cams
+            let ops = &state.ops.layers;
+            let layers = Arc::new(ScoredAgainst {
+                cameras: ops.cameras.clone(),
+                sites: ops.posts.iter().map(|p| p.pos).collect(),
+                study_m2: beats_area_m2(&ops.beats),
+            });
+            state.patrol.layers = Some((ops_revision, layers.clone()));
+            layers
         }
     };
     state.patrol.requested = Some(revision);
@@ -378,7 +388,8 @@ pub fn patrol_request(state: &mut AppState) -> Option<PatrolRequest> {
         revision,
         route,
         hot_spots: p.hot_spots.clone(),
-        cameras,
+        incidents: p.incidents.clone(),
+        layers,
         others,
     })
 }

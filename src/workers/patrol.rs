@@ -1,12 +1,13 @@
 //! Patrol routes on the routing worker's thread: lay the edited route on the roads and score
 //! it (a few milliseconds for 50 waypoints), so a drag never waits on a frame. What the score
-//! needs per segment (its beat, whether a camera sees it) is computed once per graph, and per
-//! set of cameras.
+//! needs per segment (its beat, whether a camera sees it, the required sites' circles on it)
+//! is computed once per graph, and per set of layers and mode.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use onemap_core::layers::Camera;
+use onemap_core::patrol::cover::{SiteIndex, graph_area_m2};
 use onemap_core::patrol::score::{HotSpot, ScoreSetup, blind_segments, score, segment_beats};
 use onemap_core::patrol::{PatrolRoute, snap_route};
 use onemap_core::routing::{RoadGraph, Search};
@@ -22,10 +23,23 @@ pub struct PatrolRequest {
     pub revision: u64,
     pub route: PatrolRoute,
     pub hot_spots: Arc<Vec<HotSpot>>,
-    /// The cameras (the worker recomputes what they see when this is another set).
-    pub cameras: Arc<Vec<Camera>>,
+    /// The incidents of the analysis period, for the PAI.
+    pub incidents: Arc<Vec<(LonLat, f64)>>,
+    /// The layers (the worker recomputes what the cameras see and the sites' circles when
+    /// this is another set).
+    pub layers: Arc<ScoredAgainst>,
     /// The other routes, to be laid for drawing, when they changed.
     pub others: Option<Vec<PatrolRoute>>,
+}
+
+/// What of the layers a route is scored against.
+#[derive(Clone, Debug, Default)]
+pub struct ScoredAgainst {
+    pub cameras: Vec<Camera>,
+    /// The required sites: the posts (the rapid-response circles' sites).
+    pub sites: Vec<LonLat>,
+    /// The beats' area, square metres (0 without beats: the roads' box is used).
+    pub study_m2: f64,
 }
 
 /// A route not being edited, laid on the roads: drawn thin, and followed when a unit patrols
@@ -51,7 +65,10 @@ pub struct Laid {
 pub struct PatrolWorker {
     search: Search,
     seg_beat: Vec<Option<u32>>,
-    blind: Option<(Arc<Vec<Camera>>, Vec<bool>)>,
+    /// What the cameras see and the sites' circles (for one mode), for one set of layers.
+    layers: Option<(Arc<ScoredAgainst>, Vec<bool>)>,
+    sites: Option<SiteIndex>,
+    graph_m2: f64,
 }
 
 impl PatrolWorker {
@@ -59,25 +76,41 @@ impl PatrolWorker {
         Self {
             search: Search::with_parents(graph),
             seg_beat: segment_beats(graph, beats),
-            blind: None,
+            layers: None,
+            sites: None,
+            graph_m2: graph_area_m2(graph),
         }
     }
 
     pub fn handle(&mut self, graph: &RoadGraph, r: PatrolRequest) -> Laid {
         let t = Instant::now();
         if self
-            .blind
+            .layers
             .as_ref()
-            .is_none_or(|(cams, _)| !Arc::ptr_eq(cams, &r.cameras))
+            .is_none_or(|(l, _)| !Arc::ptr_eq(l, &r.layers))
         {
-            self.blind = Some((r.cameras.clone(), blind_segments(graph, &r.cameras)));
+            let blind = blind_segments(graph, &r.layers.cameras);
+            self.layers = Some((r.layers.clone(), blind));
+            self.sites = None;
         }
-        let blind = self.blind.as_ref().map_or(&[][..], |(_, b)| &b[..]);
+        let mode = r.route.mode;
+        if self.sites.as_ref().is_none_or(|s| s.mode != Some(mode)) {
+            self.sites = Some(SiteIndex::new(graph, mode, &r.layers.sites));
+        }
+        let blind = self.layers.as_ref().map_or(&[][..], |(_, b)| &b[..]);
+        let study_m2 = if r.layers.study_m2 > 0.0 {
+            r.layers.study_m2
+        } else {
+            self.graph_m2
+        };
         let result = snap_route(graph, &mut self.search, &r.route).map(|snapped| {
             let setup = ScoreSetup {
                 hot_spots: &r.hot_spots,
                 seg_beat: &self.seg_beat,
                 blind,
+                sites: self.sites.as_ref(),
+                incidents: &r.incidents,
+                study_m2,
             };
             let s = score(graph, &r.route, &snapped, &setup);
             (snapped, s)

@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 use onemap_core::coord::LonLat;
 use onemap_core::osm::RoadClass;
 use onemap_core::osm::import_pbf;
+use onemap_core::patrol::cover::SiteIndex;
 use onemap_core::patrol::score::{HotSpot, ScoreSetup, score};
 use onemap_core::patrol::{PatrolRoute, Waypoint, snap_route};
 use onemap_core::routing::search::Search;
@@ -103,6 +104,7 @@ fn a_hand_made_loop_scores_what_was_worked_out_by_hand() {
         hot_spots: &hot,
         seg_beat: &seg_beat,
         blind: &blind,
+        ..Default::default()
     };
     let s = score(&g, &route, &snapped, &setup);
     assert_eq!((s.length_m, s.travel_s, s.dwell_s), (441.0, 38.0, 900.0));
@@ -140,6 +142,94 @@ fn a_hand_made_loop_scores_what_was_worked_out_by_hand() {
     };
     let e = snap_route(&g, &mut search, &lost).unwrap_err();
     assert!(e.to_string().starts_with("waypoint 1:"), "{e}");
+}
+
+/// A street of three stretches east from node 0: 40 s, 40 s and 200 s, both ways.
+fn street() -> RoadGraph {
+    let nodes = (0..4).map(|x| at(f64::from(x), 0.0)).collect();
+    RoadGraph::from_segments(
+        nodes,
+        vec![
+            seg(0, 1, 100.0, 40.0, 40.0),
+            seg(1, 2, 100.0, 40.0, 40.0),
+            seg(2, 3, 500.0, 200.0, 200.0),
+        ],
+    )
+}
+
+#[test]
+fn time_near_required_sites_and_the_pai_are_what_was_worked_out_by_hand() {
+    let g = street();
+    let mut search = Search::with_parents(&g);
+    // Out and back: 600 s at node 0, the far end (node 3) for 300 s. 280 s each way.
+    let route = PatrolRoute {
+        id: "R-2".into(),
+        name: String::new(),
+        mode: Mode::Car,
+        waypoints: vec![wp(at(0.0, 0.0), 600.0), wp(at(3.0, 0.0), 300.0)],
+        closed: true,
+        extra: Default::default(),
+    };
+    let snapped = snap_route(&g, &mut search, &route).unwrap();
+    // The site at node 0, one at node 3, one in a field no road reaches.
+    let sites = SiteIndex::new(&g, Mode::Car, &[at(0.0, 0.0), at(3.0, 0.0), at(9.0, 9.0)]);
+    assert_eq!(sites.unreached, vec![2]);
+    // Three incidents on the street, one 2 km north of it; a study area of 10 km².
+    let incidents = [
+        (at(0.5, 0.0), 1.0),
+        (at(1.5, 0.001), 1.0),
+        (at(2.9, -0.001), 1.0),
+        (at(1.5, 3.0), 1.0),
+    ];
+    let setup = ScoreSetup {
+        sites: Some(&sites),
+        incidents: &incidents,
+        study_m2: 10.0e6,
+        ..Default::default()
+    };
+    let s = score(&g, &route, &snapped, &setup);
+    assert_eq!(
+        (s.travel_s, s.dwell_s, s.duration_s),
+        (560.0, 900.0, 1460.0)
+    );
+    // Node 0 within 60 s: the first stretch (40 s each way), half the second (20 s each way)
+    // and the 600 s stop: 720 s. Within 180 s: both stretches (80 s each way), half the
+    // third (100 s each way) and the stop: 960 s.
+    let held: Vec<(usize, [f64; 2])> = s.sites.iter().map(|h| (h.site, h.within_s)).collect();
+    // Node 3 within 60 s: the last 60 s of the third stretch each way and the 300 s stop:
+    // 420 s. Within 180 s: 180 s each way and the stop: 660 s (the circle's edge 0.7 of the
+    // way along is an f32 fraction: 1e-4 s).
+    assert_eq!(held[0], (0, [720.0, 960.0]));
+    assert_eq!(held[1].0, 1);
+    for (got, want) in held[1].1.iter().zip([420.0, 660.0]) {
+        assert!((got - want).abs() < 1e-4, "{got} against {want}");
+    }
+    assert_eq!(held.len(), 2);
+    assert_eq!(s.site_share(&s.sites[0]), [720.0 / 1460.0, 960.0 / 1460.0]);
+    // PAI: 3 of 4 incidents in a corridor of 2·150·L + π·150² (L the street's length on the
+    // ground), against 10 km².
+    let l = onemap_core::coord::haversine_m(at(0.0, 0.0), at(3.0, 0.0));
+    let corridor = 2.0 * 150.0 * l + std::f64::consts::PI * 150.0 * 150.0;
+    assert_eq!((s.pai.covered, s.pai.total), (3.0, 4.0));
+    assert!(
+        (s.pai.area_m2 / corridor - 1.0).abs() < 0.02,
+        "{}",
+        s.pai.area_m2
+    );
+    let expect = 0.75 / (corridor / 10.0e6);
+    let got = s.pai.pai.unwrap();
+    assert!((got / expect - 1.0).abs() < 0.02, "{got} against {expect}");
+    // No incidents or no study area: no PAI.
+    let none = score(&g, &route, &snapped, &ScoreSetup::default());
+    assert_eq!(none.pai.pai, None);
+    assert!(none.sites.is_empty());
+    // Circles made for another mode are not used.
+    let foot = SiteIndex::new(&g, Mode::Foot, &[at(0.0, 0.0)]);
+    let other = ScoreSetup {
+        sites: Some(&foot),
+        ..Default::default()
+    };
+    assert!(score(&g, &route, &snapped, &other).sites.is_empty());
 }
 
 /// Plain Dijkstra from a snapped point over the segments (f64), to every node.

@@ -1,5 +1,6 @@
 //! `onemap bench --only patrol`: laying a 50-waypoint patrol route on the roads (every leg a
-//! fastest path) and scoring it, on whatever city `--osm` gives (the demo, or the demo tiled
+//! fastest path) and scoring it (hot spots, 465 required sites' circles, the PAI over 5,000
+//! incidents), on whatever city `--osm` gives (the demo, or the demo tiled
 //! 100× by `bench/scale_city.py`). Each route is a loop through 50 addresses among the 600
 //! nearest a random one: a patrol in a district, not across the city.
 //!
@@ -9,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use onemap_core::coord::haversine_m;
+use onemap_core::patrol::cover::{SiteIndex, graph_area_m2, pai, sites_held};
 use onemap_core::patrol::score::{HotSpot, ScoreSetup, score};
 use onemap_core::patrol::{PatrolRoute, Waypoint, snap_route};
 use onemap_core::routing::{Mode, RoadGraph, Search, Speeds};
@@ -43,9 +45,27 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
         rng
     };
     let mut search = Search::with_parents(&graph);
+    // 465 required sites (Wuhan's count of 1-minute circles) and 5,000 incidents, at
+    // addresses.
+    let sites: Vec<_> = (0..465)
+        .map(|_| addresses[(next() % addresses.len() as u64) as usize].pos)
+        .collect();
+    let incidents: Vec<_> = (0..5000)
+        .map(|_| {
+            (
+                addresses[(next() % addresses.len() as u64) as usize].pos,
+                1.0,
+            )
+        })
+        .collect();
+    let study_m2 = graph_area_m2(&graph);
     for mode in [Mode::Car, Mode::Foot] {
+        let t = Instant::now();
+        let circles = SiteIndex::new(&graph, mode, &sites);
+        let circles_s = t.elapsed().as_secs_f64();
         let mut snap_times = Vec::new();
         let mut score_times = Vec::new();
+        let (mut site_times, mut pai_times) = (Vec::new(), Vec::new());
         let mut base_times = Vec::new();
         let (mut pieces, mut km) = (0usize, 0.0);
         for _ in 0..ROUTES {
@@ -100,10 +120,19 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
                 hot_spots: &hot,
                 seg_beat: &seg_beat,
                 blind: &blind,
+                sites: Some(&circles),
+                incidents: &incidents,
+                study_m2,
             };
             let t = Instant::now();
             let s = score(&graph, &route, &snapped, &setup);
             score_times.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(sites_held(&graph, &route, &snapped, &circles));
+            site_times.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(pai(&graph, &snapped, &incidents, study_m2));
+            pai_times.push(t.elapsed());
             pieces += snapped.legs.iter().map(|l| l.pieces.len()).sum::<usize>();
             km += s.length_m / 1000.0;
         }
@@ -112,12 +141,17 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
         sorted.sort_unstable();
         let p = |q: f64| ms(super::percentile(&sorted, q));
         let (score_p50, score_p90) = median_us(score_times);
+        let (site_p50, _) = median_us(site_times);
+        let (pai_p50, _) = median_us(pai_times);
+        let per_500 = 500.0 / (pieces as f64 / n as f64).max(1.0);
         base_times.sort_unstable();
         let b = |q: f64| ms(super::percentile(&base_times, q));
         println!(
             "  {:<5} {} loops of {WAYPOINTS} waypoints (mean {:.1} km, {} road pieces): \
              laid on the roads p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms (plain Dijkstra, the \
-             baseline: p50 {:.2} ms, p95 {:.2} ms: {:.1}× at p95); scored p50 {:.0} µs, p90 {:.0} µs",
+             baseline: p50 {:.2} ms, p95 {:.2} ms: {:.1}× at p95); scored p50 {:.0} µs, p90 {:.0} µs, \
+             {:.0} µs per 500 pieces at p50 (of which time near 465 sites {:.0} µs, the PAI over \
+             5,000 incidents {:.0} µs; the sites' 1/3-minute circles made once in {:.2} s)",
             mode.name(),
             snap_times.len(),
             km / n as f64,
@@ -129,7 +163,11 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
             b(0.95),
             b(0.95) / p(0.95).max(1e-9),
             score_p50,
-            score_p90
+            score_p90,
+            score_p50 * per_500,
+            site_p50,
+            pai_p50,
+            circles_s
         );
     }
     Ok(())

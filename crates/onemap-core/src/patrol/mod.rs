@@ -3,6 +3,7 @@
 //! ([`snap_route`]); what it is worth is [`score::score`]; [`file`] reads and writes
 //! `patrols.geojson` and exports GeoJSON, GPX and KML. Pure: the callers do the IO.
 
+pub mod cover;
 pub mod file;
 pub mod hotspots;
 pub mod optimise;

@@ -1,12 +1,14 @@
 //! What a patrol route is worth, recomputed as it is edited: its length and duration, the
 //! hot spots it stops at long enough (the Koper curve: 10–16 minutes), how long a hot spot
-//! waits between visits, the beats it goes through and how much of it no camera sees.
+//! waits between visits, the beats it goes through, how much of it no camera sees, how long
+//! it stays within 1 and 3 minutes of each required site and its PAI ([`super::cover`]).
 //!
 //! The route's clock starts at its first waypoint: that stop's dwell, the first leg, the
 //! second stop's dwell, and so on (a loop ends back at the first waypoint, whose dwell counts
 //! once). Per-segment facts (beat, seen by a camera) are computed once per city and layers
 //! ([`segment_beats`], [`blind_segments`]), so scoring is a walk over the route's pieces.
 
+use super::cover::{Pai, SiteHeld, SiteIndex, pai, sites_held};
 use super::{PatrolRoute, SnappedRoute};
 use crate::coord::{LonLat, haversine_m};
 use crate::layers::Camera;
@@ -33,6 +35,12 @@ pub struct ScoreSetup<'a> {
     pub seg_beat: &'a [Option<u32>],
     /// Per segment: no online camera sees it.
     pub blind: &'a [bool],
+    /// The required sites' 1- and 3-minute circles (for the route's mode), if any.
+    pub sites: Option<&'a SiteIndex>,
+    /// Incidents, weighted points, for the PAI.
+    pub incidents: &'a [(LonLat, f64)],
+    /// The study area of the PAI, square metres ([`super::cover::beats_area_m2`]).
+    pub study_m2: f64,
 }
 
 /// One stop at a hot spot.
@@ -65,6 +73,20 @@ pub struct Score {
     pub beats: Vec<(u32, f64)>,
     /// Road metres no online camera sees.
     pub blind_m: f64,
+    /// The seconds of the lap within 1 and 3 minutes of each required site it comes near.
+    pub sites: Vec<SiteHeld>,
+    /// The incidents near the route's roads against the area they take up.
+    pub pai: Pai,
+}
+
+impl Score {
+    /// The share of the lap within each of [`super::cover::SITE_LIMITS_S`] of `site`.
+    pub fn site_share(&self, held: &SiteHeld) -> [f64; 2] {
+        if self.duration_s <= 0.0 {
+            return [0.0; 2];
+        }
+        held.within_s.map(|s| (s / self.duration_s).min(1.0))
+    }
 }
 
 /// The score of `route` laid on the roads as `snapped`.
@@ -140,6 +162,10 @@ pub fn score(
         .sum::<f64>()
         .max(0.0);
     s.longest_gap_s = longest_gap(&s.visits, route.closed, s.duration_s);
+    if let Some(sites) = setup.sites {
+        s.sites = sites_held(graph, route, snapped, sites);
+    }
+    s.pai = pai(graph, snapped, setup.incidents, setup.study_m2);
     s
 }
 

@@ -202,6 +202,11 @@ impl RoadGraph {
         (graph, new_id)
     }
 
+    /// The box around the network's nodes.
+    pub fn bounds(&self) -> BBox {
+        self.bounds
+    }
+
     /// The fastest `mode` can travel anywhere on this network, m/s (a lower bound on times:
     /// straight-line distance over it).
     pub fn max_speed_mps(&self, mode: Mode) -> f64 {
