@@ -82,6 +82,10 @@ pub enum Command {
     Save,
     // Planning.
     SetPlan(PlanSettings),
+    /// Compare coverage from what is shown now.
+    SetPlanBaseline,
+    /// Where the planner's exports go.
+    SetPlanExportDir(std::path::PathBuf),
     ExportPlan,
     /// Draw or edit a patrol route.
     Patrol(PatrolEdit),
@@ -341,6 +345,10 @@ pub struct PlanSettings {
     pub table_open: bool,
     pub sort: CoverageSort,
     pub descending: bool,
+    /// Beats shaded by the share of their addresses within the chosen limit.
+    pub shade_beats: bool,
+    /// New posts to suggest (0: none).
+    pub suggest: usize,
 }
 
 impl Default for PlanSettings {
@@ -356,6 +364,8 @@ impl Default for PlanSettings {
             table_open: false,
             sort: CoverageSort::Roads,
             descending: false,
+            shade_beats: true,
+            suggest: 0,
         }
     }
 }

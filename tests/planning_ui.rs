@@ -197,6 +197,118 @@ fn dragging_a_post_recomputes_its_rings_and_the_coverage_while_dragging() {
 }
 
 #[test]
+fn a_suggested_post_is_accepted_with_a_click_and_coverage_is_compared_with_the_saved_posts() {
+    let (mut h, dir) = planning_harness_with("suggest", true);
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    // The beats are shaded by coverage.
+    assert!(h.state().last_ops_drawn().shaded_beats > 10);
+    let saved = h
+        .state()
+        .plan
+        .baseline
+        .clone()
+        .expect("the saved posts' coverage");
+    let posts = h.state().ops.layers.posts.len();
+    // Ask for two new posts.
+    let mut s = h.state().plan.settings.clone();
+    s.suggest = 2;
+    h.state_mut().push(Command::SetPlan(s));
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    let view = h
+        .state()
+        .plan
+        .output
+        .as_ref()
+        .unwrap()
+        .suggested
+        .clone()
+        .unwrap();
+    assert_eq!(view.sites.len(), 2);
+    assert!(view.sites.iter().all(|(_, gain)| *gain > 0.0));
+    assert!(view.after > view.before);
+    let first = view.sites[0];
+    let label = zh(T::SuggestedSite)
+        .replace("{k}", "1")
+        .replace("{n}", &format!("{:.0}", first.1));
+    h.get_by_label(&label);
+    // Accept the first: a post there, unsaved.
+    h.query_all_by_label(zh(T::AcceptSite))
+        .next()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    assert_eq!(h.state().ops.layers.posts.len(), posts + 1);
+    let added = h.state().ops.layers.posts.last().unwrap().pos;
+    assert_eq!(added, first.0);
+    assert_eq!(h.state().ops.unsaved, 1);
+    run_until_planned(&mut h);
+    // Coverage rose; the baseline is still the saved posts'; the panel shows the change.
+    let out = h.state().plan.output.clone().unwrap();
+    let cov = out.coverage.as_ref().unwrap().as_ref().unwrap();
+    let base = h.state().plan.baseline.clone().unwrap();
+    assert_eq!(base.city.shares(1), saved.city.shares(1));
+    let (now, was) = (cov.city.shares(1).1, base.city.shares(1).1);
+    assert!(now > was, "{now} > {was}");
+    let delta = format!("+{:.1}", (now - was) * 100.0);
+    assert!(
+        h.query_all_by_label(&delta).next().is_some(),
+        "the panel shows {delta}"
+    );
+    // The next suggestions count the accepted post as placed.
+    let next = out.suggested.as_ref().unwrap();
+    assert!((next.before - view.before).abs() > 1e-6);
+    assert!(next.sites.iter().all(|(at, _)| *at != first.0));
+    // Compare from here: no change shown.
+    h.get_by_label(zh(T::SetBaseline)).click_accesskit();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().plan.baseline.as_ref().unwrap().city.shares(1),
+        cov.city.shares(1)
+    );
+    assert!(h.query_all_by_label(&delta).next().is_none());
+    // Saving makes the saved posts the baseline.
+    h.state_mut().push(Command::AddPost(view.sites[1].0));
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    assert!(
+        h.query_all_by_label("Δ").next().is_some(),
+        "a change is shown"
+    );
+    h.state_mut().push(Command::Save);
+    h.run_steps(2);
+    run_until_planned(&mut h);
+    assert_eq!(h.state().ops.unsaved, 0);
+    assert!(
+        h.query_all_by_label("Δ").next().is_none(),
+        "no change from the saved posts"
+    );
+    // Export to a folder chosen in the panel: the files and a short report.
+    let chosen = dir.join("chosen").join("here");
+    h.state_mut()
+        .push(Command::SetPlanExportDir(chosen.clone()));
+    h.state_mut().push(Command::ExportPlan);
+    h.run_steps(2);
+    let report = std::fs::read_to_string(chosen.join("report.md")).unwrap();
+    assert!(report.contains("Least covered beats"), "{report}");
+    assert!(report.contains("Suggested posts"), "{report}");
+    assert!(chosen.join("coverage.csv").is_file());
+    let status = h.state().plan.status.clone().unwrap();
+    assert!(!status.1, "{status:?}");
+    // A folder that cannot be made is named.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    h.state_mut()
+        .push(Command::SetPlanExportDir(file.join("sub")));
+    h.state_mut().push(Command::ExportPlan);
+    h.run_steps(2);
+    let (text, failed) = h.state().plan.status.clone().unwrap();
+    assert!(failed && text.contains("a-file"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_point_in_the_lake_is_explained_and_reverse_rings_work() {
     let (mut h, dir) = planning_harness("lake");
     h.run_steps(2);

@@ -60,6 +60,8 @@ pub struct AppOptions {
     pub planner: bool,
     /// Open with planner mode on.
     pub plan_on_start: bool,
+    /// Open with this many new posts suggested (planner mode on).
+    pub suggest_on_start: usize,
     /// Open drawing this patrol route (its id).
     pub patrol_on_start: Option<String>,
     /// Where the planner's export writes its files.
@@ -86,6 +88,7 @@ impl Default for AppOptions {
             initial_view: None,
             planner: true,
             plan_on_start: false,
+            suggest_on_start: 0,
             patrol_on_start: None,
             plan_export_dir: PathBuf::from("plan-export"),
             speeds: onemap_core::routing::Speeds::default(),
@@ -216,9 +219,10 @@ impl OneMapApp {
             state.history.today.on = true;
             state.history.analysis.keep_fresh = true;
         }
-        state.plan.settings.enabled = options.plan_on_start;
+        state.plan.settings.enabled = options.plan_on_start || options.suggest_on_start > 0;
+        state.plan.settings.suggest = options.suggest_on_start.min(10);
         // Planning moves posts: `--plan` turns editing on too, so a drag moves a post.
-        state.edit_mode |= options.plan_on_start;
+        state.edit_mode |= state.plan.settings.enabled;
         state.plan.export_dir = options.plan_export_dir;
         if let Some(id) = &options.patrol_on_start {
             match state.patrol.routes.iter().position(|r| &r.id == id) {
@@ -386,6 +390,10 @@ impl OneMapApp {
             Command::ExportAudit => self.export_audit(),
             Command::Save => {
                 let saved = self.state.ops.save();
+                if saved.is_ok() {
+                    // The posts as saved are what coverage is compared with from now.
+                    self.state.plan.posts_saved();
+                }
                 let tr = |k| self.state.tr(k);
                 let status = match saved {
                     Ok(dir) => (format!("{} {}", tr(T::Saved), dir.display()), false),
@@ -470,6 +478,9 @@ impl OneMapApp {
             if !same {
                 let id = routing.request(request.clone());
                 self.state.plan.last_request = Some(PlanRequest { id, ..request });
+                if self.state.ops.unsaved == 0 {
+                    self.state.plan.saved_request = Some(id);
+                }
             }
         }
         if let Some(request) = crate::state::patrol::patrol_request(&mut self.state) {

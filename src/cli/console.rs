@@ -72,6 +72,7 @@ pub fn run(cli: Cli, osm_path: &Path, started: Instant) -> anyhow::Result<()> {
         layers_dir,
         generated_layers_dir: PathBuf::from(format!("layers-{stem}")),
         plan_on_start: cli.plan,
+        suggest_on_start: cli.suggest_posts.map_or(0, usize::from),
         patrol_on_start: cli.patrol.clone(),
         speeds,
         wall: match (&cli.layout, cli.wall) {

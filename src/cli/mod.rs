@@ -86,6 +86,10 @@ pub struct Cli {
     /// Open in planner mode: 1/3/5-minute rings, coverage and the gap layer shown.
     #[arg(long)]
     plan: bool,
+    /// Open in planner mode with this many new posts suggested (where they cover the most
+    /// demand within 3 minutes; each accepted with a click).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=10))]
+    suggest_posts: Option<u8>,
     /// Open drawing this patrol route of patrols.geojson beside the layers (its id).
     #[arg(long)]
     patrol: Option<String>,

@@ -21,6 +21,8 @@ pub struct LayerCtx<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Drawn {
     pub beats: usize,
+    /// Beats shaded by coverage.
+    pub shaded_beats: usize,
     /// Station districts in view (drawn instead of beats at low zoom).
     pub districts: usize,
     pub wedges: usize,

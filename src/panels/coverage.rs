@@ -1,9 +1,10 @@
 //! The coverage table: per beat, the share of roads, addresses and demand reached within the
-//! chosen limit; sortable by any column; a row selects its beat and flies to it.
+//! chosen limit, with the change from the baseline while posts are edited; sortable by any
+//! column; a row selects its beat and flies to it.
 
 use onemap_core::routing::coverage::CoverageRow;
 
-use super::planning::mode_label;
+use super::planning::{mode_label, share_with_delta};
 use crate::frame::Frame;
 use crate::model::CoverageSort;
 use crate::model::{Command, Selection};
@@ -37,6 +38,10 @@ pub fn coverage_window(ctx: &egui::Context, f: &Frame<'_>) {
                 tr(lang, T::CityWide)
             ));
             let beats = &f.state.ops.layers.beats;
+            let base = plan
+                .baseline
+                .as_ref()
+                .filter(|b| b.mode == s.mode && b.beats.len() == cov.beats.len());
             let mut rows: Vec<(usize, &CoverageRow)> = cov.beats.iter().enumerate().collect();
             let key = |row: &CoverageRow| -> f64 {
                 let (r, a, d) = row.shares(k);
@@ -99,8 +104,12 @@ pub fn coverage_window(ctx: &egui::Context, f: &Frame<'_>) {
                             }
                             let (r, a, d) = row.shares(k);
                             ui.monospace(format!("{:.2}", row.road_m / 1000.0));
-                            for v in [r, a, d] {
-                                ui.monospace(format!("{:5.1} %", v * 100.0));
+                            let was = base.and_then(|b| b.beats.get(i)).map(|b| {
+                                let (r, a, d) = b.shares(k);
+                                [r, a, d]
+                            });
+                            for (c, v) in [r, a, d].into_iter().enumerate() {
+                                share_with_delta(ui, f, v, was.map(|w| w[c]));
                             }
                             ui.end_row();
                         }

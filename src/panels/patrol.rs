@@ -177,6 +177,35 @@ fn minutes(s: f64) -> String {
     format!("{:.0}", s / 60.0)
 }
 
+/// The score's rows: what, and its figure.
+fn score_rows(lang: Lang, s: &Score) -> Vec<(T, String)> {
+    let min = tr(lang, T::Minutes);
+    vec![
+        (T::ScoreLength, format!("{:.2} km", s.length_m / 1000.0)),
+        (T::ScoreLap, format!("{} {min}", minutes(s.duration_s))),
+        (
+            T::ScoreTravelDwell,
+            format!("{} / {} {min}", minutes(s.travel_s), minutes(s.dwell_s)),
+        ),
+        (
+            T::ScoreHot,
+            format!("{} · {:.0}", s.hot_spots_koper, s.hot_weight),
+        ),
+        (
+            T::ScoreGap,
+            s.longest_gap_s
+                .map_or("—".into(), |g| format!("{} {min}", minutes(g))),
+        ),
+        (T::ScoreBeats, s.beats.len().to_string()),
+        (T::ScoreBlind, format!("{:.2} km", s.blind_m / 1000.0)),
+        (T::ScoreSites, sites_summary(s)),
+        (
+            T::ScorePai,
+            s.pai.pai.map_or("—".into(), |p| format!("{p:.1}")),
+        ),
+    ]
+}
+
 /// The score, as the worker laid the route now (or why it cannot be laid).
 fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
     let (lang, theme) = (f.lang(), f.theme);
@@ -201,34 +230,7 @@ fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
         }
     };
     ui.label(RichText::new(tr(lang, T::PatrolScore)).strong());
-    let min = tr(lang, T::Minutes);
-    let rows = |s: &Score| -> Vec<(T, String)> {
-        vec![
-            (T::ScoreLength, format!("{:.2} km", s.length_m / 1000.0)),
-            (T::ScoreLap, format!("{} {min}", minutes(s.duration_s))),
-            (
-                T::ScoreTravelDwell,
-                format!("{} / {} {min}", minutes(s.travel_s), minutes(s.dwell_s)),
-            ),
-            (
-                T::ScoreHot,
-                format!("{} · {:.0}", s.hot_spots_koper, s.hot_weight),
-            ),
-            (
-                T::ScoreGap,
-                s.longest_gap_s
-                    .map_or("—".into(), |g| format!("{} {min}", minutes(g))),
-            ),
-            (T::ScoreBeats, s.beats.len().to_string()),
-            (T::ScoreBlind, format!("{:.2} km", s.blind_m / 1000.0)),
-            (T::ScoreSites, sites_summary(s)),
-            (
-                T::ScorePai,
-                s.pai.pai.map_or("—".into(), |p| format!("{p:.1}")),
-            ),
-        ]
-    };
-    let now = rows(score);
+    let now = score_rows(lang, score);
     egui::Grid::new("patrol-score")
         .num_columns(2)
         .striped(true)
@@ -241,7 +243,7 @@ fn score_ui(ui: &mut Ui, f: &Frame<'_>, route: &PatrolRoute) {
         });
     // The figures before the last edit, where they differ: what the edit did.
     if let Some(before) = p.before.as_ref() {
-        let changed: Vec<String> = rows(before)
+        let changed: Vec<String> = score_rows(lang, before)
             .into_iter()
             .zip(&now)
             .filter(|((_, was), (_, is))| was != is)

@@ -6,7 +6,7 @@ use onemap_core::routing::Mode;
 
 use crate::frame::Frame;
 use crate::model::Command;
-use crate::state::plan::minutes;
+use crate::state::plan::{Baseline, minutes};
 use crate::ui::i18n::{Lang, T, tr};
 use crate::workers::routing::{LIMITS_S, PlanError, Skipped};
 
@@ -94,15 +94,21 @@ pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
                 );
             }
         });
+        ui.checkbox(&mut s.shade_beats, tr(lang, T::ShadeBeats));
+        if s.shade_beats {
+            shade_legend(ui, f, s.limit);
+        }
         plan_figures_ui(ui, f);
+        suggest_ui(ui, f, &mut s);
         ui.horizontal_wrapped(|ui| {
             if ui.button(tr(lang, T::CoverageTable)).clicked() {
                 s.table_open = true;
             }
-            if ui.button(tr(lang, T::ExportPlan)).clicked() {
-                f.send(Command::ExportPlan);
+            if ui.button(tr(lang, T::SetBaseline)).clicked() {
+                f.send(Command::SetPlanBaseline);
             }
         });
+        export_ui(ui, f);
         if let Some((text, error)) = &plan.status {
             let colour = if *error {
                 theme.problem
@@ -115,6 +121,47 @@ pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
     if s != plan.settings {
         f.send(Command::SetPlan(s));
     }
+}
+
+/// A change from the baseline, percentage points: "+3.4" in green, "−1.0" in red, nothing
+/// when there is none.
+pub fn delta_label(ui: &mut Ui, f: &Frame<'_>, delta: Option<f64>) {
+    let Some(d) = delta else {
+        ui.label("");
+        return;
+    };
+    let colour = if d > 0.0 {
+        f.theme.status_ok
+    } else {
+        f.theme.problem
+    };
+    ui.label(
+        RichText::new(format!("{d:+.1}"))
+            .small()
+            .monospace()
+            .color(colour),
+    );
+}
+
+/// "61.2 %", and "(+3.4)" in green or "(−1.0)" in red when it moved from the baseline.
+pub fn share_with_delta(ui: &mut Ui, f: &Frame<'_>, now: f64, before: Option<f64>) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        ui.label(RichText::new(format!("{:.1} %", now * 100.0)).monospace());
+        if let Some(d) = before.and_then(|b| Baseline::delta(now, b)) {
+            let colour = if d > 0.0 {
+                f.theme.status_ok
+            } else {
+                f.theme.problem
+            };
+            ui.label(
+                RichText::new(format!("({d:+.1})"))
+                    .small()
+                    .monospace()
+                    .color(colour),
+            );
+        }
+    });
 }
 
 fn plan_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
@@ -171,6 +218,7 @@ fn plan_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
                     ui.label(RichText::new(tr(lang, key)).small());
                 }
                 ui.end_row();
+                let base = plan.baseline.as_ref().filter(|b| b.mode == out.mode);
                 for k in 0..LIMITS_S.len() {
                     let (r, a, d) = cov.city.shares(k);
                     ui.label(
@@ -184,8 +232,33 @@ fn plan_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
                         );
                     }
                     ui.end_row();
+                    // The change from the baseline, under the figures, when there is one.
+                    let Some((br, ba, bd)) = base.map(|b| b.city.shares(k)) else {
+                        continue;
+                    };
+                    let deltas =
+                        [(r, br), (a, ba), (d, bd)].map(|(now, was)| Baseline::delta(now, was));
+                    if deltas.iter().all(Option::is_none) {
+                        continue;
+                    }
+                    ui.label(RichText::new("Δ").small().color(theme.muted_text));
+                    for d in deltas {
+                        delta_label(ui, f, d);
+                    }
+                    ui.end_row();
                 }
             });
+        if plan
+            .baseline
+            .as_ref()
+            .is_some_and(|b| (0..LIMITS_S.len()).any(|k| b.city.shares(k) != cov.city.shares(k)))
+        {
+            ui.label(
+                RichText::new(tr(lang, T::BaselineNote))
+                    .small()
+                    .color(theme.muted_text),
+            );
+        }
         if plan.settings.show_gaps {
             ui.label(
                 RichText::new(format!(
@@ -210,6 +283,96 @@ fn plan_figures_ui(ui: &mut Ui, f: &Frame<'_>) {
         .small()
         .color(theme.muted_text),
     );
+}
+
+/// The beat shading's classes.
+fn shade_legend(ui: &mut Ui, f: &Frame<'_>, limit: usize) {
+    let lang = f.lang();
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(tr(lang, T::ShadeLegend).replace("{m}", &format!("{}", minutes(limit))))
+                .small(),
+        );
+        for (k, text) in ["< 50 %", "50–80 %", "≥ 80 %"].into_iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 2.0, crate::map::layers::beat_shade::legend_colour(k));
+            ui.label(RichText::new(text).small());
+        }
+    });
+}
+
+/// New posts where they add most coverage within 3 minutes, each accepted with a click.
+fn suggest_ui(ui: &mut Ui, f: &Frame<'_>, s: &mut crate::model::PlanSettings) {
+    let (lang, theme) = (f.lang(), f.theme);
+    ui.horizontal(|ui| {
+        let label = ui.label(tr(lang, T::SuggestPosts));
+        ui.add(egui::DragValue::new(&mut s.suggest).range(0..=10))
+            .labelled_by(label.id);
+    });
+    if s.suggest == 0 {
+        return;
+    }
+    let plan = &f.state.plan;
+    let Some(view) = plan.output.as_ref().and_then(|o| o.suggested.as_ref()) else {
+        ui.label(
+            RichText::new(tr(lang, T::GraphLoading))
+                .small()
+                .color(theme.muted_text),
+        );
+        return;
+    };
+    ui.label(
+        RichText::new(
+            tr(lang, T::SuggestedHead)
+                .replace("{a}", &format!("{:.1} %", view.before * 100.0))
+                .replace("{b}", &format!("{:.1} %", view.after * 100.0)),
+        )
+        .small(),
+    );
+    if view.sites.is_empty() {
+        ui.label(
+            RichText::new(tr(lang, T::SuggestNone))
+                .small()
+                .color(theme.muted_text),
+        );
+    }
+    for (k, (at, gain)) in view.sites.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let text = tr(lang, T::SuggestedSite)
+                .replace("{k}", &(k + 1).to_string())
+                .replace("{n}", &format!("{gain:.0}"));
+            if ui.link(RichText::new(text).small()).clicked() {
+                f.send(Command::FlyTo(*at));
+            }
+            let accept = ui.small_button(tr(lang, T::AcceptSite));
+            if accept.clicked() {
+                if !f.state.edit_mode {
+                    f.send(Command::SetEditMode(true));
+                }
+                f.send(Command::AddPost(*at));
+            }
+        });
+    }
+}
+
+/// The export folder (typed or pasted) and the export button.
+fn export_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let lang = f.lang();
+    let plan = &f.state.plan;
+    ui.horizontal(|ui| {
+        let label = ui.label(RichText::new(tr(lang, T::ExportFolder)).small());
+        let mut dir = plan.export_dir.display().to_string();
+        let edit = ui
+            .add(egui::TextEdit::singleline(&mut dir).desired_width(170.0))
+            .labelled_by(label.id);
+        if edit.changed() {
+            f.send(Command::SetPlanExportDir(dir.into()));
+        }
+    });
+    if ui.button(tr(lang, T::ExportPlan)).clicked() {
+        f.send(Command::ExportPlan);
+    }
 }
 
 /// A swatch for the legend.

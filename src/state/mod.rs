@@ -199,6 +199,8 @@ impl AppState {
                 }
                 self.plan.settings = settings;
             }
+            Command::SetPlanBaseline => self.plan.set_baseline(),
+            Command::SetPlanExportDir(dir) => self.plan.export_dir = dir,
             c @ (Command::SetDispatchKinds(_)
             | Command::ChooseUnit(_)
             | Command::ChooseRank(_)

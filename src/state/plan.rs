@@ -3,6 +3,7 @@
 
 use onemap_core::coord::LonLat;
 use onemap_core::routing::Direction;
+use onemap_core::routing::coverage::CoverageRow;
 
 use super::AppState;
 use crate::model::{PlanSettings, Selection};
@@ -19,6 +20,29 @@ pub struct PlanState {
     /// The last export's outcome: message, and whether it failed.
     pub status: Option<(String, bool)>,
     pub export_dir: std::path::PathBuf,
+    /// The coverage edits are compared with: the posts as saved (or as the planner last set
+    /// it), for one mode and turnout.
+    pub baseline: Option<Baseline>,
+    /// The last request made while the layers had no unsaved edit.
+    pub saved_request: Option<u64>,
+}
+
+/// Coverage to compare with while editing.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    pub mode: onemap_core::routing::Mode,
+    pub turnout_s: f32,
+    pub city: CoverageRow,
+    pub beats: Vec<CoverageRow>,
+}
+
+impl Baseline {
+    /// The change in a share (percentage points) from the baseline's, when it is worth
+    /// showing (0.05 points or more).
+    pub fn delta(now: f64, before: f64) -> Option<f64> {
+        let d = (now - before) * 100.0;
+        (d.abs() >= 0.05).then_some(d)
+    }
 }
 
 impl PlanState {
@@ -30,10 +54,55 @@ impl PlanState {
         }
     }
 
-    /// Keep an answer if it is newer than the one shown.
+    /// Keep an answer if it is newer than the one shown. Coverage of the posts as saved (or
+    /// the first for another mode or turnout) becomes the baseline.
     pub fn take_output(&mut self, out: Box<PlanOutput>) {
-        if self.output.as_ref().is_none_or(|old| out.id > old.id) {
-            self.output = Some(out);
+        if self.output.as_ref().is_some_and(|old| out.id <= old.id) {
+            return;
+        }
+        let turnout_s = self
+            .last_request
+            .as_ref()
+            .filter(|r| r.id == out.id)
+            .map(|r| r.turnout_s);
+        if let (Some(turnout_s), Some(Ok(cov))) = (turnout_s, &out.coverage) {
+            let other = self
+                .baseline
+                .as_ref()
+                .is_none_or(|b| b.mode != out.mode || b.turnout_s != turnout_s);
+            if other || self.saved_request == Some(out.id) {
+                self.baseline = Some(Baseline {
+                    mode: out.mode,
+                    turnout_s,
+                    city: cov.city.clone(),
+                    beats: cov.beats.clone(),
+                });
+            }
+        }
+        self.output = Some(out);
+    }
+
+    /// The layers were saved: their coverage (shown now, or on its way) is the baseline.
+    pub fn posts_saved(&mut self) {
+        if self.is_current() {
+            self.set_baseline();
+        } else {
+            self.saved_request = self.last_request.as_ref().map(|r| r.id);
+        }
+    }
+
+    /// Compare with the coverage shown now.
+    pub fn set_baseline(&mut self) {
+        let turnout_s = self.settings.turnout_s;
+        if let Some(out) = &self.output
+            && let Some(Ok(cov)) = &out.coverage
+        {
+            self.baseline = Some(Baseline {
+                mode: out.mode,
+                turnout_s,
+                city: cov.city.clone(),
+                beats: cov.beats.clone(),
+            });
         }
     }
 }
@@ -97,5 +166,6 @@ pub fn plan_request(state: &AppState) -> Option<PlanRequest> {
         ring_mode,
         coverage_posts: Some(posts),
         gap_limit: s.limit,
+        suggest: s.suggest,
     })
 }

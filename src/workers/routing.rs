@@ -23,6 +23,7 @@ use onemap_core::osm::OsmData;
 use onemap_core::routing::coverage::{CoverageRow, CoverageSetup, coverage, gaps};
 use onemap_core::routing::export::piece_lines;
 use onemap_core::routing::isochrone::Workspace;
+use onemap_core::routing::mclp;
 use onemap_core::routing::rings::{Polygon, rings};
 use onemap_core::routing::{Direction, MAX_SNAP_M, Mode, Origin, RoadGraph, Speeds};
 use onemap_core::spatial::LayerIndex;
@@ -48,6 +49,24 @@ pub struct PlanRequest {
     pub coverage_posts: Option<Vec<(String, LonLat)>>,
     /// Which limit (index into [`LIMITS_S`]) the gap layer shows.
     pub gap_limit: usize,
+    /// How many new posts to suggest (0: none), by maximal covering at [`SUGGEST_LIMIT`].
+    pub suggest: usize,
+}
+
+/// The limit new posts are suggested for: 3 minutes (index into [`LIMITS_S`]).
+pub const SUGGEST_LIMIT: usize = 1;
+
+/// New posts where they would cover the most demand not yet covered within
+/// [`SUGGEST_LIMIT`], the existing posts staying where they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SuggestView {
+    /// Each site (a junction) and the demand it adds to the posts and the sites before it,
+    /// the largest addition first.
+    pub sites: Vec<(LonLat, f64)>,
+    /// The share of demand covered now, and with every suggested post.
+    pub before: f64,
+    pub after: f64,
+    pub compute_ms: f64,
 }
 
 /// Rings ready to draw: rectangles of equal band along raster rows, and outlines.
@@ -96,6 +115,7 @@ pub struct PlanOutput {
     pub mode: Mode,
     pub rings: Result<RingsView, PlanError>,
     pub coverage: Option<Result<CoverageView, String>>,
+    pub suggested: Option<SuggestView>,
     pub compute_ms: f64,
 }
 
@@ -288,6 +308,7 @@ fn worker(
     let mut ws = Workspace::new(graph);
     let mut dispatcher = DispatchWorker::new(graph);
     let mut patroller: Option<PatrolWorker> = None;
+    let mut candidates: Vec<(Mode, Vec<u32>)> = Vec::new();
     let make_setup = |mode: Mode| {
         CoverageSetup::new(
             graph,
@@ -360,27 +381,92 @@ fn worker(
         if stale() {
             continue;
         }
-        let coverage = request.coverage_posts.as_ref().map(|posts| {
-            let setup = match setups.iter().position(|(m, _)| *m == mode) {
-                Some(i) => &setups[i].1,
-                None => {
-                    setups.push((mode, make_setup(mode)));
-                    &setups[setups.len() - 1].1
-                }
-            };
-            coverage_view(graph, &mut ws, setup, &request, posts)
-        });
+        let wanted = request.coverage_posts.is_some() || request.suggest > 0;
+        if wanted && !setups.iter().any(|(m, _)| *m == mode) {
+            setups.push((mode, make_setup(mode)));
+        }
+        let setup = setups.iter().find(|(m, _)| *m == mode).map(|(_, s)| s);
+        let coverage = request
+            .coverage_posts
+            .as_ref()
+            .zip(setup)
+            .map(|(posts, setup)| coverage_view(graph, &mut ws, setup, &request, posts));
+        let suggested = setup
+            .filter(|_| request.suggest > 0 && !stale())
+            .map(|setup| suggest(graph, setup, &mut candidates, &request));
         let output = PlanOutput {
             id: request.id,
             mode,
             rings,
             coverage,
+            suggested,
             compute_ms: t.elapsed().as_secs_f64() * 1e3,
         };
         if tx.send(PlannerEvent::Output(Box::new(output))).is_err() {
             return;
         }
         repaint();
+    }
+}
+
+/// `request.suggest` new posts by maximal covering at [`SUGGEST_LIMIT`], the request's posts
+/// fixed, among the junctions (kept per mode in `candidates`).
+fn suggest(
+    graph: &RoadGraph,
+    setup: &CoverageSetup,
+    candidates: &mut Vec<(Mode, Vec<u32>)>,
+    request: &PlanRequest,
+) -> SuggestView {
+    let t = Instant::now();
+    let mode = request.mode;
+    if !candidates.iter().any(|(m, _)| *m == mode) {
+        candidates.push((mode, mclp::intersections(graph, mode)));
+    }
+    let candidates = candidates
+        .iter()
+        .find(|(m, _)| *m == mode)
+        .map_or(&[][..], |(_, c)| &c[..]);
+    let posts = request.coverage_posts.as_deref().unwrap_or(&[]);
+    let (fixed, _) = snap_all(graph, request.mode, request.turnout_s, posts);
+    let demand: Vec<_> = setup.demand_points().collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut inst = mclp::build(
+        graph,
+        request.mode,
+        LIMITS_S[SUGGEST_LIMIT],
+        request.turnout_s,
+        candidates,
+        &demand,
+        &fixed,
+        threads,
+    );
+    let sol = mclp::solve(&mut inst, request.suggest);
+    // Listed greedily: each the one adding most to those listed before it.
+    let mut left = sol.chosen.clone();
+    let mut listed: Vec<usize> = Vec::with_capacity(left.len());
+    let mut sites = Vec::with_capacity(left.len());
+    let mut so_far = 0.0;
+    while !left.is_empty() {
+        let mut best = (0, f64::NEG_INFINITY);
+        for (i, &c) in left.iter().enumerate() {
+            listed.push(c);
+            let covered = mclp::covered_by(&mut inst, &listed);
+            listed.pop();
+            if covered > best.1 {
+                best = (i, covered);
+            }
+        }
+        let c = left.remove(best.0);
+        listed.push(c);
+        sites.push((graph.nodes[inst.candidates[c] as usize], best.1 - so_far));
+        so_far = best.1;
+    }
+    let total = inst.total.max(1e-9);
+    SuggestView {
+        sites,
+        before: inst.fixed_covered / total,
+        after: (inst.fixed_covered + so_far) / total,
+        compute_ms: t.elapsed().as_secs_f64() * 1e3,
     }
 }
 
@@ -490,6 +576,7 @@ mod tests {
             ring_mode: Mode::Car,
             coverage_posts: Some(post_points.clone()),
             gap_limit: 1,
+            suggest: 0,
         };
         // A request in the lake (the Tollensesee): a clear error, not an empty ring.
         let lake = planner.request(request(vec![("lake".into(), LonLat::new(13.2145, 53.5))]));

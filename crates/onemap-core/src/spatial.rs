@@ -407,9 +407,111 @@ fn dp_keep(n: usize, at: impl Fn(usize) -> (f64, f64), tolerance: f64) -> Vec<bo
     keep
 }
 
+/// Triangles covering a simple polygon `ring` (closed or not, either orientation), as
+/// indices into it, by ear clipping: O(n²), for outlines drawn once per layer revision. A
+/// ring that crosses itself gets the triangles found before no ear is left.
+pub fn triangulate(ring: &[[f64; 2]]) -> Vec<[u32; 3]> {
+    let mut n = ring.len();
+    if n >= 2 && ring[0] == ring[n - 1] {
+        n -= 1;
+    }
+    if n < 3 {
+        return Vec::new();
+    }
+    let area: f64 = (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    // Counter-clockwise order.
+    let mut left: Vec<u32> = if area >= 0.0 {
+        (0..n as u32).collect()
+    } else {
+        (0..n as u32).rev().collect()
+    };
+    let cross = |o: [f64; 2], a: [f64; 2], b: [f64; 2]| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
+    let mut out = Vec::with_capacity(n - 2);
+    let mut i = 0;
+    let mut since_ear = 0;
+    while left.len() > 3 && since_ear < left.len() {
+        let m = left.len();
+        let (ia, ib, ic) = (left[(i + m - 1) % m], left[i % m], left[(i + 1) % m]);
+        let (a, b, c) = (ring[ia as usize], ring[ib as usize], ring[ic as usize]);
+        let convex = cross(a, b, c) > 0.0;
+        let empty = convex
+            && left.iter().all(|&k| {
+                if k == ia || k == ib || k == ic {
+                    return true;
+                }
+                let p = ring[k as usize];
+                !(cross(a, b, p) >= 0.0 && cross(b, c, p) >= 0.0 && cross(c, a, p) >= 0.0)
+            });
+        if empty {
+            out.push([ia, ib, ic]);
+            left.remove(i % m);
+            since_ear = 0;
+            i %= left.len();
+        } else {
+            i = (i + 1) % m;
+            since_ear += 1;
+        }
+    }
+    if left.len() == 3 {
+        out.push([left[0], left[1], left[2]]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn triangles_area(ring: &[[f64; 2]], tris: &[[u32; 3]]) -> f64 {
+        tris.iter()
+            .map(|t| {
+                let [a, b, c] = t.map(|k| ring[k as usize]);
+                ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])).abs() / 2.0
+            })
+            .sum()
+    }
+
+    #[test]
+    fn ear_clipping_covers_a_concave_outline_exactly() {
+        // An L of area 3, clockwise and closed, and a comb of area 8 (three teeth).
+        let l = [
+            [0.0, 0.0],
+            [0.0, 2.0],
+            [1.0, 2.0],
+            [1.0, 1.0],
+            [2.0, 1.0],
+            [2.0, 0.0],
+            [0.0, 0.0],
+        ];
+        let tris = triangulate(&l);
+        assert_eq!(tris.len(), 4);
+        assert!((triangles_area(&l, &tris) - 3.0).abs() < 1e-12);
+        let comb = [
+            [0.0, 0.0],
+            [5.0, 0.0],
+            [5.0, 2.0],
+            [4.0, 2.0],
+            [4.0, 1.0],
+            [3.0, 1.0],
+            [3.0, 2.0],
+            [2.0, 2.0],
+            [2.0, 1.0],
+            [1.0, 1.0],
+            [1.0, 2.0],
+            [0.0, 2.0],
+        ];
+        let tris = triangulate(&comb);
+        assert_eq!(tris.len(), comb.len() - 2);
+        assert!((triangles_area(&comb, &tris) - 8.0).abs() < 1e-12);
+        assert!(triangulate(&[[0.0, 0.0], [1.0, 1.0]]).is_empty());
+    }
     use crate::layers::{AreaType, BeatId, CameraId, CameraKind, CameraStatus, Extra, StationId};
 
     const ORIGIN: LonLat = LonLat::new(13.26, 53.55);

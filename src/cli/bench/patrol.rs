@@ -7,9 +7,9 @@
 //! Timings, not assertions: the machine is shared and noisy.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use onemap_core::coord::haversine_m;
+use onemap_core::coord::{LonLat, haversine_m};
 use onemap_core::patrol::cover::{SiteIndex, graph_area_m2, pai, sites_held};
 use onemap_core::patrol::score::{HotSpot, ScoreSetup, score};
 use onemap_core::patrol::{PatrolRoute, Waypoint, snap_route};
@@ -59,93 +59,142 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
         })
         .collect();
     let study_m2 = graph_area_m2(&graph);
+    let setup = Fixed {
+        incidents: &incidents,
+        study_m2,
+    };
     for mode in [Mode::Car, Mode::Foot] {
         let t = Instant::now();
         let circles = SiteIndex::new(&graph, mode, &sites);
-        let circles_s = t.elapsed().as_secs_f64();
-        let mut snap_times = Vec::new();
-        let mut score_times = Vec::new();
-        let (mut site_times, mut pai_times) = (Vec::new(), Vec::new());
-        let mut base_times = Vec::new();
-        let (mut pieces, mut km) = (0usize, 0.0);
+        let mut times = Timings {
+            circles_s: t.elapsed().as_secs_f64(),
+            ..Timings::default()
+        };
         for _ in 0..ROUTES {
-            let centre = addresses[(next() % addresses.len() as u64) as usize].pos;
-            // The 600 nearest addresses (a district), 50 of them in a random order.
-            let mut near: Vec<(f64, usize)> = addresses
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (haversine_m(centre, a.pos), i))
-                .collect();
-            near.select_nth_unstable_by(599, |a, b| a.0.total_cmp(&b.0));
-            near.truncate(600);
-            let waypoints: Vec<Waypoint> = (0..WAYPOINTS)
-                .map(|_| Waypoint {
-                    at: addresses[near[(next() % 600) as usize].1].pos,
-                    dwell_s: if next() % 4 == 0 { 720.0 } else { 0.0 },
-                })
-                .collect();
-            let hot: Vec<HotSpot> = waypoints
-                .iter()
-                .step_by(5)
-                .map(|w| HotSpot {
-                    at: w.at,
-                    weight: 1.0,
-                })
-                .collect();
-            let route = PatrolRoute {
-                id: "bench".into(),
-                name: String::new(),
-                mode,
-                waypoints,
-                closed: true,
-                extra: Default::default(),
-            };
-            let t = Instant::now();
-            let Ok(snapped) = snap_route(&graph, &mut search, &route) else {
-                continue;
-            };
-            snap_times.push(t.elapsed());
-            // The baseline: the same legs by the dispatch route's plain Dijkstra (stopped
-            // when both ends of the next waypoint's road are final).
-            let t = Instant::now();
-            let n = snapped.snaps.len();
-            for k in 0..n {
-                let (a, b) = (&snapped.snaps[k], &snapped.snaps[(k + 1) % n]);
-                std::hint::black_box(onemap_core::routing::route(&graph, &mut search, mode, a, b));
-            }
-            base_times.push(t.elapsed());
-            let seg_beat = vec![None; graph.segments.len()];
-            let blind = vec![true; graph.segments.len()];
-            let setup = ScoreSetup {
-                hot_spots: &hot,
-                seg_beat: &seg_beat,
-                blind: &blind,
-                sites: Some(&circles),
-                incidents: &incidents,
-                study_m2,
-            };
-            let t = Instant::now();
-            let s = score(&graph, &route, &snapped, &setup);
-            score_times.push(t.elapsed());
-            let t = Instant::now();
-            std::hint::black_box(sites_held(&graph, &route, &snapped, &circles));
-            site_times.push(t.elapsed());
-            let t = Instant::now();
-            std::hint::black_box(pai(&graph, &snapped, &incidents, study_m2));
-            pai_times.push(t.elapsed());
-            pieces += snapped.legs.iter().map(|l| l.pieces.len()).sum::<usize>();
-            km += s.length_m / 1000.0;
+            let (route, hot) = district_route(addresses, &mut next, mode);
+            times.measure(&graph, &mut search, &route, &hot, &circles, &setup);
         }
-        let n = snap_times.len().max(1);
-        let mut sorted = snap_times.clone();
-        sorted.sort_unstable();
-        let p = |q: f64| ms(super::percentile(&sorted, q));
-        let (score_p50, score_p90) = median_us(score_times);
-        let (site_p50, _) = median_us(site_times);
-        let (pai_p50, _) = median_us(pai_times);
-        let per_500 = 500.0 / (pieces as f64 / n as f64).max(1.0);
-        base_times.sort_unstable();
-        let b = |q: f64| ms(super::percentile(&base_times, q));
+        times.print(mode);
+    }
+    Ok(())
+}
+
+/// What every route is scored against besides its own hot spots.
+struct Fixed<'a> {
+    incidents: &'a [(LonLat, f64)],
+    study_m2: f64,
+}
+
+/// A loop through 50 of the 600 addresses nearest a random one (a district), a quarter of
+/// them 12-minute stops, and every fifth waypoint a hot spot.
+fn district_route(
+    addresses: &[onemap_core::osm::Address],
+    next: &mut impl FnMut() -> u64,
+    mode: Mode,
+) -> (PatrolRoute, Vec<HotSpot>) {
+    let centre = addresses[(next() % addresses.len() as u64) as usize].pos;
+    let mut near: Vec<(f64, usize)> = addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (haversine_m(centre, a.pos), i))
+        .collect();
+    near.select_nth_unstable_by(599, |a, b| a.0.total_cmp(&b.0));
+    near.truncate(600);
+    let waypoints: Vec<Waypoint> = (0..WAYPOINTS)
+        .map(|_| Waypoint {
+            at: addresses[near[(next() % 600) as usize].1].pos,
+            dwell_s: if next().is_multiple_of(4) { 720.0 } else { 0.0 },
+        })
+        .collect();
+    let hot = waypoints
+        .iter()
+        .step_by(5)
+        .map(|w| HotSpot {
+            at: w.at,
+            weight: 1.0,
+        })
+        .collect();
+    let route = PatrolRoute {
+        id: "bench".into(),
+        name: String::new(),
+        mode,
+        waypoints,
+        closed: true,
+        extra: Default::default(),
+    };
+    (route, hot)
+}
+
+#[derive(Default)]
+struct Timings {
+    snap: Vec<Duration>,
+    base: Vec<Duration>,
+    score: Vec<Duration>,
+    sites: Vec<Duration>,
+    pai: Vec<Duration>,
+    pieces: usize,
+    km: f64,
+    circles_s: f64,
+}
+
+impl Timings {
+    /// Lay `route`, lay its legs again by the plain Dijkstra (the baseline: the dispatch
+    /// route's search, stopped when both ends of the next waypoint's road are final), and
+    /// score it, timing each.
+    fn measure(
+        &mut self,
+        graph: &RoadGraph,
+        search: &mut Search,
+        route: &PatrolRoute,
+        hot: &[HotSpot],
+        circles: &SiteIndex,
+        fixed: &Fixed<'_>,
+    ) {
+        let t = Instant::now();
+        let Ok(snapped) = snap_route(graph, search, route) else {
+            return;
+        };
+        self.snap.push(t.elapsed());
+        let t = Instant::now();
+        let n = snapped.snaps.len();
+        for k in 0..n {
+            let (a, b) = (&snapped.snaps[k], &snapped.snaps[(k + 1) % n]);
+            std::hint::black_box(onemap_core::routing::route(graph, search, route.mode, a, b));
+        }
+        self.base.push(t.elapsed());
+        let seg_beat = vec![None; graph.segments.len()];
+        let blind = vec![true; graph.segments.len()];
+        let setup = ScoreSetup {
+            hot_spots: hot,
+            seg_beat: &seg_beat,
+            blind: &blind,
+            sites: Some(circles),
+            incidents: fixed.incidents,
+            study_m2: fixed.study_m2,
+        };
+        let t = Instant::now();
+        let s = score(graph, route, &snapped, &setup);
+        self.score.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(sites_held(graph, route, &snapped, circles));
+        self.sites.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(pai(graph, &snapped, fixed.incidents, fixed.study_m2));
+        self.pai.push(t.elapsed());
+        self.pieces += snapped.legs.iter().map(|l| l.pieces.len()).sum::<usize>();
+        self.km += s.length_m / 1000.0;
+    }
+
+    fn print(mut self, mode: Mode) {
+        let n = self.snap.len().max(1);
+        self.snap.sort_unstable();
+        self.base.sort_unstable();
+        let p = |q: f64| ms(super::percentile(&self.snap, q));
+        let b = |q: f64| ms(super::percentile(&self.base, q));
+        let (score_p50, score_p90) = median_us(self.score.clone());
+        let (site_p50, _) = median_us(self.sites.clone());
+        let (pai_p50, _) = median_us(self.pai.clone());
+        let per_500 = 500.0 / (self.pieces as f64 / n as f64).max(1.0);
         println!(
             "  {:<5} {} loops of {WAYPOINTS} waypoints (mean {:.1} km, {} road pieces): \
              laid on the roads p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms (plain Dijkstra, the \
@@ -153,9 +202,9 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
              {:.0} µs per 500 pieces at p50 (of which time near 465 sites {:.0} µs, the PAI over \
              5,000 incidents {:.0} µs; the sites' 1/3-minute circles made once in {:.2} s)",
             mode.name(),
-            snap_times.len(),
-            km / n as f64,
-            pieces / n,
+            self.snap.len(),
+            self.km / n as f64,
+            self.pieces / n,
             p(0.5),
             p(0.95),
             p(1.0),
@@ -167,8 +216,7 @@ pub fn run_patrol(osm_path: &Path) -> anyhow::Result<()> {
             score_p50 * per_500,
             site_p50,
             pai_p50,
-            circles_s
+            self.circles_s
         );
     }
-    Ok(())
 }

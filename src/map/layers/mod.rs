@@ -1,7 +1,9 @@
-//! The map's layers, drawn bottom to top in [`stack`] order: rings and gaps, beats, the heat
+//! The map's layers, drawn bottom to top in [`stack`] order: the beats shaded by coverage,
+//! rings and gaps, beats, the heat
 //! map, the wall's coverage shading, cameras, posts and stations, the dispatch route, the patrol route being drawn, the selected unit's track, live
-//! units and incidents.
+//! units and incidents, and the planner's suggested posts on top.
 
+pub mod beat_shade;
 pub mod beats;
 pub mod cameras;
 pub mod heat;
@@ -18,6 +20,7 @@ use super::layer::MapLayer;
 /// The console's layers, bottom first.
 pub fn stack() -> Vec<Box<dyn MapLayer>> {
     vec![
+        Box::new(beat_shade::BeatShadeLayer::default()),
         Box::new(rings::RingsLayer),
         Box::new(beats::BeatsLayer::default()),
         Box::new(heat::HeatLayer::default()),
@@ -28,5 +31,6 @@ pub fn stack() -> Vec<Box<dyn MapLayer>> {
         Box::new(patrol::PatrolLayer),
         Box::new(track::TrackLayer),
         Box::new(live::LiveLayer),
+        Box::new(rings::SuggestedLayer),
     ]
 }

@@ -55,3 +55,55 @@ impl MapLayer for RingsLayer {
         }
     }
 }
+
+/// A suggested post's fill and text: black and white by day, the reverse at night (no
+/// symbol on the map is either).
+pub fn suggested_colours(dark_mode: bool) -> (egui::Color32, egui::Color32) {
+    let (black, white) = (
+        egui::Color32::from_rgb(25, 25, 25),
+        egui::Color32::from_rgb(245, 245, 245),
+    );
+    if dark_mode {
+        (white, black)
+    } else {
+        (black, white)
+    }
+}
+
+/// The suggested new posts: a dashed ring numbered as in the planner's list, above the posts.
+pub struct SuggestedLayer;
+
+impl MapLayer for SuggestedLayer {
+    fn draw(&mut self, ctx: &LayerCtx<'_>, _drawn: &mut Drawn) {
+        let painter = ctx.painter;
+        let (fill, text) = suggested_colours(ctx.frame.theme.dark_mode);
+        let plan = &ctx.frame.state.plan;
+        if !plan.settings.enabled || plan.settings.suggest == 0 {
+            return;
+        }
+        let Some(view) = plan.output.as_ref().and_then(|o| o.suggested.as_ref()) else {
+            return;
+        };
+        for (k, (at, _)) in view.sites.iter().enumerate() {
+            let c = screen(ctx.projector, *at);
+            if !painter.clip_rect().expand(20.0).contains(c) {
+                continue;
+            }
+            painter.circle_filled(c, 12.0, fill);
+            let ring: Vec<Pos2> = (0..=40)
+                .map(|i| {
+                    let a = i as f32 / 40.0 * std::f32::consts::TAU;
+                    c + egui::vec2(a.cos(), a.sin()) * 16.0
+                })
+                .collect();
+            painter.extend(Shape::dashed_line(&ring, Stroke::new(2.5, fill), 5.0, 3.0));
+            painter.text(
+                c,
+                egui::Align2::CENTER_CENTER,
+                (k + 1).to_string(),
+                egui::FontId::proportional(14.0),
+                text,
+            );
+        }
+    }
+}
