@@ -260,5 +260,42 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     let off = progress.off_route_m.expect("the route is laid here");
     assert!(off < 5.0, "at a stop, on the route: {off} m");
     h.get_by_label(&zh(T::PatrolNext).replace("{k}", "2").replace("{n}", "2"));
+    // The selected unit's patrol is laid from its stops as assigned and drawn.
+    let laid = &h.state().state.patrol.assigned;
+    let ((id, plan), legs) = laid.as_ref().expect("the assigned patrol laid");
+    assert_eq!((id, plan), (&unit, &patrol.plan));
+    assert_eq!(legs.as_ref().unwrap().legs.len(), 2, "a loop of two stops");
+
+    // Another console, which never saw the route drawn: selecting the unit lays its patrol
+    // from the stops, so it shows lateness and distance off the route too.
+    let mut other = floor.console("second");
+    common::step_until(&mut other, "the patrol on the second console", |app| {
+        app.live
+            .feed
+            .units
+            .get(&unit)
+            .is_some_and(|u| u.patrol.is_some())
+    });
+    assert!(other.state().state.patrol.routes.is_empty());
+    other
+        .state_mut()
+        .push(Command::Select(Some(Selection::Unit(unit.clone()))));
+    common::step_until(&mut other, "the assigned patrol laid", |app| {
+        app.state.patrol.assigned.is_some()
+    });
+    other.run_steps(2);
+    let theirs = {
+        let app = other.state();
+        onemap::state::patrol::progress(
+            &app.state,
+            &app.live.feed.units[&unit],
+            floor.clock.now_ms(),
+        )
+        .unwrap()
+    };
+    assert_eq!(theirs.next, progress.next);
+    assert!(theirs.late_s.is_some(), "lateness from the stops as laid");
+    let off = theirs.off_route_m.expect("the route is laid there too");
+    assert!(off < 5.0, "{off} m");
     let _ = std::fs::remove_dir_all(&dir);
 }

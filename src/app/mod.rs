@@ -463,6 +463,7 @@ impl OneMapApp {
                 PlannerEvent::Dispatch(o) => self.state.dispatch.take_output(o, self.now_ms),
                 PlannerEvent::LiveCoverage(c, ms) => self.take_live_coverage(*c, ms),
                 PlannerEvent::Patrol(laid) => self.state.patrol.take(*laid),
+                PlannerEvent::Assigned(laid) => self.state.patrol.assigned = Some(*laid),
             }
         }
         let Some(routing) = &mut self.routing else {
@@ -485,6 +486,9 @@ impl OneMapApp {
         }
         if let Some(request) = crate::state::patrol::patrol_request(&mut self.state) {
             routing.patrol(request);
+        }
+        if let Some((key, route)) = crate::state::patrol::assigned_request(&mut self.state) {
+            routing.assigned(key, route);
         }
         // A chosen unit that someone else sent is no longer a choice.
         let units = &self.state.live.feed.units;

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::AppState;
 pub use crate::model::PatrolEdit;
 use crate::model::Tool;
-use crate::workers::patrol::ScoredAgainst;
+use crate::workers::patrol::{AssignedKey, ScoredAgainst, assigned_route};
 pub use crate::workers::patrol::{Laid, OtherRoute, PatrolRequest};
 
 /// Edits kept for undo, at most.
@@ -71,6 +71,10 @@ pub struct PatrolState {
     pub status: Option<(String, bool)>,
     /// The unit chosen to take the edited route.
     pub assign_to: Option<onemap_core::feed::UnitId>,
+    /// The selected unit's assigned patrol: asked for (its key), and as laid (`None` inside:
+    /// it cannot be laid).
+    pub assigned_asked: Option<AssignedKey>,
+    pub assigned: Option<(AssignedKey, Option<OtherRoute>)>,
     /// The layers as the worker last got them, by the layers' revision.
     layers: Option<(u64, Arc<ScoredAgainst>)>,
 }
@@ -440,14 +444,44 @@ pub struct Progress {
     pub off_route_m: Option<f64>,
 }
 
+/// Laying the selected unit's assigned patrol, when it is not laid for its plan as it is now.
+pub fn assigned_request(state: &mut AppState) -> Option<(AssignedKey, PatrolRoute)> {
+    let Some(crate::model::Selection::Unit(id)) = &state.selection else {
+        return None;
+    };
+    let unit = state.shown_feed().units.get(id)?;
+    let plan = &unit.patrol.as_ref()?.plan;
+    let key: AssignedKey = (id.clone(), plan.clone());
+    if state.patrol.assigned_asked.as_ref() == Some(&key) {
+        return None;
+    }
+    let route = assigned_route(plan);
+    state.patrol.assigned_asked = Some(key.clone());
+    Some((key, route))
+}
+
+/// The legs of `unit`'s assigned patrol as laid here, if they are laid for its plan now.
+pub fn assigned_legs<'a>(
+    state: &'a AppState,
+    unit: &onemap_core::feed::Unit,
+) -> Option<&'a OtherRoute> {
+    let p = unit.patrol.as_ref()?;
+    match &state.patrol.assigned {
+        Some(((id, plan), Some(laid))) if *id == unit.id && *plan == p.plan => Some(laid),
+        _ => None,
+    }
+}
+
 /// The progress of `unit`'s patrol at `now_ms`: the server's (next stop, laps, missed) with
 /// lateness and distance off the route from the route as laid here.
 pub fn progress(state: &AppState, unit: &onemap_core::feed::Unit, now_ms: i64) -> Option<Progress> {
     let p = unit.patrol.as_ref()?;
     let n = p.plan.stops.len();
-    // The route's legs here: the edited one, or another laid one, by id.
-    let legs: Option<Vec<(Vec<LonLat>, f64)>> =
-        match (state.patrol.route(), state.patrol.laid_any()) {
+    // The route's legs here: its stops as assigned, laid here; else the edited route, or
+    // another laid one, by id.
+    let assigned = assigned_legs(state, unit).map(|o| o.legs.clone());
+    let legs: Option<Vec<(Vec<LonLat>, f64)>> = assigned
+        .or_else(|| match (state.patrol.route(), state.patrol.laid_any()) {
             (Some(r), Some((snapped, _))) if r.id == p.plan.route_id => Some(
                 snapped
                     .legs
@@ -461,7 +495,7 @@ pub fn progress(state: &AppState, unit: &onemap_core::feed::Unit, now_ms: i64) -
                 .iter()
                 .find(|o| o.id == p.plan.route_id)
                 .map(|o| o.legs.clone()),
-        }
+        })
         .filter(|legs| legs.len() + 1 >= n);
     let late_s = legs.as_ref().filter(|_| !p.done()).map(|legs| {
         let due: f64 = (0..p.next)

@@ -52,6 +52,33 @@ pub struct OtherRoute {
     pub legs: Vec<(Vec<LonLat>, f64)>,
 }
 
+/// Which unit's patrol, as assigned (its plan): laid again when either changes.
+pub type AssignedKey = (
+    onemap_core::feed::UnitId,
+    onemap_core::feed::patrol::PatrolPlan,
+);
+
+/// The route a unit was assigned, from its plan's stops (laid by its mode, as every console
+/// lays it).
+pub fn assigned_route(plan: &onemap_core::feed::patrol::PatrolPlan) -> PatrolRoute {
+    PatrolRoute {
+        id: plan.route_id.clone(),
+        name: plan.name.clone(),
+        mode: onemap_core::routing::Mode::from_name(&plan.mode)
+            .unwrap_or(onemap_core::routing::Mode::Car),
+        waypoints: plan
+            .stops
+            .iter()
+            .map(|s| onemap_core::patrol::Waypoint {
+                at: s.at.lonlat(),
+                dwell_s: s.dwell_s as f32,
+            })
+            .collect(),
+        closed: plan.closed,
+        extra: Default::default(),
+    }
+}
+
 /// The worker's answer for one revision of the edited route.
 #[derive(Clone, Debug)]
 pub struct Laid {
@@ -80,6 +107,20 @@ impl PatrolWorker {
             sites: None,
             graph_m2: graph_area_m2(graph),
         }
+    }
+
+    /// `route` on the roads, to draw and follow; `None` when it cannot be laid.
+    pub fn lay(&mut self, graph: &RoadGraph, route: &PatrolRoute) -> Option<OtherRoute> {
+        let laid = snap_route(graph, &mut self.search, route).ok()?;
+        Some(OtherRoute {
+            id: route.id.clone(),
+            name: route.name.clone(),
+            legs: laid
+                .legs
+                .into_iter()
+                .map(|l| (l.line, l.travel_s))
+                .collect(),
+        })
     }
 
     pub fn handle(&mut self, graph: &RoadGraph, r: PatrolRequest) -> Laid {
@@ -115,23 +156,9 @@ impl PatrolWorker {
             let s = score(graph, &r.route, &snapped, &setup);
             (snapped, s)
         });
-        let others = r.others.map(|routes| {
-            routes
-                .iter()
-                .filter_map(|o| {
-                    let laid = snap_route(graph, &mut self.search, o).ok()?;
-                    Some(OtherRoute {
-                        id: o.id.clone(),
-                        name: o.name.clone(),
-                        legs: laid
-                            .legs
-                            .into_iter()
-                            .map(|l| (l.line, l.travel_s))
-                            .collect(),
-                    })
-                })
-                .collect()
-        });
+        let others = r
+            .others
+            .map(|routes| routes.iter().filter_map(|o| self.lay(graph, o)).collect());
         Laid {
             revision: r.revision,
             result,

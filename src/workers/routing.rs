@@ -132,6 +132,13 @@ pub enum PlannerEvent {
     LiveCoverage(Box<onemap_core::routing::live_coverage::LiveCoverage>, f64),
     /// The edited patrol route laid on the roads and scored.
     Patrol(Box<super::patrol::Laid>),
+    /// A unit's assigned patrol laid on the roads (`None`: it cannot be), for its key.
+    Assigned(
+        Box<(
+            super::patrol::AssignedKey,
+            Option<super::patrol::OtherRoute>,
+        )>,
+    ),
 }
 
 /// One slot per kind of work: a newer request replaces one not yet started.
@@ -142,6 +149,7 @@ struct Slots {
     /// Available units' places and modes, for live coverage.
     live: Option<Vec<(LonLat, Mode)>>,
     patrol: Option<PatrolRequest>,
+    assigned: Option<(super::patrol::AssignedKey, onemap_core::patrol::PatrolRoute)>,
 }
 
 #[derive(Default)]
@@ -246,6 +254,18 @@ impl Planner {
         self.mailbox.wake.notify_one();
     }
 
+    /// Queue laying a unit's assigned patrol (replacing one not yet started).
+    pub fn assigned(
+        &mut self,
+        key: super::patrol::AssignedKey,
+        route: onemap_core::patrol::PatrolRoute,
+    ) {
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.assigned = Some((key, route));
+        }
+        self.mailbox.wake.notify_one();
+    }
+
     /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
     pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
         self.next_id += 1;
@@ -261,12 +281,13 @@ impl Planner {
 enum Work {
     Plan(PlanRequest),
     Patrol(PatrolRequest),
+    Assigned(super::patrol::AssignedKey, onemap_core::patrol::PatrolRoute),
     Dispatch(DispatchRequest),
     Live(Vec<(LonLat, Mode)>),
 }
 
-/// The next piece of work, most urgent first (dispatch, the edited patrol, rings and
-/// coverage, live coverage), waiting for one; `None` when the mailbox is gone.
+/// The next piece of work, most urgent first (dispatch, the edited patrol, a unit's assigned
+/// patrol, rings and coverage, live coverage), waiting for one; `None` when the mailbox is gone.
 fn next_work(mailbox: &Mailbox) -> Option<Work> {
     let Ok(mut slot) = mailbox.request.lock() else {
         return None;
@@ -277,6 +298,9 @@ fn next_work(mailbox: &Mailbox) -> Option<Work> {
         }
         if let Some(r) = slot.patrol.take() {
             return Some(Work::Patrol(r));
+        }
+        if let Some((key, route)) = slot.assigned.take() {
+            return Some(Work::Assigned(key, route));
         }
         if let Some(r) = slot.plan.take() {
             return Some(Work::Plan(r));
@@ -332,8 +356,12 @@ fn worker(
         let Some(request) = next_work(mailbox) else {
             return;
         };
-        let request = match request {
-            Work::Plan(r) => r,
+        let mut plan_work: Option<PlanRequest> = None;
+        let event = match request {
+            Work::Plan(r) => {
+                plan_work = Some(r);
+                None
+            }
             Work::Live(units) => {
                 let t = Instant::now();
                 for mode in Mode::ALL {
@@ -342,37 +370,35 @@ fn worker(
                     }
                 }
                 let all: Vec<&CoverageSetup> = setups.iter().map(|(_, s)| s).collect();
-                let limits = [60.0, 180.0];
-                let Ok(live) = live_coverage(graph, &mut ws, &all, &units, &limits) else {
-                    continue;
-                };
-                let ms = t.elapsed().as_secs_f64() * 1e3;
-                if tx
-                    .send(PlannerEvent::LiveCoverage(Box::new(live), ms))
-                    .is_err()
-                {
-                    return;
-                }
-                repaint();
-                continue;
+                live_coverage(graph, &mut ws, &all, &units, &[60.0, 180.0])
+                    .ok()
+                    .map(|live| {
+                        let ms = t.elapsed().as_secs_f64() * 1e3;
+                        PlannerEvent::LiveCoverage(Box::new(live), ms)
+                    })
             }
             Work::Patrol(r) => {
                 let p = patroller.get_or_insert_with(|| PatrolWorker::new(graph, &index));
-                let laid = p.handle(graph, r);
-                if tx.send(PlannerEvent::Patrol(Box::new(laid))).is_err() {
-                    return;
-                }
-                repaint();
-                continue;
+                Some(PlannerEvent::Patrol(Box::new(p.handle(graph, r))))
+            }
+            Work::Assigned(key, route) => {
+                let p = patroller.get_or_insert_with(|| PatrolWorker::new(graph, &index));
+                let laid = p.lay(graph, &route);
+                Some(PlannerEvent::Assigned(Box::new((key, laid))))
             }
             Work::Dispatch(r) => {
                 let out = dispatcher.handle(graph, &make_setup, &mut setups, r);
-                if tx.send(PlannerEvent::Dispatch(Box::new(out))).is_err() {
-                    return;
-                }
-                repaint();
-                continue;
+                Some(PlannerEvent::Dispatch(Box::new(out)))
             }
+        };
+        if let Some(event) = event {
+            if tx.send(event).is_err() {
+                return;
+            }
+            repaint();
+        }
+        let Some(request) = plan_work else {
+            continue;
         };
         let t = Instant::now();
         let mode = request.mode;

@@ -1,6 +1,7 @@
 //! The patrol route being drawn: its legs as the roads they take (the worker's latest
 //! answer), its waypoints numbered (stops filled, points passed through hollow, the selected
-//! one ringed), and the hot spots it is scored against.
+//! one ringed), and the hot spots it is scored against; and the selected unit's patrol as
+//! assigned, laid here from its stops (its next stop ringed).
 
 use egui::{Align2, Color32, FontId, Pos2, Shape, Stroke};
 
@@ -17,6 +18,7 @@ pub const WAYPOINT_PX: f32 = 9.0;
 impl MapLayer for PatrolLayer {
     fn draw(&mut self, ctx: &LayerCtx<'_>, _drawn: &mut Drawn) {
         let state = ctx.frame.state;
+        draw_assigned(ctx);
         if !editing(state) {
             return;
         }
@@ -100,6 +102,60 @@ impl MapLayer for PatrolLayer {
             if p.waypoint == Some(k) {
                 painter.circle_stroke(at, WAYPOINT_PX + 4.0, Stroke::new(2.5, theme.selection));
             }
+        }
+    }
+}
+
+/// The selected unit's patrol as assigned: the legs it has done this lap muted, the rest in
+/// the patrol colour, the stops numbered and the next one ringed.
+fn draw_assigned(ctx: &LayerCtx<'_>) {
+    let state = ctx.frame.state;
+    let Some(crate::model::Selection::Unit(id)) = &state.selection else {
+        return;
+    };
+    let Some(unit) = state.shown_feed().units.get(id) else {
+        return;
+    };
+    let (Some(p), Some(laid)) = (
+        unit.patrol.as_ref(),
+        crate::state::patrol::assigned_legs(state, unit),
+    ) else {
+        return;
+    };
+    let (painter, projector, theme) = (ctx.painter, ctx.projector, ctx.frame.theme);
+    for (k, (line, _)) in laid.legs.iter().enumerate() {
+        let pts: Vec<Pos2> = line.iter().map(|q| screen(projector, *q)).collect();
+        // Leg k runs from stop k to stop k + 1: done once the unit makes for a later stop.
+        let done = p.done() || k + 1 < p.next;
+        let colour = if done {
+            theme.patrol.gamma_multiply(0.35)
+        } else {
+            theme.patrol
+        };
+        painter.add(Shape::line(
+            pts.clone(),
+            Stroke::new(6.0, Color32::from_black_alpha(if done { 40 } else { 90 })),
+        ));
+        painter.add(Shape::line(pts, Stroke::new(3.5, colour)));
+    }
+    let font = FontId::proportional(11.0);
+    for (k, stop) in p.plan.stops.iter().enumerate() {
+        let at = screen(projector, stop.at.lonlat());
+        let fill = if k < p.next {
+            theme.patrol.gamma_multiply(0.5)
+        } else {
+            theme.patrol
+        };
+        painter.circle(at, WAYPOINT_PX, fill, Stroke::new(2.0, Color32::WHITE));
+        painter.text(
+            at,
+            Align2::CENTER_CENTER,
+            (k + 1).to_string(),
+            font.clone(),
+            Color32::WHITE,
+        );
+        if k == p.next && !p.done() {
+            painter.circle_stroke(at, WAYPOINT_PX + 4.0, Stroke::new(2.5, theme.selection));
         }
     }
 }
