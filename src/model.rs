@@ -89,6 +89,16 @@ pub enum Command {
     ExportPlan,
     /// Draw or edit a patrol route.
     Patrol(PatrolEdit),
+    /// Plan patrol loops for this many units from the history's hot spots.
+    PlanPatrols {
+        units: usize,
+    },
+    /// Use set `k` of the planned loops (in place of the planned routes there are).
+    AdoptPatrolPlan(usize),
+    /// Re-plan the adopted loops with unit `lost` (0-based) gone.
+    ReplanPatrols {
+        lost: usize,
+    },
     /// Save the patrol routes to patrols.geojson.
     SavePatrols,
     /// Export the edited route (GeoJSON, GPX, KML) to the plan's export folder.
@@ -370,6 +380,9 @@ impl Default for PlanSettings {
     }
 }
 
+/// A new stop's dwell: the middle of the Koper window (10–16 min), seconds.
+pub const DEFAULT_DWELL_S: f32 = 720.0;
+
 /// One change to the routes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PatrolEdit {
@@ -406,4 +419,6 @@ pub enum PatrolEdit {
     Mark,
     /// The unit the route is to be assigned to.
     AssignTo(Option<UnitId>),
+    /// Put these planned routes in place of the planned ones there are (ids `AUTO-…`).
+    Adopt(Vec<onemap_core::patrol::PatrolRoute>),
 }

@@ -299,3 +299,128 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     assert!(off < 5.0, "{off} m");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Loops planned in the console for three units (the default) from hot spots, each set offered with its
+/// weight against the best; a set adopted as routes (one undo step); a unit lost and the
+/// adopted set re-planned with the other's order kept.
+#[test]
+fn loops_planned_for_three_units_are_adopted_and_replanned_when_one_is_lost() {
+    use onemap::model::Command;
+    use onemap_core::patrol::score::HotSpot;
+
+    let dir = layers_dir("auto");
+    let mut h = common::harness_with(
+        demo_city(),
+        AppOptions {
+            layers_dir: Some(dir.clone()),
+            plan_export_dir: dir.join("export"),
+            ..AppOptions::default()
+        },
+    );
+    h.run_steps(3);
+    h.get_by_label(zh(T::PatrolDraw)).click();
+    h.run_steps(2);
+    // The hot spots the editor scores against (from the history's clusters in use; here
+    // 40 addresses near the first station, weighted 1 to 5).
+    let city = demo_city();
+    let station = h.state().ops.layers.stations[0].pos;
+    let mut near: Vec<_> = city
+        .osm()
+        .addresses
+        .iter()
+        .map(|a| (onemap_core::coord::haversine_m(station, a.pos), a.pos))
+        .filter(|(d, _)| *d < 4000.0)
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let spots: Vec<HotSpot> = near
+        .iter()
+        .step_by((near.len() / 40).max(1))
+        .take(40)
+        .enumerate()
+        .map(|(k, (_, at))| HotSpot {
+            at: *at,
+            weight: 1.0 + (k % 5) as f64,
+        })
+        .collect();
+    h.state_mut().state.patrol.hot_spots = std::sync::Arc::new(spots);
+    h.run_steps(2);
+    h.get_by_label(zh(T::PatrolAutoPlan)).click_accesskit();
+    common::step_until(&mut h, "the plan", |app| {
+        app.state.patrol.auto.answer.is_some()
+    });
+    h.run_steps(2);
+    let answer = h.state().patrol.auto.answer.clone().unwrap();
+    let sets = answer.result.clone().expect("a plan");
+    assert!(!sets.is_empty() && sets.len() <= 3);
+    assert_eq!(sets[0].routes.len(), 3, "a loop for each unit");
+    for set in &sets {
+        assert!(set.of_best >= 0.95 - 1e-9, "{}", set.of_best);
+        for r in &set.routes {
+            assert!(r.closed && r.waypoints.len() >= 2);
+        }
+    }
+    // Adopt the best set: three routes, the first edited; undo takes them away again.
+    let routes_before = h.state().patrol.routes.len();
+    h.get_by_label(&zh(T::PatrolAutoAdopt).replace("{k}", "1"))
+        .click_accesskit();
+    h.run_steps(2);
+    let ids: Vec<String> = h
+        .state()
+        .patrol
+        .routes
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(ids[routes_before..], ["AUTO-1", "AUTO-2", "AUTO-3"]);
+    assert_eq!(h.state().patrol.route().unwrap().id, "AUTO-1");
+    h.state_mut()
+        .push(Command::Patrol(onemap::state::patrol::PatrolEdit::Undo));
+    h.run_steps(1);
+    assert_eq!(h.state().patrol.routes.len(), routes_before);
+    h.state_mut()
+        .push(Command::Patrol(onemap::state::patrol::PatrolEdit::Redo));
+    h.run_steps(1);
+    assert_eq!(h.state().patrol.routes.len(), routes_before + 3);
+    // Unit 1 is lost: the re-plan keeps the others' stops in their order and takes over
+    // what of unit 1's it can.
+    h.get_by_label(zh(T::PatrolAutoReplan)).click_accesskit();
+    common::step_until(&mut h, "the re-plan", |app| {
+        app.state
+            .patrol
+            .auto
+            .answer
+            .as_ref()
+            .is_some_and(|a| a.id != answer.id)
+    });
+    h.run_steps(2);
+    let replanned = h.state().patrol.auto.answer.clone().unwrap();
+    let set = &replanned.result.as_ref().unwrap()[0];
+    assert!(set.order_kept.unwrap() >= 0.5, "{:?}", set.order_kept);
+    assert!(set.plan.routes[0].is_empty(), "no stops for the lost unit");
+    // The stops the others keep (a lighter one may give way to an orphaned heavier one)
+    // are in the order they were.
+    for u in 1..3 {
+        let (was, now) = (&sets[0].plan.routes[u], &set.plan.routes[u]);
+        let at: Vec<usize> = was
+            .iter()
+            .filter_map(|s| now.iter().position(|x| x == s))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{was:?} → {now:?}");
+        assert!(
+            at.len() * 2 >= was.len(),
+            "most stops kept: {was:?} → {now:?}"
+        );
+    }
+    h.get_by_label(&zh(T::PatrolAutoAdopt).replace("{k}", "1"))
+        .click_accesskit();
+    h.run_steps(2);
+    let ids: Vec<String> = h
+        .state()
+        .patrol
+        .routes
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(ids[routes_before..], ["AUTO-2", "AUTO-3"], "two loops left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

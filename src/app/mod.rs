@@ -464,6 +464,7 @@ impl OneMapApp {
                 PlannerEvent::LiveCoverage(c, ms) => self.take_live_coverage(*c, ms),
                 PlannerEvent::Patrol(laid) => self.state.patrol.take(*laid),
                 PlannerEvent::Assigned(laid) => self.state.patrol.assigned = Some(*laid),
+                PlannerEvent::AutoPlanned(answer) => self.state.patrol.auto.take(*answer),
             }
         }
         let Some(routing) = &mut self.routing else {
@@ -489,6 +490,9 @@ impl OneMapApp {
         }
         if let Some((key, route)) = crate::state::patrol::assigned_request(&mut self.state) {
             routing.assigned(key, route);
+        }
+        if let Some(request) = self.state.patrol.auto.wanted.take() {
+            routing.auto_plan(request);
         }
         // A chosen unit that someone else sent is no longer a choice.
         let units = &self.state.live.feed.units;

@@ -15,10 +15,11 @@ use onemap_core::patrol::cover::{beats_area_m2, graph_area_m2};
 use onemap_core::patrol::file::{export_geojson, export_gpx, export_kml, write_patrols};
 use onemap_core::patrol::hotspots::{Hours, clusters, daily_hours, merge_near, parse_hot_spots};
 use onemap_core::patrol::optimise::{self, Options, Plan, Problem};
+use onemap_core::patrol::plan::Sites;
 use onemap_core::patrol::score::{HotSpot, ScoreSetup, VISIT_RADIUS_M, score};
-use onemap_core::patrol::{PatrolRoute, SnappedRoute, Waypoint, snap_route};
+use onemap_core::patrol::{PatrolRoute, SnappedRoute, snap_route};
 use onemap_core::routing::search::Search;
-use onemap_core::routing::{MAX_SNAP_M, Mode, RoadGraph, Snap};
+use onemap_core::routing::{Mode, RoadGraph};
 use onemap_feed::store::HistoryReader as _;
 use onemap_feed::store::SqliteHistory;
 
@@ -239,37 +240,16 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
     let (depot_name, depot_at) = depot(args)?;
     let graph = RoadGraph::build(osm, &load_speeds(args.speeds.as_deref())?);
     let mode = args.mode;
-    let depot_snap = graph
-        .snap(depot_at, mode, MAX_SNAP_M)
+    let sites = Sites::new(&graph, mode, depot_at, &spots)
         .map_err(|e| anyhow::anyhow!("the depot ({depot_name}): {e}"))?;
-    let mut snaps = vec![depot_snap];
-    let mut kept: Vec<&(String, HotSpot)> = Vec::new();
-    for s in &spots {
-        match graph.snap(s.1.at, mode, MAX_SNAP_M) {
-            Ok(snap) => {
-                snaps.push(snap);
-                kept.push(s);
-            }
-            Err(e) => writeln!(notes, "- hot spot \"{}\" left out: {e}", s.0)?,
-        }
+    for (i, e) in &sites.left_out {
+        writeln!(notes, "- hot spot \"{}\" left out: {e}", spots[*i].0)?;
     }
-    let t0 = Instant::now();
-    let time = optimise::travel_matrix(&graph, mode, &snaps);
-    let matrix_s = t0.elapsed().as_secs_f64();
-    let n = snaps.len();
     let lap_s = 60.0 * args.lap_min.min(args.shift_min);
-    let problem = Problem {
-        n,
-        time,
-        weight: std::iter::once(0.0)
-            .chain(kept.iter().map(|s| s.1.weight))
-            .collect(),
-        dwell_s: std::iter::once(0.0)
-            .chain(kept.iter().map(|_| 60.0 * args.dwell_min))
-            .collect(),
-        lap_s,
-        units: args.units,
-    };
+    let t0 = Instant::now();
+    let problem = sites.problem(&graph, &spots, 60.0 * args.dwell_min, lap_s, args.units);
+    let matrix_s = t0.elapsed().as_secs_f64();
+    let n = problem.n;
     let t1 = Instant::now();
     let plan = optimise::solve(&problem, &Options::default());
     let solve_s = t1.elapsed().as_secs_f64();
@@ -287,7 +267,7 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
     } else {
         vec![plan.clone()]
     };
-    let hot: Vec<HotSpot> = kept.iter().map(|s| s.1).collect();
+    let hot: Vec<HotSpot> = sites.kept.iter().map(|&i| spots[i].1).collect();
     // The PAI counts every hot spot's weight at its place, over the beats beside the
     // stations file (the roads' box without them).
     let incidents: Vec<(LonLat, f64)> = hot.iter().map(|h| (h.at, h.weight)).collect();
@@ -308,7 +288,7 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
         args.shift_min,
         (args.shift_min * 60.0 / lap_s).floor(),
         args.dwell_min,
-        kept.len()
+        sites.kept.len()
     )?;
     for (k, p) in alts.iter().enumerate() {
         let suffix = if k == 0 {
@@ -316,7 +296,7 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
         } else {
             format!("-alt{k}")
         };
-        let routes = routes_of(&problem, p, &snaps, &kept, mode, args.dwell_min, &suffix);
+        let routes = sites.routes(&problem, p, &spots, ("PATROL", "Patrol", &suffix));
         let snapped: Vec<SnappedRoute> = routes
             .iter()
             .map(|r| snap_route(&graph, &mut search, r))
@@ -348,46 +328,6 @@ pub fn run_patrol(args: &PatrolArgs, osm: &OsmData) -> anyhow::Result<String> {
     )?;
     write_atomically(&args.out.join("report.md"), &report)?;
     Ok(report)
-}
-
-/// The plan's loops as patrol routes: the depot, then each stop with its dwell.
-fn routes_of(
-    problem: &Problem,
-    plan: &Plan,
-    snaps: &[Snap],
-    spots: &[&(String, HotSpot)],
-    mode: Mode,
-    dwell_min: f64,
-    suffix: &str,
-) -> Vec<PatrolRoute> {
-    plan.routes
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.is_empty())
-        .map(|(u, r)| {
-            let mut waypoints = vec![Waypoint {
-                at: snaps[0].point,
-                dwell_s: 0.0,
-            }];
-            waypoints.extend(r.iter().map(|&s| Waypoint {
-                at: snaps[s].point,
-                dwell_s: (60.0 * dwell_min) as f32,
-            }));
-            let mut extra = onemap_core::layers::Extra::default();
-            let names: Vec<serde_json::Value> =
-                r.iter().map(|&s| spots[s - 1].0.clone().into()).collect();
-            extra.insert("stops".into(), names.into());
-            extra.insert("lap_s".into(), problem.duration(r).round().into());
-            PatrolRoute {
-                id: format!("PATROL-{}{suffix}", u + 1),
-                name: format!("Patrol {}{suffix}", u + 1),
-                mode,
-                waypoints,
-                closed: true,
-                extra,
-            }
-        })
-        .collect()
 }
 
 fn write_plan(

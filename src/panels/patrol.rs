@@ -89,6 +89,9 @@ pub fn patrol_ui(ui: &mut Ui, f: &Frame<'_>) {
         }
     });
     assign_ui(ui, f);
+    if crate::state::patrol::editing(state) {
+        auto_ui(ui, f);
+    }
     for problem in &p.problems {
         ui.label(RichText::new(problem).small().color(theme.problem));
     }
@@ -99,6 +102,98 @@ pub fn patrol_ui(ui: &mut Ui, f: &Frame<'_>) {
             theme.muted_text
         };
         ui.label(RichText::new(text).small().color(colour));
+    }
+}
+
+/// Loops planned for several units from the hot spots, each set adopted with a click, and a
+/// re-plan of the adopted set when a unit is lost.
+fn auto_ui(ui: &mut Ui, f: &Frame<'_>) {
+    let (lang, theme) = (f.lang(), f.theme);
+    let auto = &f.state.patrol.auto;
+    ui.separator();
+    ui.label(RichText::new(tr(lang, T::PatrolAutoTitle)).strong());
+    let id = egui::Id::unique("patrol-auto-units");
+    let mut units: usize = ui.data(|d| d.get_temp(id)).unwrap_or(3);
+    ui.horizontal(|ui| {
+        let label = ui.label(tr(lang, T::PatrolAutoUnits));
+        ui.add(egui::DragValue::new(&mut units).range(1..=10))
+            .labelled_by(label.id);
+        if ui
+            .add_enabled(!auto.busy(), egui::Button::new(tr(lang, T::PatrolAutoPlan)))
+            .clicked()
+        {
+            f.send(Command::PlanPatrols { units });
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, units));
+    let muted = |text: String| RichText::new(text).small().color(theme.muted_text);
+    if auto.busy() {
+        ui.label(muted(tr(lang, T::PatrolAutoBusy).to_owned()));
+    }
+    if let Some(problem) = &auto.problem {
+        ui.label(RichText::new(problem).small().color(theme.problem));
+    }
+    let Some(answer) = &auto.answer else { return };
+    let sets = match &answer.result {
+        Ok(sets) => sets,
+        Err(e) => {
+            ui.label(RichText::new(e).small().color(theme.problem));
+            return;
+        }
+    };
+    ui.label(muted(
+        tr(lang, T::PatrolAutoSummary)
+            .replace("{n}", &(answer.spots - answer.left_out).to_string())
+            .replace("{t}", &format!("{:.0}", answer.compute_ms)),
+    ));
+    let pct = |x: f64| format!("{:.0} %", 100.0 * x);
+    for (k, set) in sets.iter().enumerate() {
+        let text = match set.order_kept {
+            Some(kept) => tr(lang, T::PatrolAutoReplanned)
+                .replace("{w}", &format!("{:.0}", set.weight))
+                .replace("{o}", &pct(kept)),
+            None if k == 0 => tr(lang, T::PatrolAutoBest)
+                .replace("{w}", &format!("{:.0}", set.weight))
+                .replace("{i}", &format!("{:.1} %", 100.0 * set.imbalance)),
+            None => tr(lang, T::PatrolAutoSet)
+                .replace("{k}", &(k + 1).to_string())
+                .replace("{w}", &format!("{:.0}", set.weight))
+                .replace("{p}", &pct(set.of_best))
+                .replace("{s}", &pct(set.shared))
+                .replace("{i}", &format!("{:.1} %", 100.0 * set.imbalance)),
+        };
+        ui.label(RichText::new(text).small());
+        let adopted = auto.adopted == Some((answer.id, k));
+        let button = if adopted {
+            tr(lang, T::PatrolAutoAdopted).to_owned()
+        } else {
+            tr(lang, T::PatrolAutoAdopt).replace("{k}", &(k + 1).to_string())
+        };
+        if ui
+            .add_enabled(!adopted, egui::Button::new(button).small())
+            .clicked()
+        {
+            f.send(Command::AdoptPatrolPlan(k));
+        }
+    }
+    if auto.adopted.is_some_and(|(a, _)| a == answer.id) {
+        let id = egui::Id::unique("patrol-auto-lost");
+        let mut lost: usize = ui.data(|d| d.get_temp(id)).unwrap_or(1);
+        ui.horizontal(|ui| {
+            let label = ui.label(tr(lang, T::PatrolAutoLost));
+            ui.add(egui::DragValue::new(&mut lost).range(1..=10))
+                .labelled_by(label.id);
+            if ui
+                .add_enabled(
+                    !auto.busy(),
+                    egui::Button::new(tr(lang, T::PatrolAutoReplan)),
+                )
+                .clicked()
+            {
+                f.send(Command::ReplanPatrols { lost: lost - 1 });
+            }
+        });
+        ui.data_mut(|d| d.insert_temp(id, lost));
     }
 }
 

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod history;
 pub mod intake;
 pub mod patrol;
+pub mod patrol_plan;
 pub mod plan;
 pub mod related;
 
@@ -192,6 +193,9 @@ impl AppState {
             Command::Patrol(edit) => {
                 self.patrol.apply(edit);
             }
+            Command::PlanPatrols { units } => patrol_plan::plan_patrols(self, units),
+            Command::AdoptPatrolPlan(k) => patrol_plan::adopt(self, k),
+            Command::ReplanPatrols { lost } => patrol_plan::replan(self, lost),
             Command::SetPlan(settings) => {
                 if settings.enabled && !self.plan.settings.enabled {
                     // Planning moves posts: dragging needs edit mode.

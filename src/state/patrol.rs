@@ -23,8 +23,7 @@ pub use crate::workers::patrol::{Laid, OtherRoute, PatrolRequest};
 
 /// Edits kept for undo, at most.
 pub const UNDO_DEPTH: usize = 100;
-/// A new stop's dwell: the middle of the Koper window (10–16 min), seconds.
-pub const DEFAULT_DWELL_S: f32 = 720.0;
+pub use crate::model::DEFAULT_DWELL_S;
 /// Waypoints a route may have (the file's limit).
 pub const MAX_WAYPOINTS: usize = onemap_core::patrol::file::MAX_WAYPOINTS;
 
@@ -71,6 +70,8 @@ pub struct PatrolState {
     pub status: Option<(String, bool)>,
     /// The unit chosen to take the edited route.
     pub assign_to: Option<onemap_core::feed::UnitId>,
+    /// Loops planned for several units, offered to adopt.
+    pub auto: super::patrol_plan::AutoPlan,
     /// The selected unit's assigned patrol: asked for (its key), and as laid (`None` inside:
     /// it cannot be laid).
     pub assigned_asked: Option<AssignedKey>,
@@ -193,7 +194,10 @@ impl PatrolState {
         );
         let snapshot = self.snapshot();
         let before_laid = self.laid_any().map(|l| l.1.clone());
-        let structural = matches!(edit, PatrolEdit::New | PatrolEdit::DeleteRoute);
+        let structural = matches!(
+            edit,
+            PatrolEdit::New | PatrolEdit::DeleteRoute | PatrolEdit::Adopt(_)
+        );
         let ok = self.change(edit);
         if ok {
             if structural {
@@ -280,6 +284,15 @@ impl PatrolState {
                 let Some(i) = self.current else { return false };
                 self.routes.remove(i);
                 self.current = None;
+                self.waypoint = None;
+                true
+            }
+            PatrolEdit::Adopt(routes) => {
+                let prefix = format!("{}-", crate::workers::patrol_plan::AUTO_ID);
+                self.routes.retain(|r| !r.id.starts_with(&prefix));
+                let first = self.routes.len();
+                self.routes.extend(routes);
+                self.current = (self.routes.len() > first).then_some(first);
                 self.waypoint = None;
                 true
             }

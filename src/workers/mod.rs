@@ -6,4 +6,5 @@
 pub mod alert;
 pub mod dispatch;
 pub mod patrol;
+pub mod patrol_plan;
 pub mod routing;

@@ -132,6 +132,8 @@ pub enum PlannerEvent {
     LiveCoverage(Box<onemap_core::routing::live_coverage::LiveCoverage>, f64),
     /// The edited patrol route laid on the roads and scored.
     Patrol(Box<super::patrol::Laid>),
+    /// Patrol loops planned for N units, or a re-plan.
+    AutoPlanned(Box<super::patrol_plan::AutoAnswer>),
     /// A unit's assigned patrol laid on the roads (`None`: it cannot be), for its key.
     Assigned(
         Box<(
@@ -150,6 +152,7 @@ struct Slots {
     live: Option<Vec<(LonLat, Mode)>>,
     patrol: Option<PatrolRequest>,
     assigned: Option<(super::patrol::AssignedKey, onemap_core::patrol::PatrolRoute)>,
+    auto: Option<super::patrol_plan::AutoRequest>,
 }
 
 #[derive(Default)]
@@ -266,6 +269,14 @@ impl Planner {
         self.mailbox.wake.notify_one();
     }
 
+    /// Queue planning patrol loops (replacing a plan not yet started).
+    pub fn auto_plan(&mut self, request: super::patrol_plan::AutoRequest) {
+        if let Ok(mut slot) = self.mailbox.request.lock() {
+            slot.auto = Some(request);
+        }
+        self.mailbox.wake.notify_one();
+    }
+
     /// Queue a dispatch recommendation (replacing one not yet started); returns its id.
     pub fn dispatch(&mut self, mut request: DispatchRequest) -> u64 {
         self.next_id += 1;
@@ -282,12 +293,13 @@ enum Work {
     Plan(PlanRequest),
     Patrol(PatrolRequest),
     Assigned(super::patrol::AssignedKey, onemap_core::patrol::PatrolRoute),
+    Auto(super::patrol_plan::AutoRequest),
     Dispatch(DispatchRequest),
     Live(Vec<(LonLat, Mode)>),
 }
 
 /// The next piece of work, most urgent first (dispatch, the edited patrol, a unit's assigned
-/// patrol, rings and coverage, live coverage), waiting for one; `None` when the mailbox is gone.
+/// patrol, patrol plans, rings and coverage, live coverage), waiting for one; `None` when the mailbox is gone.
 fn next_work(mailbox: &Mailbox) -> Option<Work> {
     let Ok(mut slot) = mailbox.request.lock() else {
         return None;
@@ -301,6 +313,9 @@ fn next_work(mailbox: &Mailbox) -> Option<Work> {
         }
         if let Some((key, route)) = slot.assigned.take() {
             return Some(Work::Assigned(key, route));
+        }
+        if let Some(r) = slot.auto.take() {
+            return Some(Work::Auto(r));
         }
         if let Some(r) = slot.plan.take() {
             return Some(Work::Plan(r));
@@ -333,6 +348,7 @@ fn worker(
     let mut dispatcher = DispatchWorker::new(graph);
     let mut patroller: Option<PatrolWorker> = None;
     let mut candidates: Vec<(Mode, Vec<u32>)> = Vec::new();
+    let mut auto_planner = super::patrol_plan::AutoPlanner::default();
     let make_setup = |mode: Mode| {
         CoverageSetup::new(
             graph,
@@ -386,6 +402,9 @@ fn worker(
                 let laid = p.lay(graph, &route);
                 Some(PlannerEvent::Assigned(Box::new((key, laid))))
             }
+            Work::Auto(r) => Some(PlannerEvent::AutoPlanned(Box::new(
+                auto_planner.handle(graph, r),
+            ))),
             Work::Dispatch(r) => {
                 let out = dispatcher.handle(graph, &make_setup, &mut setups, r);
                 Some(PlannerEvent::Dispatch(Box::new(out)))

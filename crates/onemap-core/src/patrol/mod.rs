@@ -7,6 +7,7 @@ pub mod cover;
 pub mod file;
 pub mod hotspots;
 pub mod optimise;
+pub mod plan;
 pub mod route;
 pub mod score;
 
