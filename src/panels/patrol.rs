@@ -413,7 +413,7 @@ fn sites_summary(s: &Score) -> String {
             .fold(0.0, f64::max)
     };
     format!(
-        "{} · {:.0}% / {:.0}%",
+        "{} · {:.0}/{:.0} %",
         s.sites.len(),
         100.0 * best(0),
         100.0 * best(1)

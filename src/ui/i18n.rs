@@ -531,8 +531,8 @@ strings! {
     ScoreGap => "热点最长间隔", "Longest hot-spot wait";
     ScoreBeats => "经过网格", "Beats";
     ScoreBlind => "无摄像头路段", "Unseen by cameras";
-    ScoreSites => "岗点 1/3 分钟圈 · 最高占比", "Posts in 1/3 min · best share";
-    ScorePai => "PAI（警情占比÷面积占比）", "PAI (incident share ÷ area share)";
+    ScoreSites => "岗点 1/3 分钟圈 · 最高占比", "Posts ≤ 1/3 min · best";
+    ScorePai => "PAI（警情占比÷面积占比）", "PAI (incidents ÷ area share)";
     PatrolSitesNone => "一圈中无时刻在岗点 3 分钟内", "No moment of the lap within 3 min of a post";
 }
 
