@@ -53,6 +53,19 @@ fn laid_length(h: &mut Harness<'static, OneMapApp>) -> f64 {
     panic!("the worker never laid the route");
 }
 
+/// The console on the layers in `dir` (exports there too), in planner mode or not.
+fn editor(dir: &std::path::Path, plan_on_start: bool) -> Harness<'static, OneMapApp> {
+    common::harness_with(
+        demo_city(),
+        AppOptions {
+            layers_dir: Some(dir.to_path_buf()),
+            plan_export_dir: dir.join("export"),
+            plan_on_start,
+            ..AppOptions::default()
+        },
+    )
+}
+
 /// A fresh folder holding a copy of the demo layers.
 fn layers_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("onemap-patrol-{name}-{}", std::process::id()));
@@ -68,15 +81,7 @@ fn layers_dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn a_planner_draws_a_patrol_drags_a_waypoint_and_the_score_follows() {
     let dir = layers_dir("ui");
-    let mut h = common::harness_with(
-        demo_city(),
-        AppOptions {
-            layers_dir: Some(dir.clone()),
-            plan_export_dir: dir.join("export"),
-            plan_on_start: true,
-            ..AppOptions::default()
-        },
-    );
+    let mut h = editor(&dir, true);
     h.run_steps(3);
     // The map on the town centre at street level (the first post's place).
     let post = h.state().ops.layers.posts[0].pos;
@@ -300,23 +305,16 @@ fn a_route_assigned_to_a_unit_is_followed_and_its_progress_shown() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Loops planned in the console for three units (the default) from hot spots, each set offered with its
-/// weight against the best; a set adopted as routes (one undo step); a unit lost and the
-/// adopted set re-planned with the other's order kept.
+/// Loops planned in the console for three units (the default) from hot spots, each set
+/// offered with its weight against the best; a set adopted as routes (one undo step); a unit
+/// lost and the adopted set re-planned with the others' order kept.
 #[test]
 fn loops_planned_for_three_units_are_adopted_and_replanned_when_one_is_lost() {
     use onemap::model::Command;
     use onemap_core::patrol::score::HotSpot;
 
     let dir = layers_dir("auto");
-    let mut h = common::harness_with(
-        demo_city(),
-        AppOptions {
-            layers_dir: Some(dir.clone()),
-            plan_export_dir: dir.join("export"),
-            ..AppOptions::default()
-        },
-    );
+    let mut h = editor(&dir, false);
     h.run_steps(3);
     h.get_by_label(zh(T::PatrolDraw)).click();
     h.run_steps(2);

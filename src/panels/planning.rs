@@ -123,6 +123,15 @@ pub fn planning_ui(ui: &mut Ui, f: &Frame<'_>) {
     }
 }
 
+/// Green for a rise, red for a fall.
+fn delta_colour(f: &Frame<'_>, d: f64) -> Color32 {
+    if d > 0.0 {
+        f.theme.status_ok
+    } else {
+        f.theme.problem
+    }
+}
+
 /// A change from the baseline, percentage points: "+3.4" in green, "−1.0" in red, nothing
 /// when there is none.
 pub fn delta_label(ui: &mut Ui, f: &Frame<'_>, delta: Option<f64>) {
@@ -130,16 +139,11 @@ pub fn delta_label(ui: &mut Ui, f: &Frame<'_>, delta: Option<f64>) {
         ui.label("");
         return;
     };
-    let colour = if d > 0.0 {
-        f.theme.status_ok
-    } else {
-        f.theme.problem
-    };
     ui.label(
         RichText::new(format!("{d:+.1}"))
             .small()
             .monospace()
-            .color(colour),
+            .color(delta_colour(f, d)),
     );
 }
 
@@ -149,16 +153,11 @@ pub fn share_with_delta(ui: &mut Ui, f: &Frame<'_>, now: f64, before: Option<f64
         ui.spacing_mut().item_spacing.x = 2.0;
         ui.label(RichText::new(format!("{:.1} %", now * 100.0)).monospace());
         if let Some(d) = before.and_then(|b| Baseline::delta(now, b)) {
-            let colour = if d > 0.0 {
-                f.theme.status_ok
-            } else {
-                f.theme.problem
-            };
             ui.label(
                 RichText::new(format!("({d:+.1})"))
                     .small()
                     .monospace()
-                    .color(colour),
+                    .color(delta_colour(f, d)),
             );
         }
     });

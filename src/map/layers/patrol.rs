@@ -78,19 +78,7 @@ impl MapLayer for PatrolLayer {
         for (k, w) in route.waypoints.iter().enumerate() {
             let at = screen(projector, w.at);
             if w.dwell_s > 0.0 {
-                painter.circle(
-                    at,
-                    WAYPOINT_PX,
-                    theme.patrol,
-                    Stroke::new(2.0, Color32::WHITE),
-                );
-                painter.text(
-                    at,
-                    Align2::CENTER_CENTER,
-                    (k + 1).to_string(),
-                    font.clone(),
-                    Color32::WHITE,
-                );
+                numbered_stop(painter, at, k, theme.patrol, &font);
             } else {
                 painter.circle(
                     at,
@@ -146,16 +134,21 @@ fn draw_assigned(ctx: &LayerCtx<'_>) {
         } else {
             theme.patrol
         };
-        painter.circle(at, WAYPOINT_PX, fill, Stroke::new(2.0, Color32::WHITE));
-        painter.text(
-            at,
-            Align2::CENTER_CENTER,
-            (k + 1).to_string(),
-            font.clone(),
-            Color32::WHITE,
-        );
+        numbered_stop(painter, at, k, fill, &font);
         if k == p.next && !p.done() {
             painter.circle_stroke(at, WAYPOINT_PX + 4.0, Stroke::new(2.5, theme.selection));
         }
     }
+}
+
+/// Stop `k` (0-based) drawn as a filled circle with its number.
+fn numbered_stop(painter: &egui::Painter, at: Pos2, k: usize, fill: Color32, font: &FontId) {
+    painter.circle(at, WAYPOINT_PX, fill, Stroke::new(2.0, Color32::WHITE));
+    painter.text(
+        at,
+        Align2::CENTER_CENTER,
+        (k + 1).to_string(),
+        font.clone(),
+        Color32::WHITE,
+    );
 }
