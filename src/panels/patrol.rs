@@ -501,6 +501,10 @@ fn assign_ui(ui: &mut Ui, f: &Frame<'_>) {
             && let Some(c) = command
         {
             f.send(Command::Send(c));
+            // The unit's details and its patrol on the map show what the server makes of it.
+            if let Some(unit) = chosen.clone() {
+                f.send(Command::Select(Some(crate::model::Selection::Unit(unit))));
+            }
         }
     });
     if chosen != state.patrol.assign_to {
